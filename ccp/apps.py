@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CcpConfig(AppConfig):
+    name = "ccp"
+    verbose_name = "Task contact center"

@@ -1,0 +1,44 @@
+"""The domain model. Every row belongs to exactly one Instance (the tenant)."""
+
+from ccp.models.api_keys import ApiKey, IdempotencyToken
+from ccp.models.contacts import (
+    Channel,
+    Contact,
+    ContactEvent,
+    ContactState,
+    DisconnectReason,
+    InitiationMethod,
+    OfferCooldown,
+)
+from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
+from ccp.models.instance import Instance
+from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
+from ccp.models.timers import Timer, TimerKind
+from ccp.models.users import AgentStatus, SecurityProfile, User
+
+__all__ = [
+    "AgentStatus",
+    "ApiKey",
+    "Channel",
+    "Contact",
+    "ContactEvent",
+    "ContactFlow",
+    "ContactState",
+    "DisconnectReason",
+    "FlowStatus",
+    "FlowType",
+    "HoursOfOperation",
+    "IdempotencyToken",
+    "InitiationMethod",
+    "Instance",
+    "OfferCooldown",
+    "Queue",
+    "QuickConnect",
+    "RoutingProfile",
+    "RoutingProfileQueue",
+    "SecurityProfile",
+    "TaskTemplate",
+    "Timer",
+    "TimerKind",
+    "User",
+]

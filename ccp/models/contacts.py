@@ -1,0 +1,205 @@
+from django.db import models
+
+from ccp.models.instance import new_id
+
+
+class Channel(models.TextChoices):
+    VOICE = "VOICE"
+    CHAT = "CHAT"
+    TASK = "TASK"
+
+
+class InitiationMethod(models.TextChoices):
+    INBOUND = "INBOUND"
+    OUTBOUND = "OUTBOUND"
+    TRANSFER = "TRANSFER"
+    QUEUE_TRANSFER = "QUEUE_TRANSFER"
+    CALLBACK = "CALLBACK"
+    API = "API"
+    FLOW = "FLOW"
+    AGENT = "AGENT"
+    RULE = "RULE"
+
+
+class ContactState(models.TextChoices):
+    SCHEDULED = "SCHEDULED"
+    # Running its flow (Amazon Connect's INITIATED/IN_FLOW).
+    IN_FLOW = "IN_FLOW"
+    QUEUED = "QUEUED"
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+    AFTER_CONTACT_WORK = "AFTER_CONTACT_WORK"
+    ENDED = "ENDED"
+
+
+# States that count against the instance's active-task quota.
+OPEN_STATES = [
+    ContactState.IN_FLOW,
+    ContactState.QUEUED,
+    ContactState.CONNECTING,
+    ContactState.CONNECTED,
+    ContactState.AFTER_CONTACT_WORK,
+]
+# States that hold one of an agent's concurrency slots.
+AGENT_SLOT_STATES = [ContactState.CONNECTING, ContactState.CONNECTED, ContactState.AFTER_CONTACT_WORK]
+
+
+class DisconnectReason(models.TextChoices):
+    AGENT_DISCONNECT = "AGENT_DISCONNECT"
+    CUSTOMER_DISCONNECT = "CUSTOMER_DISCONNECT"
+    CONTACT_FLOW_DISCONNECT = "CONTACT_FLOW_DISCONNECT"
+    API = "API"
+    EXPIRED = "EXPIRED"
+    TRANSFERRED = "TRANSFERRED"
+    CANCELLED = "CANCELLED"
+    OTHER = "OTHER"
+
+
+class Contact(models.Model):
+    """The unit of work: a task (or a simulated voice call made from the number pad)."""
+
+    id = models.CharField(primary_key=True, max_length=256, default=new_id)
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.TASK)
+    initiation_method = models.CharField(max_length=20, choices=InitiationMethod.choices)
+    state = models.CharField(max_length=20, choices=ContactState.choices)
+    name = models.CharField(max_length=512, blank=True, default="")
+    description = models.CharField(max_length=4096, blank=True, default="")
+    attributes = models.JSONField(default=dict, blank=True)
+    # {"name": {"Type": "URL", "Value": "https://…"}}
+    references = models.JSONField(default=dict, blank=True)
+    initial_contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    related_contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Contacts linked through PreviousContactId share one chain; attribute updates reach all of it.
+    chain_id = models.CharField(max_length=256, blank=True, default="")
+    queue = models.ForeignKey("ccp.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agent = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Lower runs first (Amazon Connect: 1 highest … 5 default).
+    routing_priority = models.IntegerField(default=5)
+    # Seconds added to the contact's age in queue by routing-age changes.
+    routing_age_seconds = models.IntegerField(default=0)
+    # enqueue time minus the age adjustment: the queue's order key, kept as a column so it is indexed.
+    routing_order_at = models.DateTimeField(null=True, blank=True)
+    flow = models.ForeignKey("ccp.ContactFlow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set customer queue flow / Set disconnect flow (UpdateContactEventHooks).
+    customer_queue_flow = models.ForeignKey(
+        "ccp.ContactFlow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disconnect_flow = models.ForeignKey(
+        "ccp.ContactFlow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Where a waiting flow resumes: {"flow_id", "action", "loops": {...}}.
+    flow_state = models.JSONField(default=dict, blank=True)
+    flow_trace = models.JSONField(default=list, blank=True)
+    flow_logging = models.BooleanField(default=True)
+    client_token = models.CharField(max_length=500, blank=True, default="")
+    transfer_count = models.PositiveSmallIntegerField(default=0)
+    task_template = models.ForeignKey(
+        "ccp.TaskTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    phone_number = models.CharField(max_length=32, blank=True, default="")
+
+    initiation_timestamp = models.DateTimeField()
+    scheduled_timestamp = models.DateTimeField(null=True, blank=True)
+    enqueue_timestamp = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    connected_to_agent_timestamp = models.DateTimeField(null=True, blank=True)
+    after_contact_work_start_timestamp = models.DateTimeField(null=True, blank=True)
+    after_contact_work_end_timestamp = models.DateTimeField(null=True, blank=True)
+    disconnect_timestamp = models.DateTimeField(null=True, blank=True)
+    last_update_timestamp = models.DateTimeField()
+    disconnect_reason = models.CharField(max_length=30, blank=True, default="", choices=DisconnectReason.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=[
+                        "SCHEDULED",
+                        "IN_FLOW",
+                        "QUEUED",
+                        "CONNECTING",
+                        "CONNECTED",
+                        "AFTER_CONTACT_WORK",
+                        "ENDED",
+                    ]
+                ),
+                name="contact_state_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(channel__in=["VOICE", "CHAT", "TASK"]), name="contact_channel"),
+            # Amazon Connect: a contact has a previous or a related contact, not both.
+            models.CheckConstraint(
+                condition=models.Q(previous_contact__isnull=True) | models.Q(related_contact__isnull=True),
+                name="contact_previous_xor_related",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="ENDED") | ~models.Q(disconnect_reason=""), name="ended_contact_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["CONNECTING", "CONNECTED", "AFTER_CONTACT_WORK"])
+                | models.Q(agent__isnull=False),
+                name="agent_states_have_agent",
+            ),
+            models.CheckConstraint(condition=models.Q(transfer_count__lte=11), name="contact_transfer_limit"),
+        ]
+        indexes = [
+            # Routing: the head of one queue — QUEUED contacts by priority then age.
+            models.Index(fields=["queue", "state", "routing_priority", "routing_order_at"], name="contact_queue_head_idx"),
+            # Routing/panel: an agent's open contacts (concurrency count, the panel's tiles).
+            models.Index(fields=["agent", "state"], name="contact_agent_state_idx"),
+            # Active-task quota: open contacts per instance.
+            models.Index(fields=["instance", "state"], name="contact_instance_state_idx"),
+            # Contact search: newest first within an instance.
+            models.Index(fields=["instance", "-initiation_timestamp"], name="contact_search_idx"),
+            # PreviousContactId chains: the chain's contacts for attribute updates and the 12-task limit.
+            models.Index(fields=["instance", "chain_id"], name="contact_chain_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.id
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def arn(self) -> str:
+        return f"{self.instance.arn}/contact/{self.id}"
+
+
+class ContactEvent(models.Model):
+    """The audit trail: every state change of a contact, who or what made it, when, and why."""
+
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    # "api", "agent", "flow", "worker", "system", "admin"
+    actor_type = models.CharField(max_length=20)
+    actor = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True, default="")
+    to_state = models.CharField(max_length=20, blank=True, default="")
+    # The agent the contact is with after this change (for the concurrency proofs).
+    agent = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    queue = models.ForeignKey("ccp.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # Contact summary timeline: one contact's events in order.
+            models.Index(fields=["contact", "at"], name="contact_event_timeline_idx"),
+        ]
+
+
+class OfferCooldown(models.Model):
+    """After a rejected or missed offer, the agent is not offered the same contact again until `until`."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey("ccp.User", on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "agent"], name="offer_cooldown_unique")]

@@ -1,0 +1,39 @@
+from django.db import models
+
+
+class TimerKind(models.TextChoices):
+    SCHEDULED_START = "SCHEDULED_START"
+    OFFER_TIMEOUT = "OFFER_TIMEOUT"
+    QUEUE_DELAY = "QUEUE_DELAY"
+    FLOW_WAIT = "FLOW_WAIT"
+    EXPIRY = "EXPIRY"
+    AGENT_AWAY = "AGENT_AWAY"
+
+
+class Timer(models.Model):
+    """A durable due-time row: fired exactly once by whichever worker claims it (SKIP LOCKED + lease)."""
+
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=TimerKind.choices)
+    contact = models.ForeignKey("ccp.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    user = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    # A worker that claimed the timer holds it until then; a killed worker's claim simply lapses.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True, default="")
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+    payload = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The worker's claim: due, unfired, uncancelled timers, earliest first.
+            models.Index(
+                fields=["due_at"],
+                name="timer_due_idx",
+                condition=models.Q(fired_at__isnull=True, cancelled=False),
+            ),
+            # Cancelling a contact's pending timers of one kind (accept cancels the offer timeout).
+            models.Index(fields=["contact", "kind"], name="timer_contact_kind_idx"),
+        ]

@@ -1,0 +1,86 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from ccp.models.instance import new_id
+
+
+class SecurityProfile(models.TextChoices):
+    ADMIN = "Admin"
+    SUPERVISOR = "CallCenterManager"
+    AGENT = "Agent"
+
+
+class AgentStatus(models.Model):
+    """An agent status: Available (routable), Offline, custom ones such as Break, and the system's Missed."""
+
+    class Type(models.TextChoices):
+        ROUTABLE = "ROUTABLE"
+        OFFLINE = "OFFLINE"
+        CUSTOM = "CUSTOM"
+        # Set by the system after a missed offer; an agent can't pick it.
+        MISSED = "MISSED"
+
+    id = models.CharField(primary_key=True, max_length=100, default=new_id)
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="agent_statuses")
+    name = models.CharField(max_length=127)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    display_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "name"], name="agent_status_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["ROUTABLE", "OFFLINE", "CUSTOM", "MISSED"]), name="agent_status_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person in one instance: admin, supervisor (CallCenterManager) or agent.
+
+    Usernames are unique across the installation so a login needs no instance picker.
+    """
+
+    id = models.CharField(primary_key=True, max_length=100, default=new_id)
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="users")
+    security_profile = models.CharField(
+        max_length=20, choices=SecurityProfile.choices, default=SecurityProfile.AGENT
+    )
+    routing_profile = models.ForeignKey(
+        "ccp.RoutingProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    status = models.ForeignKey("ccp.AgentStatus", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status_since = models.DateTimeField(null=True, blank=True)
+    # When the agent last had a free slot opened (went Available or finished a contact): idle-longest routing.
+    idle_since = models.DateTimeField(null=True, blank=True)
+    # The last moment one of the agent's browser tabs was connected; drives the auto-Offline grace period.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, default="")
+    phone_number = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(security_profile__in=["Admin", "CallCenterManager", "Agent"]),
+                name="user_security_profile",
+            ),
+        ]
+        indexes = [
+            # Routing: Available agents of one instance, idle longest first.
+            models.Index(fields=["instance", "status", "idle_since"], name="user_routing_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.security_profile == SecurityProfile.ADMIN
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.security_profile in (SecurityProfile.ADMIN, SecurityProfile.SUPERVISOR)

@@ -1,0 +1,145 @@
+"""Every factory of the test suite, in one module (cookiecutter-django habit)."""
+
+import factory
+from django.utils import timezone
+
+from ccp import models as m
+
+
+class InstanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Instance
+
+    alias = factory.Sequence(lambda n: f"instance-{n}")
+    timezone = "UTC"
+
+
+class HoursOfOperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.HoursOfOperation
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Hours {n}")
+    timezone = "UTC"
+    config = factory.LazyFunction(
+        lambda: [
+            {"Day": day, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 23, "Minutes": 59}}
+            for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+        ]
+    )
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Queue
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Queue {n}")
+    hours = factory.SubFactory(HoursOfOperationFactory, instance=factory.SelfAttribute("..instance"))
+
+
+class RoutingProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutingProfile
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Routing profile {n}")
+    default_outbound_queue = factory.SubFactory(QueueFactory, instance=factory.SelfAttribute("..instance"))
+    task_concurrency = 10
+
+
+class RoutingProfileQueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutingProfileQueue
+
+    routing_profile = factory.SubFactory(RoutingProfileFactory)
+    queue = factory.SubFactory(QueueFactory, instance=factory.SelfAttribute("..routing_profile.instance"))
+    channel = "TASK"
+    priority = 1
+    delay_seconds = 0
+
+
+class AgentStatusFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AgentStatus
+        django_get_or_create = ("instance", "name")
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = "Available"
+    type = m.AgentStatus.Type.ROUTABLE
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.User
+        skip_postgeneration_save = True
+
+    instance = factory.SubFactory(InstanceFactory)
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    security_profile = m.SecurityProfile.AGENT
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AgentFactory(UserFactory):
+    """An agent with a routing profile serving one queue for tasks, and a personal queue."""
+
+    routing_profile = factory.SubFactory(RoutingProfileFactory, instance=factory.SelfAttribute("..instance"))
+
+    @factory.post_generation
+    def personal_queue(obj, create, extracted, **kwargs):
+        if create:
+            m.Queue.objects.get_or_create(
+                agent=obj,
+                defaults={"instance": obj.instance, "name": f"Agent queue {obj.username}", "queue_type": "AGENT"},
+            )
+
+
+class ContactFlowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ContactFlow
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Flow {n}")
+    type = m.FlowType.CONTACT_FLOW
+    content = '{"Version": "2019-10-30", "StartAction": "end", "Actions": [{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}'  # noqa: E501
+    status = m.FlowStatus.SAVED
+
+
+class TaskTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.TaskTemplate
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+
+
+class QuickConnectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.QuickConnect
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Quick connect {n}")
+    type = m.QuickConnect.Type.QUEUE
+    queue = factory.SubFactory(QueueFactory, instance=factory.SelfAttribute("..instance"))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Contact
+
+    instance = factory.SubFactory(InstanceFactory)
+    channel = m.Channel.TASK
+    initiation_method = m.InitiationMethod.API
+    state = m.ContactState.QUEUED
+    name = factory.Sequence(lambda n: f"Task {n}")
+    initiation_timestamp = factory.LazyFunction(timezone.now)
+    last_update_timestamp = factory.LazyFunction(timezone.now)
+    enqueue_timestamp = factory.LazyFunction(timezone.now)
+    routing_order_at = factory.LazyFunction(timezone.now)
