@@ -12,6 +12,7 @@ from ccp.models.contacts import (
 )
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
+from ccp.models.integrations import LambdaFunction
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.timers import Timer, TimerKind
 from ccp.models.users import AgentStatus, SecurityProfile, User
@@ -31,6 +32,7 @@ __all__ = [
     "IdempotencyToken",
     "InitiationMethod",
     "Instance",
+    "LambdaFunction",
     "OfferCooldown",
     "Queue",
     "QuickConnect",
