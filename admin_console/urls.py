@@ -1,6 +1,36 @@
 from django.urls import path
 
-from admin_console import views
+from admin_console.views import analytics, dashboard, flows, routing, settings, users
 
 app_name = "admin_console"
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+
+
+def crud(prefix, module, name):
+    """The four routes of a configuration object: list, add, edit, delete."""
+    return [
+        path(f"{prefix}/", getattr(module, f"{name}_list"), name=f"{name}_list"),
+        path(f"{prefix}/add/", getattr(module, f"{name}_edit"), name=f"{name}_add"),
+        path(f"{prefix}/<str:pk>/edit/", getattr(module, f"{name}_edit"), name=f"{name}_edit"),
+        path(f"{prefix}/<str:pk>/delete/", getattr(module, f"{name}_delete"), name=f"{name}_delete"),
+    ]
+
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    *crud("queues", routing, "queue"),
+    *crud("routing-profiles", routing, "routing_profile"),
+    *crud("quick-connects", routing, "quick_connect"),
+    *crud("hours", routing, "hours"),
+    *crud("flows", flows, "flow"),
+    path("flows/<str:pk>/", flows.flow_detail, name="flow_detail"),
+    *crud("task-templates", flows, "task_template"),
+    *crud("users", users, "user"),
+    *crud("agent-statuses", users, "agent_status"),
+    path("contacts/", analytics.contact_search, name="contact_search"),
+    path("contacts/<str:pk>/", analytics.contact_detail, name="contact_detail"),
+    path("real-time/", analytics.realtime, name="realtime"),
+    path("settings/", settings.instance_settings, name="instance_settings"),
+    path("api-keys/", settings.api_key_list, name="api_key_list"),
+    path("api-keys/add/", settings.api_key_create, name="api_key_add"),
+    path("api-keys/<int:pk>/revoke/", settings.api_key_revoke, name="api_key_revoke"),
+]

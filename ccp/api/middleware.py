@@ -6,7 +6,7 @@ class AwsApiMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from ccp.api.dispatch import is_api_request, handle_api_request
+        from ccp.api.dispatch import handle_api_request, is_api_request
 
         if is_api_request(request):
             return handle_api_request(request)

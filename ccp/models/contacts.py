@@ -145,7 +145,9 @@ class Contact(models.Model):
         ]
         indexes = [
             # Routing: the head of one queue — QUEUED contacts by priority then age.
-            models.Index(fields=["queue", "state", "routing_priority", "routing_order_at"], name="contact_queue_head_idx"),
+            models.Index(
+                fields=["queue", "state", "routing_priority", "routing_order_at"], name="contact_queue_head_idx"
+            ),
             # Routing/panel: an agent's open contacts (concurrency count, the panel's tiles).
             models.Index(fields=["agent", "state"], name="contact_agent_state_idx"),
             # Active-task quota: open contacts per instance.

@@ -80,18 +80,14 @@ class RoutingProfile(models.Model):
             models.CheckConstraint(condition=models.Q(voice_concurrency__lte=1), name="rp_voice_concurrency"),
             models.CheckConstraint(condition=models.Q(chat_concurrency__lte=10), name="rp_chat_concurrency"),
             models.CheckConstraint(condition=models.Q(task_concurrency__lte=10), name="rp_task_concurrency"),
-            models.CheckConstraint(
-                condition=models.Q(task_offer_timeout_seconds__gte=5), name="rp_offer_timeout_min"
-            ),
+            models.CheckConstraint(condition=models.Q(task_offer_timeout_seconds__gte=5), name="rp_offer_timeout_min"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def concurrency(self, channel: str) -> int:
-        return {"VOICE": self.voice_concurrency, "CHAT": self.chat_concurrency, "TASK": self.task_concurrency}[
-            channel
-        ]
+        return {"VOICE": self.voice_concurrency, "CHAT": self.chat_concurrency, "TASK": self.task_concurrency}[channel]
 
 
 class RoutingProfileQueue(models.Model):
@@ -135,8 +131,7 @@ class QuickConnect(models.Model):
             models.CheckConstraint(
                 condition=models.Q(type="USER", user__isnull=False, queue__isnull=True)
                 | models.Q(type="QUEUE", queue__isnull=False, user__isnull=True)
-                | models.Q(type="PHONE_NUMBER", user__isnull=True, queue__isnull=True)
-                & ~models.Q(phone_number=""),
+                | models.Q(type="PHONE_NUMBER", user__isnull=True, queue__isnull=True) & ~models.Q(phone_number=""),
                 name="quick_connect_target_matches_type",
             ),
         ]

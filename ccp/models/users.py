@@ -47,9 +47,7 @@ class User(AbstractUser):
 
     id = models.CharField(primary_key=True, max_length=100, default=new_id)
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="users")
-    security_profile = models.CharField(
-        max_length=20, choices=SecurityProfile.choices, default=SecurityProfile.AGENT
-    )
+    security_profile = models.CharField(max_length=20, choices=SecurityProfile.choices, default=SecurityProfile.AGENT)
     routing_profile = models.ForeignKey(
         "ccp.RoutingProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -59,6 +57,8 @@ class User(AbstractUser):
     idle_since = models.DateTimeField(null=True, blank=True)
     # The last moment one of the agent's browser tabs was connected; drives the auto-Offline grace period.
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Websocket tabs open right now, across web processes.
+    open_tabs = models.IntegerField(default=0)
     timezone = models.CharField(max_length=64, blank=True, default="")
     phone_number = models.CharField(max_length=32, blank=True, default="")
 

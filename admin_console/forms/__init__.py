@@ -1,0 +1,1 @@
+"""Console forms: ModelForms scoped to the signed-in user's instance."""

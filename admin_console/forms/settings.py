@@ -1,0 +1,41 @@
+"""Forms for the Settings section: the instance and its API keys."""
+
+from django import forms
+
+from admin_console.forms.base import TIMEZONE_CHOICES
+from ccp.models import Instance
+
+
+class InstanceForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        choices=TIMEZONE_CHOICES, help_text="Every time in the console is shown in this zone."
+    )
+    active_task_quota = forms.IntegerField(
+        label="Active task quota",
+        min_value=1,
+        help_text="Open tasks the instance may hold at once; StartTaskContact is refused beyond it.",
+    )
+    api_rate_per_second = forms.IntegerField(
+        label="API rate (requests per second)", min_value=1, help_text="Per API operation."
+    )
+    api_burst = forms.IntegerField(label="API burst", min_value=1, help_text="Requests allowed in a burst.")
+
+    class Meta:
+        model = Instance
+        fields = ["timezone", "active_task_quota", "api_rate_per_second", "api_burst"]
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        rate, burst = data.get("api_rate_per_second"), data.get("api_burst")
+        if rate and burst and burst < rate:
+            self.add_error("api_burst", "The burst can't be smaller than the rate per second.")
+        return data
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, required=False, help_text="What uses this key, so you know which one to revoke."
+    )

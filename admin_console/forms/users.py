@@ -1,0 +1,95 @@
+"""Forms for the Users section: users and agent statuses."""
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from admin_console.forms.base import TIMEZONE_CHOICES, TenantModelForm
+from ccp.models import AgentStatus, RoutingProfile, SecurityProfile, User
+
+
+class UserForm(TenantModelForm):
+    scoped_fields = {"routing_profile": lambda t: RoutingProfile.objects.filter(instance=t).order_by("name")}
+
+    timezone = forms.ChoiceField(
+        choices=[("", "The instance's timezone"), *TIMEZONE_CHOICES],
+        required=False,
+        help_text="Dates in the agent's panel are shown in this zone.",
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        required=False,
+        strip=False,
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "security_profile",
+            "routing_profile",
+            "phone_number",
+            "timezone",
+            "is_active",
+        ]
+        labels = {"is_active": "Can sign in"}
+        help_texts = {
+            "username": "Used to sign in; unique across the installation.",
+            "routing_profile": "Which queues and how many tasks at once this agent is offered.",
+        }
+
+    def __init__(self, *args, editor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editor = editor
+        adding = self.instance._state.adding
+        self.fields["password"].required = adding
+        self.fields["password"].help_text = (
+            "At least 8 characters." if adding else "Leave empty to keep the current password."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("security_profile") == SecurityProfile.AGENT and not data.get("routing_profile"):
+            self.add_error("routing_profile", "An agent needs a routing profile to be offered tasks.")
+        if self.editor is not None and self.instance.pk == self.editor.pk:
+            # An admin can't lock themselves out of the console.
+            if data.get("security_profile") != SecurityProfile.ADMIN:
+                self.add_error("security_profile", "You can't remove your own Admin profile.")
+            if not data.get("is_active"):
+                self.add_error("is_active", "You can't disable your own sign-in.")
+        password = data.get("password")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user
+
+
+class AgentStatusForm(TenantModelForm):
+    type = forms.ChoiceField(
+        choices=[(v, label) for v, label in AgentStatus.Type.choices if v != AgentStatus.Type.MISSED],
+        help_text="Routable statuses receive tasks; custom ones (Break, Lunch) do not.",
+    )
+
+    class Meta:
+        model = AgentStatus
+        fields = ["name", "type", "display_order"]
+        help_texts = {"display_order": "Lower numbers are listed first in the agent's status menu."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.type == AgentStatus.Type.MISSED:
+            # The system sets Missed after a missed offer; its type stays.
+            self.fields["type"].choices = [(AgentStatus.Type.MISSED, "MISSED")]
+            self.fields["type"].disabled = True

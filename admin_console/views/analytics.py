@@ -1,0 +1,202 @@
+"""Analytics for supervisors and admins: contact search, the contact summary, real-time metrics."""
+
+import json
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import validate_email
+from django.db.models import Count, Min
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from admin_console.access import analytics_required
+from admin_console.forms.analytics import ContactSearchForm
+from admin_console.views.crud import PAGE_SIZE
+from ccp.models import AgentStatus, Contact, ContactState, Queue, RoutingProfileQueue, User
+from ccp.models.contacts import AGENT_SLOT_STATES
+
+
+@require_GET
+@analytics_required
+def contact_search(request):
+    """Contacts of the instance, newest first, narrowed by the filters; 50 a page."""
+    tenant = request.user.instance
+    form = ContactSearchForm(request.GET or None, tenant=tenant)
+    contacts = Contact.objects.filter(instance=tenant).select_related("queue", "agent")
+    if form.is_bound and form.is_valid():
+        contacts = form.filter(contacts)
+    elif form.is_bound:
+        contacts = contacts.none()
+    contacts = contacts.order_by("-initiation_timestamp", "id")
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {"form": form, "page": page, "filters": filters.urlencode()}
+    template = "admin_console/contact_search.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+@require_GET
+@analytics_required
+def contact_detail(request, pk):
+    """Everything about one contact: its fields, references, attributes, links, events and flow trace."""
+    tenant = request.user.instance
+    contact = get_object_or_404(
+        Contact.objects.select_related(
+            "queue",
+            "agent",
+            "flow",
+            "customer_queue_flow",
+            "disconnect_flow",
+            "task_template",
+            "previous_contact",
+            "related_contact",
+            "initial_contact",
+        ),
+        pk=pk,
+        instance=tenant,
+    )
+    linked = [
+        (label, other)
+        for label, other in (
+            ("Initial contact", contact.initial_contact),
+            ("Previous contact", contact.previous_contact),
+            ("Related contact", contact.related_contact),
+        )
+        if other is not None and other.instance_id == tenant.pk
+    ]
+    followers = Contact.objects.filter(instance=tenant, previous_contact=contact).order_by(
+        "initiation_timestamp"
+    )
+    relatives = Contact.objects.filter(instance=tenant, related_contact=contact).order_by(
+        "initiation_timestamp"
+    )
+    events = contact.events.select_related("actor", "agent", "queue")
+    context = {
+        "contact": contact,
+        "references": reference_rows(contact.references),
+        "attributes": sorted((contact.attributes or {}).items()),
+        "linked": linked,
+        "followers": followers,
+        "relatives": relatives,
+        "events": events,
+        "trace": trace_rows(contact.flow_trace),
+        "flow_state": json.dumps(contact.flow_state, indent=2) if contact.flow_state else "",
+    }
+    return render(request, "admin_console/contact_detail.html", context)
+
+
+def reference_rows(references) -> list[dict]:
+    """References as rows to show; `href` is set only for an http(s) URL or a valid email address.
+
+    Anything else (javascript:, data:, a malformed address) is shown as text, never as a link.
+    """
+    rows = []
+    for name, reference in sorted((references or {}).items()):
+        if not isinstance(reference, dict):
+            reference = {"Type": "STRING", "Value": reference}
+        kind = str(reference.get("Type", ""))
+        value = reference.get("Value", "")
+        value = value if isinstance(value, str) else json.dumps(value)
+        href = ""
+        if kind == "URL":
+            parts = urlsplit(value.strip())
+            if parts.scheme.lower() in ("http", "https") and parts.netloc:
+                href = value.strip()
+        elif kind == "EMAIL":
+            try:
+                validate_email(value.strip())
+            except ValidationError:
+                pass
+            else:
+                href = f"mailto:{value.strip()}"
+        rows.append({"name": name, "type": kind, "value": value, "href": href})
+    return rows
+
+
+def trace_rows(trace) -> list[list[tuple[str, str]]]:
+    """Each flow trace entry as (key, text) pairs, whatever shape the interpreter gave it."""
+    rows = []
+    for entry in trace or []:
+        if isinstance(entry, dict):
+            rows.append([(str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in entry.items()])
+        else:
+            rows.append([("", entry if isinstance(entry, str) else json.dumps(entry))])
+    return rows
+
+
+@require_GET
+@analytics_required
+def realtime(request):
+    """Per queue: contacts waiting and with agents, agents available and on contact. Refreshes itself."""
+    context = realtime_metrics(request.user.instance)
+    template = "admin_console/realtime.html"
+    return render(request, f"{template}#metrics" if request.htmx else template, context)
+
+
+def realtime_metrics(tenant) -> dict:
+    now = timezone.now()
+    open_states = [ContactState.QUEUED, *AGENT_SLOT_STATES]
+    counts = (
+        Contact.objects.filter(instance=tenant, state__in=open_states, queue__isnull=False)
+        .values("queue_id", "state")
+        .annotate(n=Count("id"), oldest=Min("enqueue_timestamp"))
+    )
+    queued, with_agents, oldest = {}, {}, {}
+    for row in counts:
+        if row["state"] == ContactState.QUEUED:
+            queued[row["queue_id"]] = row["n"]
+            oldest[row["queue_id"]] = row["oldest"]
+        else:
+            with_agents[row["queue_id"]] = with_agents.get(row["queue_id"], 0) + row["n"]
+
+    agents = list(
+        User.objects.filter(instance=tenant, is_active=True, routing_profile__isnull=False)
+        .select_related("status")
+        .order_by("first_name", "last_name", "username")
+    )
+    busy = dict(
+        Contact.objects.filter(instance=tenant, state__in=AGENT_SLOT_STATES)
+        .values_list("agent_id")
+        .annotate(n=Count("id"))
+    )
+    profile_queues = {}
+    for rp_id, queue_id in RoutingProfileQueue.objects.filter(routing_profile__instance=tenant).values_list(
+        "routing_profile_id", "queue_id"
+    ):
+        profile_queues.setdefault(rp_id, set()).add(queue_id)
+
+    def available(agent):
+        return agent.status is not None and agent.status.type == AgentStatus.Type.ROUTABLE
+
+    rows = []
+    for queue in Queue.objects.filter(instance=tenant, queue_type=Queue.Type.STANDARD).order_by("name"):
+        staff = [a for a in agents if queue.pk in profile_queues.get(a.routing_profile_id, ())]
+        waited = oldest.get(queue.pk)
+        rows.append(
+            {
+                "queue": queue,
+                "queued": queued.get(queue.pk, 0),
+                "with_agents": with_agents.get(queue.pk, 0),
+                "oldest_seconds": int((now - waited).total_seconds()) if waited else None,
+                "available": sum(1 for a in staff if available(a)),
+                "on_contact": sum(1 for a in staff if busy.get(a.pk)),
+                "staffed": len(staff),
+            }
+        )
+    personal = Queue.objects.filter(instance=tenant, queue_type=Queue.Type.AGENT).values_list("pk", flat=True)
+    agent_rows = [{"agent": a, "available": available(a), "contacts": busy.get(a.pk, 0)} for a in agents]
+    return {
+        "rows": rows,
+        "agent_rows": agent_rows,
+        "personal_queued": sum(queued.get(pk, 0) for pk in personal),
+        "totals": {
+            "queued": sum(queued.values()),
+            "with_agents": sum(with_agents.values()),
+            "available": sum(1 for a in agents if available(a)),
+            "on_contact": sum(1 for a in agents if busy.get(a.pk)),
+        },
+        "updated_at": now,
+    }

@@ -1,0 +1,75 @@
+"""The three page shapes every configuration object shares: a searchable, sortable list; an add/edit
+form that validates inline; and a delete that asks first and explains when something still uses it."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from django.shortcuts import redirect, render
+
+PAGE_SIZE = 50
+
+
+def list_response(request, queryset, *, template, search, sorts, default_sort, extra=None):
+    """Filter by ?q= over `search` fields, order by ?sort= (a key of `sorts`, "-" for descending), page by 50.
+
+    An htmx request (the search-as-you-type box) gets only the table partial back.
+    """
+    q = request.GET.get("q", "").strip()
+    if q:
+        condition = Q()
+        for field in search:
+            condition |= Q(**{f"{field}__icontains": q})
+        queryset = queryset.filter(condition)
+    sort = request.GET.get("sort", default_sort)
+    key = sort.removeprefix("-")
+    if key not in sorts:
+        sort, key = default_sort, default_sort.removeprefix("-")
+    column = sorts[key]
+    queryset = queryset.order_by(f"-{column}" if sort.startswith("-") else column, "pk")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "rows": page.object_list, "q": q, "sort": sort, **(extra or {})}
+    if request.htmx:
+        template = f"{template}#table"
+    return render(request, template, context)
+
+
+def form_response(request, form_class, *, obj, template, noun, success_url, extra=None, form_kwargs=None):
+    """Show `form_class` for `obj` (None to add); on a valid POST save it atomically and toast."""
+    form_kwargs = {"tenant": request.user.instance, **(form_kwargs or {})}
+    if request.method == "POST":
+        form = form_class(request.POST, instance=obj, **form_kwargs)
+        if form.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+            messages.success(request, f"{noun} “{saved}” {'saved' if obj else 'created'}.")
+            return redirect(success_url)
+    else:
+        form = form_class(instance=obj, **form_kwargs)
+    context = {"form": form, "object": obj, "noun": noun, "cancel_url": success_url, **(extra or {})}
+    return render(request, template, context)
+
+
+def delete_response(request, obj, *, noun, success_url, consequences=""):
+    """GET asks for confirmation; POST deletes, or explains what still uses the object."""
+    blockers = []
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError as error:
+            blockers = sorted(
+                {f"{o._meta.verbose_name.capitalize()} “{o}”" for o in error.protected_objects}
+            )[:10]
+            messages.error(request, f"“{obj}” is still in use and was not deleted.")
+        else:
+            messages.success(request, f"{noun} “{obj}” deleted.")
+            return redirect(success_url)
+    context = {
+        "object": obj,
+        "noun": noun,
+        "cancel_url": success_url,
+        "consequences": consequences,
+        "blockers": blockers,
+    }
+    return render(request, "admin_console/confirm_delete.html", context, status=409 if blockers else 200)

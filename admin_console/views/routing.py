@@ -1,0 +1,225 @@
+"""Routing: queues, routing profiles (with their per-channel queues), quick connects, hours of operation."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from admin_console.access import admin_required
+from admin_console.forms.routing import (
+    HoursForm,
+    QueueConfigFormSet,
+    QueueForm,
+    QuickConnectForm,
+    RoutingProfileForm,
+)
+from admin_console.views.crud import delete_response, form_response, list_response
+from ccp.models import HoursOfOperation, Queue, QuickConnect, RoutingProfile
+
+
+def _queue(request, pk):
+    return get_object_or_404(Queue, pk=pk, instance=request.user.instance, queue_type=Queue.Type.STANDARD)
+
+
+@require_GET
+@admin_required
+def queue_list(request):
+    queues = Queue.objects.filter(instance=request.user.instance, queue_type=Queue.Type.STANDARD)
+    queues = queues.select_related("hours").annotate(
+        profile_count=Count("routing_configs__routing_profile", distinct=True)
+    )
+    return list_response(
+        request,
+        queues,
+        template="admin_console/queue_list.html",
+        search=["name", "description"],
+        sorts={"name": "name", "hours": "hours__name", "max": "max_contacts", "profiles": "profile_count"},
+        default_sort="name",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def queue_edit(request, pk=None):
+    queue = _queue(request, pk) if pk else None
+    return form_response(
+        request,
+        QueueForm,
+        obj=queue,
+        template="admin_console/form.html",
+        noun="Queue",
+        success_url=reverse("admin_console:queue_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def queue_delete(request, pk):
+    return delete_response(
+        request,
+        _queue(request, pk),
+        noun="Queue",
+        success_url=reverse("admin_console:queue_list"),
+        consequences="Routing profiles stop serving it and quick connects to it are removed. "
+        "Contacts keep their history.",
+    )
+
+
+def _routing_profile(request, pk):
+    return get_object_or_404(RoutingProfile, pk=pk, instance=request.user.instance)
+
+
+@require_GET
+@admin_required
+def routing_profile_list(request):
+    profiles = RoutingProfile.objects.filter(instance=request.user.instance).select_related(
+        "default_outbound_queue"
+    )
+    profiles = profiles.annotate(
+        queue_count=Count("queue_configs", distinct=True), user_count=Count("users", distinct=True)
+    )
+    return list_response(
+        request,
+        profiles,
+        template="admin_console/routing_profile_list.html",
+        search=["name", "description"],
+        sorts={
+            "name": "name",
+            "tasks": "task_concurrency",
+            "timeout": "task_offer_timeout_seconds",
+            "queues": "queue_count",
+            "users": "user_count",
+        },
+        default_sort="name",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def routing_profile_edit(request, pk=None):
+    """The profile's settings and its queue list are one form: both save, or neither does."""
+    tenant = request.user.instance
+    profile = _routing_profile(request, pk) if pk else None
+    list_url = reverse("admin_console:routing_profile_list")
+    if request.method == "POST":
+        form = RoutingProfileForm(request.POST, instance=profile, tenant=tenant)
+        formset = QueueConfigFormSet(request.POST, instance=form.instance, tenant=tenant, prefix="queues")
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+                formset.instance = saved
+                formset.save()
+            messages.success(request, f"Routing profile “{saved}” {'saved' if profile else 'created'}.")
+            return redirect(list_url)
+    else:
+        form = RoutingProfileForm(instance=profile, tenant=tenant)
+        formset = QueueConfigFormSet(instance=form.instance, tenant=tenant, prefix="queues")
+    context = {
+        "form": form,
+        "formset": formset,
+        "object": profile,
+        "noun": "Routing profile",
+        "cancel_url": list_url,
+    }
+    return render(request, "admin_console/routing_profile_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def routing_profile_delete(request, pk):
+    return delete_response(
+        request,
+        _routing_profile(request, pk),
+        noun="Routing profile",
+        success_url=reverse("admin_console:routing_profile_list"),
+    )
+
+
+def _quick_connect(request, pk):
+    return get_object_or_404(QuickConnect, pk=pk, instance=request.user.instance)
+
+
+@require_GET
+@admin_required
+def quick_connect_list(request):
+    quick_connects = QuickConnect.objects.filter(instance=request.user.instance).select_related(
+        "user", "queue"
+    )
+    return list_response(
+        request,
+        quick_connects,
+        template="admin_console/quick_connect_list.html",
+        search=["name", "description", "phone_number", "user__username", "queue__name"],
+        sorts={"name": "name", "type": "type"},
+        default_sort="name",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def quick_connect_edit(request, pk=None):
+    return form_response(
+        request,
+        QuickConnectForm,
+        obj=_quick_connect(request, pk) if pk else None,
+        template="admin_console/form.html",
+        noun="Quick connect",
+        success_url=reverse("admin_console:quick_connect_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def quick_connect_delete(request, pk):
+    return delete_response(
+        request,
+        _quick_connect(request, pk),
+        noun="Quick connect",
+        success_url=reverse("admin_console:quick_connect_list"),
+    )
+
+
+def _hours(request, pk):
+    return get_object_or_404(HoursOfOperation, pk=pk, instance=request.user.instance)
+
+
+@require_GET
+@admin_required
+def hours_list(request):
+    hours = HoursOfOperation.objects.filter(instance=request.user.instance).annotate(
+        queue_count=Count("queue")
+    )
+    return list_response(
+        request,
+        hours,
+        template="admin_console/hours_list.html",
+        search=["name", "description", "timezone"],
+        sorts={"name": "name", "timezone": "timezone", "queues": "queue_count"},
+        default_sort="name",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def hours_edit(request, pk=None):
+    return form_response(
+        request,
+        HoursForm,
+        obj=_hours(request, pk) if pk else None,
+        template="admin_console/hours_form.html",
+        noun="Hours of operation",
+        success_url=reverse("admin_console:hours_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def hours_delete(request, pk):
+    return delete_response(
+        request,
+        _hours(request, pk),
+        noun="Hours of operation",
+        success_url=reverse("admin_console:hours_list"),
+    )

@@ -1,0 +1,75 @@
+"""Settings: the instance's own settings and its API keys."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from admin_console.access import admin_required
+from admin_console.forms.settings import ApiKeyForm, InstanceForm
+from admin_console.views.crud import form_response, list_response
+from ccp.models import ApiKey
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def instance_settings(request):
+    return form_response(
+        request,
+        InstanceForm,
+        obj=request.user.instance,
+        template="admin_console/instance_form.html",
+        noun="Instance",
+        success_url=reverse("admin_console:instance_settings"),
+    )
+
+
+@require_GET
+@admin_required
+def api_key_list(request):
+    keys = ApiKey.objects.filter(instance=request.user.instance)
+    return list_response(
+        request,
+        keys,
+        template="admin_console/api_key_list.html",
+        search=["name", "access_key_id"],
+        sorts={"name": "name", "created": "created_at", "used": "last_used_at", "revoked": "revoked_at"},
+        default_sort="-created",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def api_key_create(request):
+    """Create a key and show its secret in this one response; it is stored encrypted and never shown again."""
+    from ccp.services.api_keys import api_key_create as create_key
+
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            key, secret = create_key(instance=request.user.instance, name=form.cleaned_data["name"])
+        messages.success(request, f"API key {key.access_key_id} created.")
+        response = render(request, "admin_console/api_key_created.html", {"key": key, "secret": secret})
+        # The secret must not linger in a browser or proxy cache.
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "admin_console/api_key_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def api_key_revoke(request, pk):
+    from ccp.services.api_keys import api_key_revoke as revoke_key
+
+    key = get_object_or_404(ApiKey, pk=pk, instance=request.user.instance)
+    list_url = reverse("admin_console:api_key_list")
+    if not key.is_active:
+        messages.info(request, f"API key {key.access_key_id} was already revoked.")
+        return redirect(list_url)
+    if request.method == "POST":
+        with transaction.atomic():
+            revoke_key(api_key=key)
+        messages.success(request, f"API key {key.access_key_id} revoked; requests signed with it now fail.")
+        return redirect(list_url)
+    return render(request, "admin_console/api_key_revoke.html", {"key": key, "cancel_url": list_url})

@@ -1,0 +1,21 @@
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from ccp.worker.loop import worker_loop
+
+
+class Command(BaseCommand):
+    help = "Fire durable timers (scheduled starts, offer timeouts, queue delays, waits, expiry). Run any number."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--max-sleep", type=float, default=0.5)
+
+    def handle(self, *args, **options):
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        self.stdout.write("worker started")
+        worker_loop(stop, max_sleep=options["max_sleep"])
+        self.stdout.write("worker stopped")

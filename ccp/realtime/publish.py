@@ -1,0 +1,45 @@
+"""Publishing to Channels groups, only after the transaction commits (Zulip's habit).
+
+An event is a plain dict with a `type` (the consumer method) and is addressed to explicit groups.
+A rolled-back write never reaches a browser.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def agent_group(user_id: str) -> str:
+    return f"agent.{user_id}"
+
+
+def instance_group(instance_id: str) -> str:
+    return f"instance.{instance_id}"
+
+
+def _send(groups: list[str], event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except Exception:  # a push is best effort: the page rebuilds its state on reconnect
+            log.exception("push to %s failed", group)
+
+
+def send_event(groups: list[str], event: dict) -> None:
+    """Queue `event` for `groups`, sent once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: _send(groups, event))
+
+
+def agent_refresh(*, user_id: str, reason: str, contact_id: str = "", offer: bool = False) -> None:
+    """Tell every tab of one agent to redraw its state (status, tiles, the selected contact)."""
+    send_event(
+        [agent_group(user_id)],
+        {"type": "panel.refresh", "reason": reason, "contact_id": contact_id, "offer": offer},
+    )

@@ -1,0 +1,85 @@
+"""Writes to agents: status changes (Available, Offline, custom, Missed) and presence."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccp.models import AgentStatus, TimerKind, User
+from ccp.realtime.publish import agent_refresh
+from ccp.services.errors import InvalidRequest
+from ccp.services.timers import timer_cancel, timer_schedule
+
+# When every tab of an agent has been closed this long, their status goes to Offline.
+AWAY_GRACE = dt.timedelta(seconds=60)
+
+
+def agent_statuses_ensure(*, instance) -> dict[str, AgentStatus]:
+    """The statuses every instance has: Available, Offline, Missed (system) — created if missing."""
+    wanted = [
+        ("Available", AgentStatus.Type.ROUTABLE, 0),
+        ("Offline", AgentStatus.Type.OFFLINE, 1),
+        ("Missed", AgentStatus.Type.MISSED, 99),
+    ]
+    out = {}
+    for name, type_, order in wanted:
+        status, _ = AgentStatus.objects.get_or_create(
+            instance=instance, name=name, defaults={"type": type_, "display_order": order}
+        )
+        out[type_] = status
+    return out
+
+
+def agent_set_status(*, user: User, status: AgentStatus, actor=None) -> None:
+    """Set an agent's status; going Available opens them to offers at once."""
+    from ccp.routing.engine import routing_trigger
+
+    if status.instance_id != user.instance_id:
+        raise InvalidRequest("That status does not exist.")
+    if status.type == AgentStatus.Type.MISSED and actor is not None:
+        raise InvalidRequest("Missed is set by the system after a missed offer.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.status_id == status.id:
+            return
+        now = timezone.now()
+        locked.status = status
+        locked.status_since = now
+        fields = ["status", "status_since"]
+        if status.type == AgentStatus.Type.ROUTABLE:
+            locked.idle_since = now
+            fields.append("idle_since")
+        locked.save(update_fields=fields)
+        user.status, user.status_since, user.idle_since = locked.status, locked.status_since, locked.idle_since
+        agent_refresh(user_id=user.id, reason="status")
+        if status.type == AgentStatus.Type.ROUTABLE:
+            routing_trigger(instance_id=user.instance_id, agent_ids=[user.id])
+
+
+def agent_set_missed(*, user: User) -> None:
+    """After a missed offer the agent goes to Missed, so no further offer waits on someone away."""
+    statuses = agent_statuses_ensure(instance=user.instance)
+    agent_set_status(user=user, status=statuses[AgentStatus.Type.MISSED])
+
+
+def agent_seen(*, user: User, connected: bool) -> None:
+    """A tab connected or the last one left: schedule auto-Offline after the grace period."""
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_seen_at=now)
+        timer_cancel(user=user, kinds=[TimerKind.AGENT_AWAY])
+        if not connected:
+            timer_schedule(instance=user.instance, kind=TimerKind.AGENT_AWAY, due_at=now + AWAY_GRACE, user=user)
+
+
+def agent_away_expired(*, user_id: str, since) -> None:
+    """The grace period passed with no tab connected: set the agent Offline (worker)."""
+    user = User.objects.select_related("instance").filter(pk=user_id).first()
+    if user is None or (user.last_seen_at and since and user.last_seen_at > since):
+        return
+    from ccp.realtime.presence import presence_count
+
+    if presence_count(user.id) > 0:
+        return
+    statuses = agent_statuses_ensure(instance=user.instance)
+    agent_set_status(user=user, status=statuses[AgentStatus.Type.OFFLINE])

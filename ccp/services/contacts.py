@@ -1,0 +1,562 @@
+"""Writes to contacts: create a task, queue it, end it, change its data. Every change is one transaction,
+writes a ContactEvent, and pushes to browsers only after commit."""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ccp import validation
+from ccp.models import (
+    Channel,
+    Contact,
+    ContactEvent,
+    ContactFlow,
+    ContactState,
+    DisconnectReason,
+    IdempotencyToken,
+    InitiationMethod,
+    Instance,
+    QuickConnect,
+    TaskTemplate,
+    TimerKind,
+)
+from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
+from ccp.realtime.publish import agent_refresh
+from ccp.services.errors import (
+    IdempotencyConflict,
+    InvalidParameter,
+    InvalidRequest,
+    QuotaExceeded,
+    ResourceNotFound,
+)
+from ccp.services.timers import timer_cancel, timer_schedule
+
+# ClientTokens are remembered for 7 days.
+CLIENT_TOKEN_TTL = dt.timedelta(days=7)
+# Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
+QUOTA_LOCK_MARGIN = 50
+
+
+def contact_record_event(
+    *, contact: Contact, event: str, actor_type: str, actor=None, from_state="", to_state="", reason="", detail=None
+) -> ContactEvent:
+    """Append one entry to the contact's audit trail."""
+    return ContactEvent.objects.create(
+        instance_id=contact.instance_id,
+        contact=contact,
+        at=timezone.now(),
+        actor_type=actor_type,
+        actor=actor,
+        event=event,
+        from_state=from_state,
+        to_state=to_state or contact.state,
+        agent_id=contact.agent_id,
+        queue_id=contact.queue_id,
+        reason=reason[:500],
+        detail=detail or {},
+    )
+
+
+def contact_set_state(
+    *, contact: Contact, state: str, event: str, actor_type: str, actor=None, reason="", detail=None, fields=()
+) -> None:
+    """Move a contact to `state`, saving `fields` with it, and record the event."""
+    from_state = contact.state
+    contact.state = state
+    contact.last_update_timestamp = timezone.now()
+    contact.save(update_fields=["state", "last_update_timestamp", *fields])
+    contact_record_event(
+        contact=contact,
+        event=event,
+        actor_type=actor_type,
+        actor=actor,
+        from_state=from_state,
+        to_state=state,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _request_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> tuple:
+    """Apply a template's defaults, refuse overrides of read-only fields, enforce required fields."""
+    if template.status != TaskTemplate.Status.ACTIVE:
+        raise InvalidRequest(f"Task template {template.name!r} is not active.")
+    defaults = template.default_values
+    read_only = set(template.read_only_fields)
+    values = {"Name": name, "Description": description}
+    values.update({k: v["Value"] for k, v in references.items()})
+    for field_name in read_only:
+        given = values.get(field_name)
+        if given not in (None, "") and field_name in defaults and given != defaults[field_name]:
+            raise InvalidRequest(f"Field {field_name!r} is read-only in template {template.name!r}.")
+    field_types = {f["Id"]["Name"]: f.get("Type", "STRING") for f in template.fields or []}
+    for field_name, default in defaults.items():
+        if values.get(field_name) in (None, ""):
+            if field_name == "Name":
+                name = default
+            elif field_name == "Description":
+                description = default
+            else:
+                ref_type = field_types.get(field_name, "STRING")
+                if ref_type in validation.REFERENCE_TYPES_AT_CREATION:
+                    references[field_name] = {"Type": ref_type, "Value": default}
+                else:
+                    attributes.setdefault(field_name, default)
+            values[field_name] = default
+    missing = [f for f in template.required_fields if values.get(f) in (None, "")]
+    if missing:
+        raise InvalidRequest("Required template fields are missing: " + ", ".join(missing) + ".")
+    return name, description, references, attributes
+
+
+def _check_quota(instance: Instance) -> None:
+    """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
+    open_tasks = Contact.objects.filter(instance=instance, channel=Channel.TASK, state__in=OPEN_STATES).count()
+    if open_tasks >= instance.active_task_quota - QUOTA_LOCK_MARGIN:
+        Instance.objects.select_for_update().filter(pk=instance.pk).first()
+        open_tasks = Contact.objects.filter(instance=instance, channel=Channel.TASK, state__in=OPEN_STATES).count()
+    if open_tasks >= instance.active_task_quota:
+        raise QuotaExceeded(
+            f"This instance already has {open_tasks} open tasks; its active task quota is {instance.active_task_quota}."
+        )
+
+
+def _resolve_flow(*, contact_flow, quick_connect, task_template) -> ContactFlow:
+    validation.require_one_flow_source(
+        contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template
+    )
+    if task_template is not None:
+        if task_template.flow is None:
+            raise InvalidRequest(
+                "The task template has no flow; give a ContactFlowId or QuickConnectId with TaskTemplateId."
+            )
+        return task_template.flow
+    if quick_connect is not None:
+        if quick_connect.flow is None:
+            raise InvalidRequest(f"Quick connect {quick_connect.name!r} has no flow to run tasks.")
+        return quick_connect.flow
+    return contact_flow
+
+
+def task_start(
+    *,
+    instance: Instance,
+    name,
+    description="",
+    attributes=None,
+    references=None,
+    contact_flow: ContactFlow | None = None,
+    quick_connect: QuickConnect | None = None,
+    task_template: TaskTemplate | None = None,
+    previous_contact: Contact | None = None,
+    related_contact: Contact | None = None,
+    scheduled_time: dt.datetime | None = None,
+    initiation_method: str = InitiationMethod.API,
+    client_token: str = "",
+    actor_type: str = "api",
+    actor=None,
+) -> Contact:
+    """Create a task and run its flow (or schedule it). Idempotent per ClientToken for 7 days."""
+    now = timezone.now()
+    client_token = validation.validate_client_token(client_token)
+    request_hash = _request_hash(
+        {
+            "name": name,
+            "description": description,
+            "attributes": attributes,
+            "references": references,
+            "flow": getattr(contact_flow, "pk", None),
+            "qc": getattr(quick_connect, "pk", None),
+            "template": getattr(task_template, "pk", None),
+            "previous": getattr(previous_contact, "pk", None),
+            "related": getattr(related_contact, "pk", None),
+            "scheduled": scheduled_time.timestamp() if scheduled_time else None,
+        }
+    )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                if client_token:
+                    existing = _token_lookup(instance=instance, token=client_token, now=now)
+                    if existing is not None:
+                        if existing.request_hash != request_hash:
+                            raise IdempotencyConflict(
+                                "ClientToken was already used with a different request "
+                                "(name, description, attributes, references, flow or schedule differ)."
+                            )
+                        return existing.contact
+                contact = _task_create(
+                    instance=instance,
+                    name=name,
+                    description=description,
+                    attributes=attributes,
+                    references=references,
+                    contact_flow=contact_flow,
+                    quick_connect=quick_connect,
+                    task_template=task_template,
+                    previous_contact=previous_contact,
+                    related_contact=related_contact,
+                    scheduled_time=scheduled_time,
+                    initiation_method=initiation_method,
+                    client_token=client_token,
+                    actor_type=actor_type,
+                    actor=actor,
+                    now=now,
+                )
+                if client_token:
+                    # A concurrent request with the same token blocks on this unique row and, once we
+                    # commit, fails with IntegrityError and retries into the lookup above.
+                    with transaction.atomic():
+                        IdempotencyToken.objects.create(
+                            instance=instance,
+                            operation="StartTaskContact",
+                            token=client_token,
+                            request_hash=request_hash,
+                            contact=contact,
+                            created_at=now,
+                        )
+                return contact
+        except IntegrityError:
+            if not client_token:
+                raise
+    raise IdempotencyConflict("ClientToken is being used by a concurrent request; retry.")
+
+
+def _token_lookup(*, instance, token, now):
+    row = (
+        IdempotencyToken.objects.select_related("contact")
+        .filter(instance=instance, operation="StartTaskContact", token=token)
+        .first()
+    )
+    if row is not None and row.created_at < now - CLIENT_TOKEN_TTL:
+        row.delete()
+        return None
+    return row
+
+
+def _task_create(
+    *,
+    instance,
+    name,
+    description,
+    attributes,
+    references,
+    contact_flow,
+    quick_connect,
+    task_template,
+    previous_contact,
+    related_contact,
+    scheduled_time,
+    initiation_method,
+    client_token,
+    actor_type,
+    actor,
+    now,
+) -> Contact:
+    if previous_contact is not None and related_contact is not None:
+        raise InvalidRequest("Give PreviousContactId or RelatedContactId, not both.")
+    flow = _resolve_flow(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
+    attributes = validation.validate_attributes(attributes)
+    references = validation.validate_references(references)
+    description = validation.validate_description(description)
+    if task_template is not None:
+        name, description, references, attributes = _template_apply(
+            task_template, name=name, description=description, references=references, attributes=attributes
+        )
+    name = validation.validate_name(name)
+    description = validation.validate_description(description)
+    scheduled_time = validation.validate_scheduled_time(scheduled_time, now=now)
+    for other in (contact_flow, quick_connect, task_template, previous_contact, related_contact):
+        if other is not None and other.instance_id != instance.id:
+            raise ResourceNotFound("A referenced resource was not found in this instance.")
+    _check_quota(instance)
+
+    chain_id = ""
+    linked = previous_contact or related_contact
+    if linked is not None:
+        # The new task starts with a copy of the linked contact's attributes; its own override them.
+        attributes = {**linked.attributes, **attributes}
+        validation.validate_attributes(attributes)
+    if previous_contact is not None:
+        chain_id = previous_contact.chain_id or previous_contact.id
+        in_chain = Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK).count()
+        if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
+            raise QuotaExceeded(
+                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks linked to this PreviousContactId."
+            )
+        if not previous_contact.chain_id:
+            Contact.objects.filter(pk=previous_contact.pk).update(chain_id=chain_id)
+            previous_contact.chain_id = chain_id
+
+    contact = Contact(
+        instance=instance,
+        channel=Channel.TASK,
+        initiation_method=initiation_method,
+        state=ContactState.SCHEDULED if scheduled_time else ContactState.IN_FLOW,
+        name=name,
+        description=description,
+        attributes=attributes,
+        references=references,
+        previous_contact=previous_contact,
+        related_contact=related_contact,
+        chain_id=chain_id,
+        flow=flow,
+        client_token=client_token,
+        task_template=task_template,
+        initiation_timestamp=now,
+        scheduled_timestamp=scheduled_time,
+        last_update_timestamp=now,
+    )
+    if quick_connect is not None:
+        contact.queue = quick_connect_queue(quick_connect)
+    contact.save(force_insert=True)
+    contact.initial_contact_id = contact.id
+    Contact.objects.filter(pk=contact.pk).update(initial_contact_id=contact.id)
+    contact_record_event(
+        contact=contact,
+        event="CREATED",
+        actor_type=actor_type,
+        actor=actor,
+        to_state=contact.state,
+        detail={"initiation_method": initiation_method, "flow_id": flow.id},
+    )
+    # Amazon Connect ends a task 7 days after it was initiated.
+    timer_schedule(instance=instance, kind=TimerKind.EXPIRY, due_at=now + validation.TASK_MAX_DURATION, contact=contact)
+    if scheduled_time:
+        timer_schedule(instance=instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
+    else:
+        contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
+    return contact
+
+
+def quick_connect_queue(quick_connect: QuickConnect):
+    """The working queue a quick connect targets: the queue, or the agent's personal queue."""
+    from ccp.models import Queue
+
+    if quick_connect.type == QuickConnect.Type.QUEUE:
+        return quick_connect.queue
+    if quick_connect.type == QuickConnect.Type.USER:
+        return Queue.objects.filter(agent_id=quick_connect.user_id).first()
+    return None
+
+
+def contact_run_flow(*, contact: Contact, flow: ContactFlow, actor_type: str = "flow") -> None:
+    """Run the contact's flow until it queues, waits or ends."""
+    from ccp.flows.runner import flow_run
+
+    flow_run(contact=contact, flow=flow, actor_type=actor_type)
+
+
+def task_scheduled_start(*, contact: Contact) -> None:
+    """A scheduled task's time has come: run its flow (called by the worker)."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.state != ContactState.SCHEDULED:
+            return
+        contact_set_state(contact=contact, state=ContactState.IN_FLOW, event="SCHEDULE_REACHED", actor_type="worker")
+        contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
+
+
+def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
+    """Put the contact in `queue` (state QUEUED); routing runs at once after commit."""
+    from ccp.models import RoutingProfileQueue
+    from ccp.routing.decide import delay_expiries
+    from ccp.routing.engine import routing_trigger
+
+    now = timezone.now()
+    contact.queue = queue
+    contact.enqueue_timestamp = now
+    contact.routing_order_at = now - dt.timedelta(seconds=contact.routing_age_seconds)
+    contact.agent = None
+    contact_set_state(
+        contact=contact,
+        state=ContactState.QUEUED,
+        event="QUEUED",
+        actor_type=actor_type,
+        detail={"queue_id": queue.id, "queue_name": queue.name},
+        fields=("queue", "enqueue_timestamp", "routing_order_at", "agent"),
+    )
+    delays = RoutingProfileQueue.objects.filter(queue=queue, channel="TASK", delay_seconds__gt=0).values_list(
+        "delay_seconds", flat=True
+    )
+    for due in delay_expiries(now, set(delays)):
+        timer_schedule(instance=contact.instance, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
+    routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
+
+
+def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, detail: dict | None = None) -> None:
+    """End a contact now with `reason`; an agent's slot is freed at once."""
+    from ccp.routing.engine import routing_trigger
+
+    if contact.state == ContactState.ENDED:
+        return
+    now = timezone.now()
+    agent_id = contact.agent_id
+    contact.disconnect_reason = reason
+    if contact.disconnect_timestamp is None:
+        contact.disconnect_timestamp = now
+    if contact.state == ContactState.AFTER_CONTACT_WORK:
+        contact.after_contact_work_end_timestamp = now
+    contact_set_state(
+        contact=contact,
+        state=ContactState.ENDED,
+        event="ENDED",
+        actor_type=actor_type,
+        actor=actor,
+        reason=reason,
+        detail=detail,
+        fields=("disconnect_reason", "disconnect_timestamp", "after_contact_work_end_timestamp"),
+    )
+    timer_cancel(
+        contact=contact,
+        kinds=[
+            TimerKind.OFFER_TIMEOUT,
+            TimerKind.QUEUE_DELAY,
+            TimerKind.FLOW_WAIT,
+            TimerKind.EXPIRY,
+            TimerKind.SCHEDULED_START,
+        ],
+    )
+    if agent_id:
+        agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
+        routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
+
+
+def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
+    """Merge attributes into the contact; for a PreviousContactId chain, into every contact of the chain."""
+    attributes = validation.validate_attributes(attributes)
+    targets = (
+        list(Contact.objects.select_for_update().filter(instance_id=contact.instance_id, chain_id=contact.chain_id))
+        if contact.chain_id
+        else [contact]
+    )
+    for target in targets:
+        merged = {**target.attributes, **attributes}
+        validation.validate_attributes(merged)
+        target.attributes = merged
+        target.last_update_timestamp = timezone.now()
+        target.save(update_fields=["attributes", "last_update_timestamp"])
+        if target.pk == contact.pk:
+            contact.attributes = merged
+        contact_record_event(
+            contact=target,
+            event="ATTRIBUTES_UPDATED",
+            actor_type=actor_type,
+            actor=actor,
+            detail={"keys": sorted(attributes)},
+        )
+        if target.agent_id and target.state in AGENT_SLOT_STATES:
+            agent_refresh(user_id=target.agent_id, reason="updated", contact_id=target.id)
+
+
+def contact_update(*, contact: Contact, name=None, description=None, references=None, actor_type="api", actor=None):
+    """Change a contact's name, description or references (UpdateContact)."""
+    fields = []
+    if name is not None:
+        contact.name = validation.validate_name(name)
+        fields.append("name")
+    if description is not None:
+        contact.description = validation.validate_description(description)
+        fields.append("description")
+    if references is not None:
+        contact.references = {**contact.references, **validation.validate_references(references)}
+        fields.append("references")
+    if not fields:
+        return
+    contact.last_update_timestamp = timezone.now()
+    contact.save(update_fields=[*fields, "last_update_timestamp"])
+    contact_record_event(
+        contact=contact, event="UPDATED", actor_type=actor_type, actor=actor, detail={"fields": fields}
+    )
+    if contact.agent_id and contact.state in AGENT_SLOT_STATES:
+        agent_refresh(user_id=contact.agent_id, reason="updated", contact_id=contact.id)
+
+
+def contact_update_routing(*, contact: Contact, priority=None, age_seconds=None, actor_type: str = "flow", actor=None):
+    """Change routing priority (1 first) or add to the contact's age in queue; reorders the queue at once."""
+    from ccp.routing.engine import routing_trigger
+
+    fields = []
+    if priority is not None:
+        contact.routing_priority = validation.validate_routing_priority(priority)
+        fields.append("routing_priority")
+    if age_seconds is not None:
+        if not isinstance(age_seconds, int) or isinstance(age_seconds, bool):
+            raise InvalidParameter("Routing age must be a whole number of seconds.")
+        contact.routing_age_seconds += age_seconds
+        fields.append("routing_age_seconds")
+        if contact.routing_order_at is not None:
+            contact.routing_order_at -= dt.timedelta(seconds=age_seconds)
+            fields.append("routing_order_at")
+    if not fields:
+        return
+    contact.last_update_timestamp = timezone.now()
+    contact.save(update_fields=[*fields, "last_update_timestamp"])
+    contact_record_event(
+        contact=contact,
+        event="ROUTING_UPDATED",
+        actor_type=actor_type,
+        actor=actor,
+        detail={"priority": contact.routing_priority, "age_seconds": contact.routing_age_seconds},
+    )
+    if contact.state == ContactState.QUEUED:
+        routing_trigger(instance_id=contact.instance_id, queue_ids=[contact.queue_id])
+
+
+def contact_reschedule(*, contact: Contact, scheduled_time: dt.datetime, actor_type="api", actor=None) -> None:
+    """Move a scheduled task's start (UpdateContactSchedule)."""
+    if contact.state != ContactState.SCHEDULED:
+        raise InvalidRequest("Only a task that is still scheduled can be rescheduled.")
+    scheduled_time = validation.validate_scheduled_time(scheduled_time, now=timezone.now())
+    timer_cancel(contact=contact, kinds=[TimerKind.SCHEDULED_START])
+    contact.scheduled_timestamp = scheduled_time
+    contact.last_update_timestamp = timezone.now()
+    contact.save(update_fields=["scheduled_timestamp", "last_update_timestamp"])
+    timer_schedule(instance=contact.instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
+    contact_record_event(
+        contact=contact,
+        event="RESCHEDULED",
+        actor_type=actor_type,
+        actor=actor,
+        detail={"at": scheduled_time.isoformat()},
+    )
+
+
+def contact_stop(*, contact: Contact, actor_type="api", actor=None, reason: str = DisconnectReason.API) -> None:
+    """StopContact: a task with an agent goes to after-contact work; any other open task ends."""
+    if contact.state == ContactState.ENDED:
+        raise InvalidRequest("The contact has already ended.")
+    if contact.state == ContactState.SCHEDULED:
+        contact_end(contact=contact, reason=reason, actor_type=actor_type, actor=actor, detail={"cancelled": True})
+        return
+    if contact.state in (ContactState.CONNECTED,):
+        from ccp.services.offers import contact_to_after_contact_work
+
+        contact_to_after_contact_work(contact=contact, reason=reason, actor_type=actor_type, actor=actor)
+        return
+    if contact.state == ContactState.AFTER_CONTACT_WORK:
+        raise InvalidRequest("The contact has already been disconnected and is in after-contact work.")
+    contact_end(contact=contact, reason=reason, actor_type=actor_type, actor=actor)
+
+
+def contact_expire(*, contact: Contact) -> None:
+    """Seven days after initiation a task ends with reason EXPIRED (called by the worker)."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.state != ContactState.ENDED:
+            contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
+
+
+def contact_lock(*, instance, contact_id: str) -> Contact:
+    """Fetch and lock a contact of this instance, or raise ResourceNotFound."""
+    contact = Contact.objects.select_for_update().filter(instance=instance, pk=contact_id).first()
+    if contact is None:
+        raise ResourceNotFound("Contact not found in this instance.")
+    return contact

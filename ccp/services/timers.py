@@ -1,0 +1,28 @@
+"""Durable timers: rows with a due time that a worker claims and fires exactly once."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from ccp.models import Timer
+
+
+def timer_schedule(*, instance, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None) -> Timer:
+    """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
+    from ccp.worker.wakeup import worker_wake
+
+    timer = Timer.objects.create(
+        instance=instance, kind=kind, due_at=due_at, contact=contact, user=user, payload=payload or {}
+    )
+    worker_wake(due_at)
+    return timer
+
+
+def timer_cancel(*, contact=None, user=None, kinds: list[str]) -> int:
+    """Cancel pending timers of the given kinds for a contact or a user."""
+    qs = Timer.objects.filter(fired_at__isnull=True, cancelled=False, kind__in=kinds)
+    if contact is not None:
+        qs = qs.filter(contact=contact)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.update(cancelled=True, fired_at=timezone.now())

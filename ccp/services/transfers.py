@@ -1,0 +1,167 @@
+"""Transfers (to a queue or an agent through a quick connect) and the number pad's linked outbound call."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccp import validation
+from ccp.models import (
+    Channel,
+    Contact,
+    ContactState,
+    DisconnectReason,
+    InitiationMethod,
+    QuickConnect,
+    TimerKind,
+    User,
+)
+from ccp.models.contacts import AGENT_SLOT_STATES
+from ccp.realtime.publish import agent_refresh
+from ccp.services.contacts import (
+    contact_end,
+    contact_queue,
+    contact_record_event,
+    contact_run_flow,
+    quick_connect_queue,
+)
+from ccp.services.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
+from ccp.services.timers import timer_schedule
+
+
+def contact_transfer(
+    *, contact: Contact, quick_connect: QuickConnect, actor_type: str = "agent", actor=None
+) -> Contact:
+    """Transfer a task: a new contact (TRANSFER / QUEUE_TRANSFER) with the original as previous contact
+    runs the quick connect's flow (or goes straight to its queue); the original ends as TRANSFERRED.
+    The caller holds the original's row lock inside a transaction."""
+    if quick_connect.instance_id != contact.instance_id:
+        raise ResourceNotFound("Quick connect not found in this instance.")
+    if contact.state not in (ContactState.QUEUED, ContactState.CONNECTED, ContactState.IN_FLOW):
+        raise InvalidRequest("Only a queued or connected task can be transferred.")
+    if quick_connect.type == QuickConnect.Type.PHONE_NUMBER:
+        raise InvalidRequest("Tasks can be transferred to agents and queues, not to phone numbers.")
+    if contact.transfer_count >= validation.MAX_TRANSFERS:
+        raise QuotaExceeded(f"A task can be transferred at most {validation.MAX_TRANSFERS} times.")
+    target_queue = quick_connect_queue(quick_connect)
+    if target_queue is None:
+        raise InvalidRequest("The quick connect's target has no queue.")
+    now = timezone.now()
+    method = (
+        InitiationMethod.TRANSFER if quick_connect.type == QuickConnect.Type.USER else InitiationMethod.QUEUE_TRANSFER
+    )
+    new = Contact.objects.create(
+        instance_id=contact.instance_id,
+        channel=contact.channel,
+        initiation_method=method,
+        state=ContactState.IN_FLOW,
+        name=contact.name,
+        description=contact.description,
+        attributes=contact.attributes,
+        references=contact.references,
+        initial_contact_id=contact.initial_contact_id or contact.id,
+        previous_contact=contact,
+        chain_id=contact.chain_id,
+        queue=target_queue,
+        routing_priority=contact.routing_priority,
+        flow=quick_connect.flow,
+        transfer_count=contact.transfer_count + 1,
+        task_template_id=contact.task_template_id,
+        initiation_timestamp=now,
+        last_update_timestamp=now,
+    )
+    contact_record_event(
+        contact=new,
+        event="CREATED",
+        actor_type=actor_type,
+        actor=actor,
+        to_state=new.state,
+        detail={"initiation_method": method, "transferred_from": contact.id, "quick_connect": quick_connect.name},
+    )
+    # The 7-day limit counts from the original task's initiation.
+    timer_schedule(
+        instance=contact.instance,
+        kind=TimerKind.EXPIRY,
+        due_at=(contact.initiation_timestamp or now) + validation.TASK_MAX_DURATION,
+        contact=new,
+    )
+    contact_end(
+        contact=contact,
+        reason=DisconnectReason.TRANSFERRED,
+        actor_type=actor_type,
+        actor=actor,
+        detail={"transferred_to": new.id, "quick_connect": quick_connect.name},
+    )
+    if quick_connect.flow is not None:
+        contact_run_flow(contact=new, flow=quick_connect.flow, actor_type=actor_type)
+    else:
+        contact_queue(contact=new, queue=target_queue, actor_type=actor_type)
+    return new
+
+
+def contact_transfer_by_agent(*, contact_id: str, quick_connect_id: str, agent: User) -> Contact:
+    """The agent transfers one of their connected tasks through a quick connect."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().filter(pk=contact_id, instance_id=agent.instance_id).first()
+        if contact is None or contact.agent_id != agent.id or contact.state != ContactState.CONNECTED:
+            raise InvalidRequest("This task is no longer connected to you.")
+        quick_connect = QuickConnect.objects.filter(pk=quick_connect_id, instance_id=agent.instance_id).first()
+        if quick_connect is None:
+            raise ResourceNotFound("Quick connect not found.")
+        return contact_transfer(contact=contact, quick_connect=quick_connect, actor_type="agent", actor=agent)
+
+
+def outbound_call_start(*, task_id: str, agent: User, phone_number: str) -> Contact:
+    """Number pad: a simulated outbound VOICE call, linked to the task through RelatedContactId."""
+    number = "".join(ch for ch in phone_number if ch.isdigit() or ch in "+*#")
+    if not 3 <= len(number) <= 20:
+        raise InvalidRequest("Enter a phone number of 3 to 20 digits.", field="phone_number")
+    with transaction.atomic():
+        task = Contact.objects.select_for_update().filter(pk=task_id, instance_id=agent.instance_id).first()
+        if task is None or task.agent_id != agent.id or task.state != ContactState.CONNECTED:
+            raise InvalidRequest("Open a connected task to dial from the number pad.")
+        if Contact.objects.filter(agent=agent, channel=Channel.VOICE, state__in=AGENT_SLOT_STATES).exists():
+            raise InvalidRequest("You are already on a call; hang up first.")
+        now = timezone.now()
+        queue = agent.routing_profile.default_outbound_queue if agent.routing_profile else None
+        call = Contact.objects.create(
+            instance_id=agent.instance_id,
+            channel=Channel.VOICE,
+            initiation_method=InitiationMethod.OUTBOUND,
+            state=ContactState.CONNECTED,
+            name=f"Call {number}",
+            phone_number=number,
+            related_contact=task,
+            attributes=task.attributes,
+            queue=queue,
+            agent=agent,
+            initiation_timestamp=now,
+            connected_to_agent_timestamp=now,
+            last_update_timestamp=now,
+        )
+        Contact.objects.filter(pk=call.pk).update(initial_contact_id=call.pk)
+        contact_record_event(
+            contact=call,
+            event="OUTBOUND_CALL",
+            actor_type="agent",
+            actor=agent,
+            to_state=ContactState.CONNECTED,
+            detail={"related_contact_id": task.id, "phone_number": number},
+        )
+        contact_record_event(
+            contact=task, event="LINKED_CALL", actor_type="agent", actor=agent, detail={"call_contact_id": call.id}
+        )
+        agent_refresh(user_id=agent.id, reason="call", contact_id=call.id)
+    return call
+
+
+def outbound_call_hangup(*, call_id: str, agent: User) -> None:
+    """Hang up the simulated call."""
+    with transaction.atomic():
+        call = Contact.objects.select_for_update().filter(pk=call_id, instance_id=agent.instance_id).first()
+        if (
+            call is None
+            or call.agent_id != agent.id
+            or call.channel != Channel.VOICE
+            or call.state == ContactState.ENDED
+        ):
+            raise InvalidRequest("That call has already ended.")
+        contact_end(contact=call, reason=DisconnectReason.AGENT_DISCONNECT, actor_type="agent", actor=agent)

@@ -1,0 +1,173 @@
+"""The documented limits of a task, checked in one place for the API, the panel, the console, flows and rules.
+
+Numbers come from the StartTaskContact reference (../shared/seeds/003) and the rules guide (002).
+"""
+
+import datetime as dt
+import re
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from ccp.services.errors import InvalidParameter, InvalidRequest
+
+NAME_MAX = 512
+DESCRIPTION_MAX = 4096
+ATTRIBUTES_MAX_BYTES = 32768
+REFERENCE_NAME_MAX = 4096
+REFERENCE_VALUE_MAX = 4096
+CLIENT_TOKEN_MAX = 500
+# Tasks linked through PreviousContactId: at most 12 in one chain.
+PREVIOUS_CONTACT_CHAIN_MAX = 12
+# A task can be scheduled up to 6 days ahead; it lives at most 7 days.
+SCHEDULE_MAX_AHEAD = dt.timedelta(days=6)
+TASK_MAX_DURATION = dt.timedelta(days=7)
+MAX_TRANSFERS = 11
+ROUTING_PRIORITY_MAX = 2**31 - 1
+REFERENCE_TYPES_AT_CREATION = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
+
+ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+def validate_name(name) -> str:
+    if not isinstance(name, str):
+        raise InvalidParameter("Name is required and must be a string.", field="Name")
+    if not name.strip():
+        raise InvalidParameter("Name is required.", field="Name")
+    if len(name) > NAME_MAX:
+        raise InvalidParameter(f"Name must be at most {NAME_MAX} characters.", field="Name")
+    return name
+
+
+def validate_description(description) -> str:
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise InvalidParameter("Description must be a string.", field="Description")
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidParameter(f"Description must be at most {DESCRIPTION_MAX} characters.", field="Description")
+    return description
+
+
+def validate_attributes(attributes) -> dict[str, str]:
+    """Keys of letters, digits, '-' and '_'; at most 32,768 UTF-8 bytes across all keys and values."""
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, dict):
+        raise InvalidParameter("Attributes must be a map of strings to strings.", field="Attributes")
+    total = 0
+    for key, value in attributes.items():
+        if not isinstance(key, str) or not ATTRIBUTE_KEY_RE.match(key):
+            raise InvalidParameter(
+                f"Attribute key {str(key)[:100]!r} may contain only letters, digits, '-' and '_'.",
+                field="Attributes",
+            )
+        if not isinstance(value, str):
+            raise InvalidParameter(f"Attribute {key!r} must have a string value.", field="Attributes")
+        total += len(key.encode()) + len(value.encode())
+    if total > ATTRIBUTES_MAX_BYTES:
+        raise InvalidParameter(
+            f"Attributes total {total} UTF-8 bytes; the limit is {ATTRIBUTES_MAX_BYTES} across all keys and values.",
+            field="Attributes",
+        )
+    return dict(attributes)
+
+
+def is_safe_url(value: str) -> bool:
+    """Only http and https URLs with a host become links; javascript: and friends never do."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _check_reference_value(name: str, ref_type: str, value: str) -> None:
+    if ref_type == "URL" and not is_safe_url(value):
+        raise InvalidParameter(f"Reference {name!r} must be an http or https URL.", field="References")
+    if ref_type == "NUMBER" and not NUMBER_RE.match(value.strip()):
+        raise InvalidParameter(f"Reference {name!r} must be a number.", field="References")
+    if ref_type == "EMAIL" and not (EMAIL_RE.match(value.strip()) and parseaddr(value)[1]):
+        raise InvalidParameter(f"Reference {name!r} must be an email address.", field="References")
+    if ref_type == "DATE":
+        parse_reference_date(value, name=name)
+
+
+def parse_reference_date(value: str, *, name: str = "") -> dt.datetime:
+    """A DATE reference: ISO 8601 (date or date-time) or epoch seconds/milliseconds."""
+    text = value.strip()
+    try:
+        if NUMBER_RE.match(text):
+            number = float(text)
+            if number > 1e11:  # milliseconds
+                number /= 1000
+            return dt.datetime.fromtimestamp(number, tz=dt.UTC)
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidParameter(f"Reference {name!r} must be a date (ISO 8601 or epoch).", field="References")
+
+
+def validate_references(references, *, at_creation: bool = True) -> dict[str, dict[str, str]]:
+    """References map name → {Type, Value}; ATTACHMENT is refused when a task is created."""
+    if references is None:
+        return {}
+    if not isinstance(references, dict):
+        raise InvalidParameter("References must be a map of names to {Type, Value}.", field="References")
+    clean = {}
+    for name, ref in references.items():
+        if not isinstance(name, str) or not name or len(name) > REFERENCE_NAME_MAX:
+            raise InvalidParameter(f"Reference names must be 1 to {REFERENCE_NAME_MAX} characters.", field="References")
+        if not isinstance(ref, dict):
+            raise InvalidParameter(f"Reference {name!r} must have a Type and a Value.", field="References")
+        ref_type, value = ref.get("Type"), ref.get("Value")
+        if ref_type == "ATTACHMENT" and at_creation:
+            raise InvalidParameter("ATTACHMENT references can't be added when a task is created.", field="References")
+        if ref_type not in REFERENCE_TYPES_AT_CREATION:
+            raise InvalidParameter(
+                f"Reference {name!r} has type {str(ref_type)[:50]!r}; use one of "
+                + ", ".join(REFERENCE_TYPES_AT_CREATION)
+                + ".",
+                field="References",
+            )
+        if not isinstance(value, str) or len(value) > REFERENCE_VALUE_MAX:
+            raise InvalidParameter(
+                f"Reference {name!r} needs a Value of at most {REFERENCE_VALUE_MAX} characters.", field="References"
+            )
+        _check_reference_value(name, ref_type, value)
+        clean[name] = {"Type": ref_type, "Value": value}
+    return clean
+
+
+def validate_client_token(token) -> str:
+    if token is None:
+        return ""
+    if not isinstance(token, str) or len(token) > CLIENT_TOKEN_MAX:
+        raise InvalidParameter(f"ClientToken must be at most {CLIENT_TOKEN_MAX} characters.", field="ClientToken")
+    return token
+
+
+def validate_scheduled_time(scheduled: dt.datetime | None, *, now: dt.datetime) -> dt.datetime | None:
+    """Not in the past (a second of clock slack), at most 6 days ahead."""
+    if scheduled is None:
+        return None
+    if scheduled < now - dt.timedelta(seconds=1):
+        raise InvalidParameter("ScheduledTime can't be in the past.", field="ScheduledTime")
+    if scheduled > now + SCHEDULE_MAX_AHEAD:
+        raise InvalidParameter("ScheduledTime must be at most 6 days in the future.", field="ScheduledTime")
+    return scheduled
+
+
+def validate_routing_priority(priority) -> int:
+    if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= ROUTING_PRIORITY_MAX:
+        raise InvalidParameter("Routing priority must be a whole number, 1 being the highest.", field="priority")
+    return priority
+
+
+def require_one_flow_source(*, contact_flow, quick_connect, task_template) -> None:
+    given = [x for x in (contact_flow, quick_connect, task_template) if x is not None]
+    if len(given) != 1:
+        raise InvalidRequest(
+            "Give exactly one of ContactFlowId, QuickConnectId and TaskTemplateId, so the task has one flow to run."
+        )

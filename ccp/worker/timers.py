@@ -1,0 +1,121 @@
+"""The timer worker: claims due timer rows and fires each exactly once.
+
+Claim: a conditional UPDATE over due, unleased rows picked with FOR UPDATE SKIP LOCKED sets a lease.
+Fire: in one transaction, the timer row is locked, re-checked unfired, the service runs, and fired_at is
+set — so a worker killed after claiming leaves a lease that lapses, and the next worker fires it once.
+Chosen over django-tasks-db, which polls once a second and leaves a task RUNNING forever when its
+worker dies (django-tasks issue 46); this is healthchecks' `sendalerts` pattern over our own rows.
+"""
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ccp.models import Contact, Timer, TimerKind
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(seconds=30)
+BATCH = 50
+# Give up on a timer whose action keeps failing after this many tries (its contact is ended by EXPIRY).
+MAX_ATTEMPTS = 5
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: str | None = None) -> list[int]:
+    """Lease up to `limit` due timers to this worker; returns their ids."""
+    now = now or timezone.now()
+    name = name or worker_name()
+    with transaction.atomic():
+        due = (
+            Timer.objects.filter(fired_at__isnull=True, cancelled=False, due_at__lte=now)
+            .exclude(lease_until__gt=now)
+            .order_by("due_at")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            Timer.objects.filter(id__in=ids).update(lease_until=now + LEASE, leased_by=name)
+    return ids
+
+
+def timer_fire(*, timer_id: int) -> bool:
+    """Fire one claimed timer exactly once; returns True if it fired now."""
+    with transaction.atomic():
+        timer = Timer.objects.select_for_update().filter(pk=timer_id).first()
+        if timer is None or timer.fired_at is not None or timer.cancelled:
+            return False
+        timer.fired_at = timezone.now()
+        timer.attempts += 1
+        timer.save(update_fields=["fired_at", "attempts"])
+        _dispatch(timer)
+    return True
+
+
+def _dispatch(timer: Timer) -> None:
+    from ccp.routing.engine import routing_trigger
+    from ccp.services import agents, contacts, offers
+
+    kind = timer.kind
+    if kind == TimerKind.SCHEDULED_START:
+        contacts.task_scheduled_start(contact=timer.contact)
+    elif kind == TimerKind.OFFER_TIMEOUT:
+        offers.contact_offer_expire(contact_id=timer.contact_id, agent_id=timer.user_id)
+    elif kind == TimerKind.QUEUE_DELAY:
+        contact = Contact.objects.filter(pk=timer.contact_id).only("instance_id", "queue_id").first()
+        if contact and contact.queue_id:
+            routing_trigger(instance_id=contact.instance_id, queue_ids=[contact.queue_id])
+    elif kind == TimerKind.FLOW_WAIT:
+        from ccp.flows.runner import flow_resume
+
+        contact = Contact.objects.select_for_update().get(pk=timer.contact_id)
+        if contact.state == "IN_FLOW":
+            flow_resume(contact=contact, timer=timer)
+    elif kind == TimerKind.EXPIRY:
+        contacts.contact_expire(contact=timer.contact)
+    elif kind == TimerKind.AGENT_AWAY:
+        agents.agent_away_expired(user_id=timer.user_id, since=timer.due_at - agents.AWAY_GRACE)
+
+
+def timers_run_once(*, now: dt.datetime | None = None) -> int:
+    """One step of the worker: claim due timers and fire them. Returns how many fired."""
+    fired = 0
+    for timer_id in timers_claim(now=now):
+        try:
+            fired += timer_fire(timer_id=timer_id)
+        except Exception:
+            # The transaction rolled back: the lease lapses and the timer is tried again, up to MAX_ATTEMPTS.
+            log.exception("timer %s failed", timer_id)
+            Timer.objects.filter(pk=timer_id).update(attempts=models_f("attempts") + 1)
+            Timer.objects.filter(pk=timer_id, attempts__gte=MAX_ATTEMPTS).update(
+                cancelled=True, fired_at=timezone.now()
+            )
+    return fired
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def seconds_until_next(*, cap: float = 1.0) -> float:
+    """How long the loop may sleep: until the next due timer, at most `cap` seconds."""
+    nxt = (
+        Timer.objects.filter(fired_at__isnull=True, cancelled=False)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if nxt is None:
+        return cap
+    return max(0.0, min(cap, (nxt - timezone.now()).total_seconds()))
