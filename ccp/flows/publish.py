@@ -1,0 +1,75 @@
+"""Saving and publishing flows. Content is stored as the exact string the user gave (Metadata and
+all), so an export gives back what was imported. Publishing validates the whole flow; blocks this
+server does not run are listed rather than refused, and take their error branch at run time."""
+
+from django.db import transaction
+
+from ccp.flows.blocks import BLOCKS
+from ccp.flows.document import flow_structure_problems
+from ccp.models import ContactFlow, FlowStatus
+from ccp.services.errors import InvalidFlow, InvalidRequest
+
+
+def flow_validate(content: str) -> tuple[list[dict], list[str]]:
+    """Problems that stop publishing ({"action", "message"}), and the block types that will not run."""
+    doc, problems = flow_structure_problems(content)
+    if doc is None:
+        return problems, []
+    unsupported: list[str] = []
+    for action in doc.actions.values():
+        block = BLOCKS.get(action.type)
+        if block is None:
+            if action.type and action.type not in unsupported:
+                unsupported.append(action.type)
+            continue
+        try:
+            messages = block.validate(action.parameters)
+        except (TypeError, ValueError, AttributeError) as exc:
+            messages = [f"Parameters could not be read: {exc}"]
+        problems.extend({"action": action.identifier, "message": m} for m in messages)
+    return problems, unsupported
+
+
+def _summary(problems: list[dict]) -> str:
+    first = problems[0]
+    where = f"Action {first['action']}: " if first["action"] else ""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"The flow cannot be published. {where}{first['message']}{more}"
+
+
+def _apply(flow: ContactFlow, content: str, publish: bool) -> None:
+    flow.content = content
+    if publish:
+        problems, unsupported = flow_validate(content)
+        if problems:
+            raise InvalidFlow(_summary(problems), problems=problems)
+        flow.status = FlowStatus.PUBLISHED
+        flow.published_content = content
+        flow.unsupported_blocks = unsupported
+    else:
+        # The last published version keeps running until the next publish.
+        flow.status = FlowStatus.SAVED
+
+
+def flow_create(
+    *, instance, name: str, type: str, content: str, description: str = "", publish: bool = True
+) -> ContactFlow:
+    """Create a flow; when publishing, validate it first and save nothing if it has problems."""
+    with transaction.atomic():
+        if ContactFlow.objects.filter(instance=instance, name=name).exists():
+            raise InvalidRequest(f"A flow named {name!r} already exists.")
+        flow = ContactFlow(instance=instance, name=name, type=type, description=description)
+        _apply(flow, content, publish)
+        flow.save(force_insert=True)
+    return flow
+
+
+def flow_save_content(*, flow: ContactFlow, content: str, publish: bool) -> ContactFlow:
+    """Save new content; publish it (validated) or keep it as a draft beside the running version."""
+    with transaction.atomic():
+        locked = ContactFlow.objects.select_for_update().get(pk=flow.pk)
+        _apply(locked, content, publish)
+        locked.save(update_fields=["content", "status", "published_content", "unsupported_blocks", "updated_at"])
+    for field in ("content", "status", "published_content", "unsupported_blocks", "updated_at"):
+        setattr(flow, field, getattr(locked, field))
+    return flow

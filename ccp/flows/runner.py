@@ -1,0 +1,211 @@
+"""The flow interpreter: runs a contact through its flow's published content, one action at a time.
+
+A run goes until the contact is queued (Transfer to queue), waits (Wait: a FLOW_WAIT timer resumes
+it), is disconnected, or the flow ends; a contact that leaves its flow without being queued ends
+with CONTACT_FLOW_DISCONNECT. An error takes the action's error branch; with none, the contact ends
+and a FLOW_ERROR event names the action and the reason. Each run has a step budget so a loop in a
+flow cannot spin forever. Runs happen inside the caller's transaction; each step is a savepoint so
+a failed step leaves nothing half-written.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccp.flows.blocks import BLOCKS, Outcome, RunContext
+from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
+from ccp.models import ContactFlow, ContactState, DisconnectReason
+from ccp.services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+# Actions one run may take before the flow is judged stuck (a loop with no way out).
+STEP_BUDGET = 1_000
+
+
+def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow") -> None:
+    """Run the flow's published content for this contact from its StartAction."""
+    if not contact.is_open:
+        return
+    if not flow.is_published:
+        _flow_fail(contact, flow, None, f"Flow {flow.name!r} is not published, so it cannot run.", actor_type)
+        return
+    try:
+        doc = flow_parse(flow.published_content)
+    except FlowDocumentError as exc:
+        _flow_fail(contact, flow, None, str(exc), actor_type)
+        return
+    if contact.flow_id != flow.id:
+        contact.flow = flow
+        contact.save(update_fields=["flow"])
+    _run(contact, flow, doc, doc.start_action, actor_type)
+
+
+def flow_resume(*, contact, timer) -> None:
+    """Continue after a Wait's timer fired: take the Wait's WaitCompleted branch (or its NextAction)."""
+    payload = timer.payload or {}
+    state = contact.flow_state or {}
+    if not contact.is_open or state.get("wait") != {"flow_id": payload.get("flow_id"), "action": payload.get("action")}:
+        # The contact moved on (ended, or another run replaced this wait): the timer is stale.
+        return
+    state.pop("wait", None)
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
+    if flow is None or not flow.is_published:
+        _flow_fail(contact, flow, None, "The waiting flow no longer exists or is not published.", "worker")
+        return
+    doc = flow_parse(flow.published_content)
+    action = doc.actions.get(payload.get("action", ""))
+    if action is None:
+        _flow_fail(contact, flow, None, f"Wait action {payload.get('action')!r} is no longer in the flow.", "worker")
+        return
+    match = action.condition_target("WaitCompleted")
+    next_action = match[0] if match else action.next_action
+    _trace(contact, flow, action, "WaitCompleted")
+    _run(contact, flow, doc, next_action, "flow")
+
+
+def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: str) -> None:
+    current = start
+    steps = 0
+    try:
+        while True:
+            if not current:
+                _flow_finished(contact, flow, actor_type)
+                return
+            action = doc.actions.get(current)
+            if action is None:
+                _flow_fail(contact, flow, None, f"Action {current!r} is not in the flow.", actor_type)
+                return
+            if steps >= STEP_BUDGET:
+                _flow_fail(
+                    contact, flow, action,
+                    f"The flow ran {STEP_BUDGET:,} actions without queueing or ending; stopped at this one.",
+                    actor_type,
+                )
+                return
+            steps += 1
+            outcome = _step(contact, flow, action, actor_type)
+            if outcome.kind == "jump":
+                _trace(contact, flow, action, outcome.branch)
+                flow = outcome.flow
+                doc = flow_parse(flow.published_content)
+                contact.flow = flow
+                contact.save(update_fields=["flow"])
+                current = doc.start_action
+                continue
+            if outcome.kind in ("stop", "finish"):
+                _trace(contact, flow, action, outcome.branch)
+                if outcome.kind == "finish":
+                    _flow_finished(contact, flow, actor_type)
+                return
+            next_action, branch = _next(action, outcome)
+            _trace(contact, flow, action, branch)
+            if next_action is None:
+                _flow_fail(contact, flow, action, outcome.message or f"No branch for {branch}.", actor_type)
+                return
+            if contact.state == ContactState.ENDED:
+                return
+            current = next_action
+    finally:
+        contact.save(update_fields=["flow_state", "flow_trace"])
+
+
+def _step(contact, flow, action: Action, actor_type: str) -> Outcome:
+    """Run one action in a savepoint; a block this server does not run is an error."""
+    block = BLOCKS.get(action.type)
+    if block is None:
+        return Outcome.error(f"Block {action.type} does not run on this server.")
+    ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier)
+    state_before = _copy(contact.flow_state)
+    try:
+        with transaction.atomic():
+            outcome = block.run(ctx, action)
+    except ServiceError as exc:
+        outcome = Outcome.error(exc.message)
+    except Exception as exc:  # a step must never leave the contact stuck in its flow
+        logger.exception("Flow %s action %s (%s) failed", flow.id, action.identifier, action.type)
+        outcome = Outcome.error(f"{type(exc).__name__}: {exc}")
+    if outcome.kind == "error":
+        # The savepoint rolled the step's writes back; forget its in-memory changes too.
+        contact.flow_state = state_before
+        contact.refresh_from_db(fields=["attributes", "state", "queue", "routing_priority", "flow_logging"])
+    return outcome
+
+
+def _copy(value):
+    import copy
+
+    return copy.deepcopy(value or {})
+
+
+def _next(action: Action, outcome: Outcome) -> tuple[str | None, str]:
+    """Where a finished step goes: (next action or None when there is no branch, branch label)."""
+    if outcome.kind == "error":
+        target = action.error_target(outcome.error_type)
+        return (target or None), outcome.error_type
+    if action.conditions:
+        match = action.condition_target(outcome.result)
+        if match:
+            return match
+        fallback = {e.get("ErrorType"): e.get("NextAction") for e in action.errors}.get(NO_MATCHING_CONDITION)
+        target = fallback or action.next_action
+        if not target:
+            outcome.message = f"No condition matched {outcome.result!r} and there is no NoMatchingCondition branch."
+        return (target or None), NO_MATCHING_CONDITION
+    branch = outcome.branch or (str(outcome.result) if outcome.result is not None else "Success")
+    # A terminal action (no NextAction) ends the flow: "" is not an error.
+    return action.next_action, branch
+
+
+def _trace(contact, flow, action: Action, branch: str) -> None:
+    if not contact.flow_logging:
+        return
+    contact.flow_trace = [
+        *(contact.flow_trace or []),
+        {
+            "at": timezone.now().isoformat(),
+            "flow_id": flow.id if flow else "",
+            "action": action.identifier,
+            "type": action.type,
+            "branch": branch,
+        },
+    ]
+
+
+def _flow_finished(contact, flow, actor_type: str) -> None:
+    """The flow ran out of actions: a contact still in its flow (never queued) ends."""
+    from ccp.services.contacts import contact_end
+
+    if contact.state == ContactState.IN_FLOW:
+        contact_end(
+            contact=contact,
+            reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
+            actor_type=actor_type,
+            detail={"flow_id": flow.id if flow else "", "why": "The flow ended without queueing the contact."},
+        )
+
+
+def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: str) -> None:
+    """An error with no branch to take: record which action failed and why, and end the contact."""
+    from ccp.services.contacts import contact_end, contact_record_event
+
+    detail = {
+        "flow_id": flow.id if flow else "",
+        "flow_name": flow.name if flow else "",
+        "action": action.identifier if action else "",
+        "type": action.type if action else "",
+        "message": message,
+    }
+    where = f"Action {action.identifier} ({action.type})" if action else f"Flow {flow.name if flow else '?'}"
+    contact_record_event(
+        contact=contact, event="FLOW_ERROR", actor_type=actor_type, reason=f"{where}: {message}", detail=detail
+    )
+    if contact.state in (ContactState.IN_FLOW, ContactState.SCHEDULED):
+        contact_end(
+            contact=contact,
+            reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
+            actor_type=actor_type,
+            detail=detail,
+        )
+    contact.save(update_fields=["flow_state", "flow_trace"])
