@@ -70,7 +70,7 @@ def _flow_doc(actions: list[dict], start: str) -> str:
     return json.dumps({"Version": "2019-10-30", "StartAction": start, "Metadata": {}, "Actions": actions}, indent=2)
 
 
-def _queue_flow(queue: Queue) -> str:
+def route_to_queue_flow(queue: Queue) -> str:
     """Set working queue, then transfer to it; disconnect on any error."""
     return _flow_doc(
         [
@@ -101,7 +101,7 @@ def _queue_flow(queue: Queue) -> str:
     )
 
 
-def _working_queue_flow() -> str:
+def transfer_to_working_queue_flow() -> str:
     """For transfer flows: the quick connect already set the working queue; transfer to it."""
     return _flow_doc(
         [
@@ -247,18 +247,27 @@ def demo_load() -> DemoResult:
 
     flows = {
         "Route tasks to the Tasks queue": _flow(
-            instance, "Route tasks to the Tasks queue", FlowType.CONTACT_FLOW, _queue_flow(queues["Tasks"]),
+            instance,
+            "Route tasks to the Tasks queue",
+            FlowType.CONTACT_FLOW,
+            route_to_queue_flow(queues["Tasks"]),
             "Inbound flow for tasks: sets the working queue to Tasks and transfers.",
         ),
         "Route tasks to Billing": _flow(
-            instance, "Route tasks to Billing", FlowType.CONTACT_FLOW, _queue_flow(queues["Billing"])
+            instance, "Route tasks to Billing", FlowType.CONTACT_FLOW, route_to_queue_flow(queues["Billing"])
         ),
         "Default queue transfer": _flow(
-            instance, "Default queue transfer", FlowType.QUEUE_TRANSFER, _working_queue_flow(),
+            instance,
+            "Default queue transfer",
+            FlowType.QUEUE_TRANSFER,
+            transfer_to_working_queue_flow(),
             "Transfer to queue flow used by queue quick connects.",
         ),
         "Default agent transfer": _flow(
-            instance, "Default agent transfer", FlowType.AGENT_TRANSFER, _working_queue_flow(),
+            instance,
+            "Default agent transfer",
+            FlowType.AGENT_TRANSFER,
+            transfer_to_working_queue_flow(),
             "Transfer to agent flow used by agent quick connects.",
         ),
     }

@@ -1,0 +1,203 @@
+"""A task's life through the services: queued, offered, accepted, ended, closed — and every event written."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, RoutingProfileQueue, Timer
+from ccp.services.agents import agent_set_status
+from ccp.services.errors import Conflict
+from ccp.services.offers import contact_accept, contact_close, contact_complete, contact_reject
+from ccp.worker.timers import timers_run_once
+from tests.factories import QueueFactory, RoutingProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def fire_timers(after_seconds: float) -> int:
+    return timers_run_once(now=timezone.now() + dt.timedelta(seconds=after_seconds))
+
+
+def test_a_task_for_an_available_agent_is_offered_at_once(center):
+    agent = center.agent()
+    task = center.task()
+    assert task.state == ContactState.CONNECTING
+    assert task.agent_id == agent.id
+    assert task.enqueue_timestamp is not None and task.offered_at is not None
+
+
+def test_the_whole_lifecycle_fills_every_timestamp_and_writes_an_event_per_change(center):
+    agent = center.agent()
+    task = center.task()
+    contact_accept(contact_id=task.id, agent=agent)
+    contact_complete(contact_id=task.id, agent=agent)
+    contact_close(contact_id=task.id, agent=agent)
+    task.refresh_from_db()
+    assert task.state == ContactState.ENDED and task.disconnect_reason == "AGENT_DISCONNECT"
+    for stamp in (
+        "initiation_timestamp",
+        "enqueue_timestamp",
+        "connected_to_agent_timestamp",
+        "after_contact_work_start_timestamp",
+        "after_contact_work_end_timestamp",
+        "disconnect_timestamp",
+    ):
+        assert getattr(task, stamp) is not None, stamp
+    events = list(ContactEvent.objects.filter(contact=task).values_list("event", flat=True))
+    assert events == ["CREATED", "QUEUED", "OFFERED", "CONNECTED", "AFTER_CONTACT_WORK", "ENDED"]
+
+
+def test_nobody_available_leaves_the_task_queued(center):
+    center.agent(available=False)
+    task = center.task()
+    assert task.state == ContactState.QUEUED and task.agent_id is None
+
+
+def test_going_available_pulls_the_oldest_queued_task(center):
+    agent = center.agent(available=False)
+    first = center.task("first")
+    center.task("second")
+    agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
+    first.refresh_from_db()
+    assert first.state == ContactState.CONNECTING and first.agent_id == agent.id
+
+
+def test_an_agent_never_gets_more_tasks_than_the_profile_allows(center):
+    center.profile.task_concurrency = 3
+    center.profile.save()
+    agent = center.agent()
+    for i in range(5):
+        center.task(f"t{i}")
+    assert Contact.objects.filter(agent=agent, state=ContactState.CONNECTING).count() == 3
+    assert Contact.objects.filter(state=ContactState.QUEUED).count() == 2
+
+
+def test_ending_a_task_frees_the_slot_for_the_next_one_at_once(center):
+    center.profile.task_concurrency = 1
+    center.profile.save()
+    agent = center.agent()
+    first, second = center.task("first"), center.task("second")
+    assert second.state == ContactState.QUEUED
+    contact_accept(contact_id=first.id, agent=agent)
+    contact_complete(contact_id=first.id, agent=agent)
+    second.refresh_from_db()
+    assert second.state == ContactState.QUEUED, "after-contact work still holds the slot"
+    contact_close(contact_id=first.id, agent=agent)
+    second.refresh_from_db()
+    assert second.state == ContactState.CONNECTING and second.agent_id == agent.id
+
+
+def test_the_agent_idle_longest_gets_the_task(center):
+    early = center.agent()
+    late = center.agent()
+    task = center.task()
+    assert task.agent_id == early.id
+    assert late.id != early.id
+
+
+def test_tasks_spread_across_free_agents_instead_of_piling_on_one(center):
+    a, b = center.agent(), center.agent()
+    tasks = [center.task(f"t{i}") for i in range(4)]
+    owners = [t.agent_id for t in tasks]
+    assert owners.count(a.id) == 2 and owners.count(b.id) == 2
+
+
+def test_a_rejected_task_goes_to_another_agent_and_not_back_to_the_rejecter(center):
+    first = center.agent()
+    task = center.task()
+    assert task.agent_id == first.id
+    second = center.agent()
+    contact_reject(contact_id=task.id, agent=first)
+    task.refresh_from_db()
+    assert task.agent_id == second.id and task.state == ContactState.CONNECTING
+
+
+def test_a_rejected_task_does_not_ping_pong_back_to_the_only_agent(center):
+    agent = center.agent()
+    task = center.task()
+    contact_reject(contact_id=task.id, agent=agent)
+    task.refresh_from_db()
+    assert task.state == ContactState.QUEUED and task.agent_id is None
+
+
+def test_a_missed_offer_returns_the_task_and_puts_the_agent_in_missed(center):
+    agent = center.agent()
+    task = center.task()
+    assert fire_timers(after_seconds=31) >= 1
+    task.refresh_from_db()
+    agent.refresh_from_db()
+    assert task.state == ContactState.QUEUED
+    assert agent.status.type == AgentStatus.Type.MISSED
+    assert ContactEvent.objects.filter(contact=task, event="MISSED").exists()
+
+
+def test_an_accepted_offer_does_not_time_out(center):
+    agent = center.agent()
+    task = center.task()
+    contact_accept(contact_id=task.id, agent=agent)
+    fire_timers(after_seconds=31)
+    task.refresh_from_db()
+    assert task.state == ContactState.CONNECTED
+
+
+def test_auto_accept_connects_the_task_without_an_offer(center):
+    center.profile.task_auto_accept = True
+    center.profile.save()
+    center.agent()
+    task = center.task()
+    assert task.state == ContactState.CONNECTED and task.connected_to_agent_timestamp is not None
+
+
+def test_accepting_someone_elses_offer_is_refused_and_changes_nothing(center):
+    owner, other = center.agent(), center.agent(available=False)
+    task = center.task()
+    with pytest.raises(Conflict):
+        contact_accept(contact_id=task.id, agent=other)
+    task.refresh_from_db()
+    assert task.state == ContactState.CONNECTING and task.agent_id == owner.id
+
+
+def test_a_queue_delay_holds_the_task_back_until_the_delay_runs_out(center, statuses):
+    RoutingProfileQueue.objects.filter(routing_profile=center.profile).update(delay_seconds=20)
+    agent = center.agent()
+    task = center.task()
+    assert task.state == ContactState.QUEUED
+    assert Timer.objects.filter(contact=task, kind="QUEUE_DELAY").exists()
+    # The worker fires the delay timer; routing then sees the task as old enough.
+    Contact.objects.filter(pk=task.pk).update(enqueue_timestamp=timezone.now() - dt.timedelta(seconds=21))
+    fire_timers(after_seconds=21)
+    task.refresh_from_db()
+    assert task.state == ContactState.CONNECTING and task.agent_id == agent.id
+
+
+def test_queue_priority_in_the_profile_decides_across_queues(center, queue_flow):
+    urgent_queue = QueueFactory(instance=center.instance, name="Urgent")
+    RoutingProfileQueue.objects.filter(routing_profile=center.profile).update(priority=2)
+    RoutingProfileQueue.objects.create(routing_profile=center.profile, queue=urgent_queue, priority=1)
+    center.profile.task_concurrency = 1
+    center.profile.save()
+    agent = center.agent(available=False)
+    older = center.task("normal, older")
+    urgent = center.task("urgent", contact_flow=queue_flow(urgent_queue))
+    agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
+    urgent.refresh_from_db()
+    older.refresh_from_db()
+    assert urgent.agent_id == agent.id and older.state == ContactState.QUEUED
+
+
+def test_an_agent_outside_the_queues_profile_is_never_offered_the_task(center):
+    other_queue = QueueFactory(instance=center.instance, name="Elsewhere")
+    other_profile = RoutingProfileFactory(instance=center.instance, default_outbound_queue=other_queue)
+    RoutingProfileQueue.objects.create(routing_profile=other_profile, queue=other_queue)
+    center.agent(profile=other_profile)
+    task = center.task()
+    assert task.state == ContactState.QUEUED
+
+
+def test_an_agent_on_break_gets_no_offers(center, instance):
+    brk = AgentStatus.objects.create(instance=instance, name="Break", type="CUSTOM")
+    agent = center.agent()
+    agent_set_status(user=agent, status=brk, actor=agent)
+    task = center.task()
+    assert task.state == ContactState.QUEUED
