@@ -21,6 +21,8 @@ OPERATORS = (
 )
 
 NO_MATCHING_ERROR = "NoMatchingError"
+# Amazon Connect refuses these in an action's Identifier.
+FORBIDDEN_IDENTIFIER_CHARACTERS = "%:(\\/)=$,;[]{}"
 NO_MATCHING_CONDITION = "NoMatchingCondition"
 
 
@@ -64,7 +66,8 @@ class Action:
             operator = spec.get("Operator", "")
             operands = spec.get("Operands") or []
             if operands and condition_matches(operator, result, operands[0]):
-                return cond.get("NextAction") or "", f"{operator} {operands[0]}"
+                label = str(operands[0]) if operator == "Equals" else f"{operator} {operands[0]}"
+                return cond.get("NextAction") or "", label
         return None
 
 
@@ -135,6 +138,8 @@ def flow_structure_problems(content: str) -> tuple[FlowDocument | None, list[dic
         if not isinstance(identifier, str) or not identifier:
             problem("", f"Action #{index + 1} has no Identifier.")
             continue
+        if len(identifier) > 50 or any(c in identifier for c in FORBIDDEN_IDENTIFIER_CHARACTERS):
+            problem(identifier, "Identifiers are at most 50 characters, without % : ( \\ / ) = $ , ; [ ] { }.")
         if identifier in seen:
             problem(identifier, f"Identifier {identifier!r} is used by more than one action.")
         seen.add(identifier)

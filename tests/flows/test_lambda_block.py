@@ -1,0 +1,146 @@
+"""Invoke AWS Lambda function against a real local HTTP endpoint."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ccp.models import LambdaFunction
+from tests.flows.conftest import action
+
+pytestmark = pytest.mark.django_db
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:crm-lookup"
+
+
+class Endpoint(BaseHTTPRequestHandler):
+    """Answers by path: /ok, /nested, /error, /slow, /text."""
+
+    received: list[dict] = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Endpoint.received.append(body)
+        answers = {
+            "/ok": (200, {"tier": "gold", "account": "A-17", "score": 9}),
+            "/nested": (200, {"customer": {"tier": "gold"}}),
+            "/error": (500, {"errorMessage": "boom"}),
+            "/text": (200, None),
+        }
+        if self.path == "/slow":
+            time.sleep(2)
+            status, answer = 200, {"tier": "late"}
+        else:
+            status, answer = answers[self.path]
+        payload = b"not json" if answer is None else json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Endpoint.received = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def lambda_flow(publish, *, timeout="3", response_type="STRING_MAP"):
+    return publish([
+        action("lookup", "InvokeLambdaFunction", {
+            "LambdaFunctionARN": ARN,
+            "InvocationTimeLimitSeconds": timeout,
+            "LambdaInvocationAttributes": {"customer": "$.Attributes.customer"},
+            "ResponseValidation": {"ResponseType": response_type},
+        }, next_action="store", errors={"NoMatchingError": "failed"}),
+        action("store", "UpdateContactAttributes",
+               {"Attributes": {"tier": "$.External.tier", "score": "$.External.score"}}, next_action="hang up"),
+        action("failed", "UpdateContactAttributes", {"Attributes": {"tier": "unknown"}}, next_action="hang up"),
+    ])
+
+
+def mapped(instance, url):
+    return LambdaFunction.objects.create(instance=instance, arn=ARN, url=url)
+
+
+def test_lambda_answer_becomes_external_values(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/ok")
+    contact = start(lambda_flow(publish), attributes={"customer": "C-42"})
+    assert contact.attributes["tier"] == "gold"
+    assert contact.attributes["score"] == "9"
+
+
+def test_lambda_receives_the_contacts_data_and_parameters(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/ok")
+    contact = start(lambda_flow(publish), attributes={"customer": "C-42"})
+    event = Endpoint.received[0]
+    assert event["Name"] == "ContactFlowEvent"
+    assert event["Details"]["Parameters"] == {"customer": "C-42"}
+    assert event["Details"]["ContactData"]["ContactId"] == contact.id
+    assert event["Details"]["ContactData"]["Channel"] == "TASK"
+    assert event["Details"]["ContactData"]["Attributes"]["customer"] == "C-42"
+
+
+def test_lambda_json_response_allows_nested_values(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/nested")
+    flow = publish([
+        action("lookup", "InvokeLambdaFunction", {
+            "LambdaFunctionARN": ARN, "InvocationTimeLimitSeconds": "3",
+            "ResponseValidation": {"ResponseType": "JSON"},
+        }, next_action="store", errors={"NoMatchingError": "hang up"}),
+        action("store", "UpdateContactAttributes", {"Attributes": {"tier": "$.External.customer.tier"}},
+               next_action="hang up"),
+    ])
+    assert start(flow).attributes["tier"] == "gold"
+
+
+def test_lambda_nested_answer_under_string_map_takes_the_error_branch(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/nested")
+    assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
+
+
+def test_lambda_server_error_takes_the_error_branch(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/error")
+    assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
+
+
+def test_lambda_that_answers_too_late_takes_the_error_branch(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/slow")
+    began = time.monotonic()
+    contact = start(lambda_flow(publish, timeout="1"))
+    assert contact.attributes["tier"] == "unknown"
+    assert time.monotonic() - began < 1.9
+
+
+def test_lambda_answer_that_is_not_json_takes_the_error_branch(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/text")
+    assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
+
+
+def test_lambda_with_no_endpoint_mapped_takes_the_error_branch(publish, start):
+    assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
+
+
+def test_lambda_endpoint_that_refuses_connections_takes_the_error_branch(publish, start, instance):
+    mapped(instance, "http://127.0.0.1:9/")
+    assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
+
+
+def test_lambda_time_limit_over_eight_seconds_is_refused_at_publish(publish):
+    from ccp.services.errors import InvalidFlow
+
+    with pytest.raises(InvalidFlow) as refused:
+        lambda_flow(publish, timeout="30")
+    assert refused.value.problems[0]["action"] == "lookup"
