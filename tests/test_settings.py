@@ -1,0 +1,64 @@
+"""Settings come from the environment; production settings pass `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from ccp.settings import envbool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_boolean_setting_refuses_anything_but_true_or_false(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    with pytest.raises(ImproperlyConfigured):
+        envbool("X_FLAG", "false")
+    monkeypatch.setenv("X_FLAG", "TRUE")
+    assert envbool("X_FLAG", "false") is True
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="a-long-random-production-secret-" + "k" * 40,
+        ALLOWED_HOSTS="tasks.example.com",
+        HTTPS_ENABLED="true",
+        DJANGO_SETTINGS_MODULE="ccp.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_environment_the_embedded_default_is_sqlite_and_in_memory():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    code = (
+        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='ccp.settings';django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"]
+
+
+def test_database_and_redis_urls_select_service_mode():
+    env = dict(os.environ, DATABASE_URL="postgres://u@db.example:5432/x", REDIS_URL="redis://cache:6379/0")
+    code = (
+        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='ccp.settings';django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer"]
