@@ -90,7 +90,9 @@ def distribute_flow(publish):
     ])
 
 
-@pytest.mark.parametrize("draw, route", [(1, "20%"), (20, "20%"), (21, "30%"), (50, "30%"), (51, "rest"), (100, "rest")])
+@pytest.mark.parametrize(
+    "draw, route", [(1, "20%"), (20, "20%"), (21, "30%"), (50, "30%"), (51, "rest"), (100, "rest")]
+)
 def test_distribute_by_percentage_follows_the_chain_of_less_than_conditions(publish, start, monkeypatch, draw, route):
     monkeypatch.setattr(branching, "percentage_draw", lambda: draw)
     assert start(distribute_flow(publish)).attributes["route"] == route
