@@ -1,9 +1,99 @@
-"""Placeholder until the API room lands: no request is an API request."""
+"""The API's front door: recognise an AWS request, verify its signature, route it to its handler
+inside one transaction, and render the result or the error in the REST-JSON wire format.
+
+Order of checks: signature (403) → operation and input shape (400) → the key's instance owns the
+InstanceId (403, or 404 when no such instance) → rate limit (429) → the handler. Nothing is written
+before the handler runs, and the handler runs in a transaction that rolls back on any error.
+"""
+
+import logging
+
+from django.db import transaction
+from django.http.request import RawPostDataException
+from django.utils.datastructures import MultiValueDict
+
+from ccp.api import operations
+from ccp.api.errors import (
+    ApiError,
+    error_response,
+    internal_error_response,
+    result_response,
+    service_error_response,
+    throttled,
+)
+from ccp.api.shapes import input_parse, service_model
+from ccp.api.sigv4 import SignatureError, request_verify
+from ccp.api.throttle import throttle_take
+from ccp.models import Instance
+from ccp.services.api_keys import api_key_touch
+from ccp.services.errors import ResourceNotFound, ServiceError
+
+logger = logging.getLogger(__name__)
 
 
 def is_api_request(request) -> bool:
-    return False
+    """An AWS-signed request (Authorization AWS4-HMAC-SHA256 or X-Amz-Date) for a Connect operation path."""
+    meta = request.META
+    if not (meta.get("HTTP_AUTHORIZATION", "").startswith("AWS4-HMAC-SHA256") or "HTTP_X_AMZ_DATE" in meta):
+        return False
+    return operations.path_is_api(request.path_info)
 
 
 def handle_api_request(request):
-    raise NotImplementedError
+    """Answer one API request; every failure becomes an AWS error, anything unexpected a bare 500."""
+    try:
+        return _handle(request)
+    except SignatureError as exc:
+        return error_response(code=exc.code, status=exc.status, message=exc.message)
+    except ServiceError as exc:
+        return service_error_response(exc)
+    except Exception:
+        logger.exception("API request failed: %s %s", request.method, request.path_info)
+        return internal_error_response()
+
+
+def _body(request) -> bytes:
+    try:
+        return request.body
+    except RawPostDataException:
+        return b""
+    except Exception as exc:  # RequestDataTooBig and friends
+        raise ApiError("InvalidRequestException", 400, f"The request body could not be read: {exc}")
+
+
+def _instance_check(api_key, instance_id) -> Instance:
+    if instance_id is None or instance_id == api_key.instance_id:
+        return api_key.instance
+    if Instance.objects.filter(pk=instance_id).exists():
+        raise ApiError("AccessDeniedException", 403, "This access key does not belong to the requested instance.")
+    raise ResourceNotFound(f"Instance {instance_id[:100]!r} was not found.")
+
+
+def _handle(request):
+    _body(request)  # read before signing: the payload hash covers it
+    api_key = request_verify(request)
+    path = request.path_info
+    if path == operations.PING_PATH:
+        return result_response({})
+    matched = operations.route_match(request.method, path)
+    if matched is None or not matched[0]:
+        raise ApiError("UnknownOperationException", 404, f"No operation at {request.method} {path[:200]}.")
+    operation, uri_params = matched
+    handler = operations.HANDLERS.get(operation)
+    if handler is None:
+        raise ApiError("UnknownOperationException", 400, f"{operation} is not supported by this server.")
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    params = input_parse(
+        service_model().operation_model(operation),
+        uri_params=uri_params,
+        query=request.GET if request.GET else MultiValueDict(),
+        headers=headers,
+        body=request.body,
+    )
+    instance = _instance_check(api_key, params.get("InstanceId"))
+    if not throttle_take(instance=instance, operation=operation):
+        raise throttled()
+    api_key_touch(api_key=api_key)
+    with transaction.atomic():
+        result = handler(instance=instance, params=params)
+    return result_response(result)
