@@ -15,9 +15,10 @@ from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.timers import Timer, TimerKind
-from ccp.models.users import AgentStatus, SecurityProfile, User
+from ccp.models.users import AgentEvent, AgentStatus, SecurityProfile, User
 
 __all__ = [
+    "AgentEvent",
     "AgentStatus",
     "ApiKey",
     "Channel",

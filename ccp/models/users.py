@@ -84,3 +84,21 @@ class User(AbstractUser):
     @property
     def is_supervisor(self) -> bool:
         return self.security_profile in (SecurityProfile.ADMIN, SecurityProfile.SUPERVISOR)
+
+
+class AgentEvent(models.Model):
+    """The audit trail of an agent's status changes (the concurrency proofs and reports read it)."""
+
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="status_events")
+    at = models.DateTimeField()
+    status_name = models.CharField(max_length=127)
+    status_type = models.CharField(max_length=10)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # An agent's status history, in order.
+            models.Index(fields=["user", "at"], name="agent_event_user_idx"),
+        ]

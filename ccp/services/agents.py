@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from ccp.models import AgentStatus, TimerKind, User
+from ccp.models import AgentEvent, AgentStatus, TimerKind, User
 from ccp.realtime.publish import agent_refresh
 from ccp.services.errors import InvalidRequest
 from ccp.services.timers import timer_cancel, timer_schedule
@@ -50,6 +50,14 @@ def agent_set_status(*, user: User, status: AgentStatus, actor=None) -> None:
             locked.idle_since = now
             fields.append("idle_since")
         locked.save(update_fields=fields)
+        AgentEvent.objects.create(
+            instance_id=user.instance_id,
+            user=locked,
+            at=now,
+            status_name=status.name,
+            status_type=status.type,
+            actor=actor,
+        )
         user.status, user.status_since, user.idle_since = locked.status, locked.status_since, locked.idle_since
         agent_refresh(user_id=user.id, reason="status")
         if status.type == AgentStatus.Type.ROUTABLE:
