@@ -1,0 +1,108 @@
+"""PreviousContactId chains, RelatedContactId copies, and task templates, through boto3."""
+
+import pytest
+
+from ccp.models import Contact
+from tests.api.wire import expect_error
+from tests.factories import TaskTemplateFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def start(connect, instance, task_flow):
+    def call(**changes):
+        params = {"InstanceId": instance.id, "ContactFlowId": task_flow.id, "Name": "Follow-up", **changes}
+        return connect.start_task_contact(**{k: v for k, v in params.items() if v is not None})["ContactId"]
+
+    return call
+
+
+def test_previous_contact_copies_attributes_and_updates_reach_the_whole_chain(connect, instance, start):
+    first = start(Attributes={"order": "42"})
+    second = start(PreviousContactId=first)
+    third = start(PreviousContactId=first)
+    assert connect.get_contact_attributes(InstanceId=instance.id, InitialContactId=second)["Attributes"] == {
+        "order": "42"
+    }
+    connect.update_contact_attributes(InstanceId=instance.id, InitialContactId=third, Attributes={"status": "late"})
+    for contact_id in (first, second, third):
+        attributes = connect.get_contact_attributes(InstanceId=instance.id, InitialContactId=contact_id)["Attributes"]
+        assert attributes == {"order": "42", "status": "late"}
+
+
+def test_previous_contact_chain_rejects_the_thirteenth_task(start, nothing_written_after):
+    first = start()
+    for _ in range(11):
+        start(PreviousContactId=first)
+    check = nothing_written_after()
+    expect_error(lambda: start(PreviousContactId=first), "ServiceQuotaExceededException", 402)
+    check()
+
+
+def test_related_contact_copies_attributes_once_and_has_no_limit(connect, instance, start):
+    origin = start(Attributes={"order": "42"})
+    related = [start(RelatedContactId=origin) for _ in range(13)]
+    connect.update_contact_attributes(InstanceId=instance.id, InitialContactId=related[0], Attributes={"x": "1"})
+    assert connect.get_contact_attributes(InstanceId=instance.id, InitialContactId=origin)["Attributes"] == {
+        "order": "42"
+    }
+    assert connect.get_contact_attributes(InstanceId=instance.id, InitialContactId=related[1])["Attributes"] == {
+        "order": "42"
+    }
+    assert Contact.objects.get(pk=related[0]).related_contact_id == origin
+
+
+@pytest.fixture
+def template(instance, task_flow):
+    return TaskTemplateFactory(
+        instance=instance,
+        flow=task_flow,
+        fields=[
+            {"Id": {"Name": "Name"}, "Type": "NAME"},
+            {"Id": {"Name": "Description"}, "Type": "DESCRIPTION"},
+            {"Id": {"Name": "Ticket"}, "Type": "URL"},
+            {"Id": {"Name": "Customer"}, "Type": "STRING"},
+        ],
+        constraints={
+            "RequiredFields": [{"Id": {"Name": "Customer"}}],
+            "ReadOnlyFields": [{"Id": {"Name": "Ticket"}}],
+        },
+        defaults={
+            "DefaultFieldValues": [
+                {"Id": {"Name": "Ticket"}, "DefaultValue": "https://tickets.example.com/new"},
+                {"Id": {"Name": "Description"}, "DefaultValue": "From the template"},
+            ]
+        },
+    )
+
+
+def test_a_template_applies_defaults_and_runs_its_flow(start, template, task_flow):
+    contact_id = start(
+        ContactFlowId=None,
+        TaskTemplateId=template.id,
+        References={"Customer": {"Type": "STRING", "Value": "Mrs Jones"}},
+    )
+    contact = Contact.objects.get(pk=contact_id)
+    assert contact.flow_id == task_flow.id
+    assert contact.description == "From the template"
+    assert contact.references["Ticket"]["Value"] == "https://tickets.example.com/new"
+
+
+def test_a_template_enforces_its_required_fields(start, template, nothing_written):
+    message = expect_error(
+        lambda: start(ContactFlowId=None, TaskTemplateId=template.id), "InvalidRequestException", 400
+    )
+    assert "Customer" in message
+    nothing_written()
+
+
+def test_a_template_read_only_field_can_not_be_overridden(start, template, nothing_written):
+    refs = {
+        "Customer": {"Type": "STRING", "Value": "Mrs Jones"},
+        "Ticket": {"Type": "URL", "Value": "https://evil.example.com"},
+    }
+    expect_error(
+        lambda: start(ContactFlowId=None, TaskTemplateId=template.id, References=refs), "InvalidRequestException", 400
+    )
+    nothing_written()

@@ -1,0 +1,70 @@
+"""Helpers of the API tests: clients, hand-signed requests, error checks and row counts."""
+
+import json
+import urllib.parse
+
+import boto3
+import pytest
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from ccp.models import Contact, ContactEvent, IdempotencyToken
+
+REGION = "us-east-1"
+
+
+def client_for(url: str, access_key_id: str, secret: str, *, validate: bool = True):
+    return boto3.client(
+        "connect",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret,
+        config=Config(parameter_validation=validate, retries={"total_max_attempts": 1}),
+    )
+
+
+def counts() -> tuple[int, int, int]:
+    """Rows a failed request must not write: contacts, contact events, idempotency tokens."""
+    return Contact.objects.count(), ContactEvent.objects.count(), IdempotencyToken.objects.count()
+
+
+def signed_request(url, *, method, path, body=b"", access_key_id, secret, region=REGION, headers=None, query=""):
+    """Sign with botocore's own SigV4 signer; returns (AWSRequest) so a test can tamper before sending."""
+    full = url + path + (f"?{query}" if query else "")
+    request = AWSRequest(
+        method=method, url=full, data=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    SigV4Auth(Credentials(access_key_id, secret), "connect", region).add_auth(request)
+    return request
+
+
+def send(request, *, body=None, headers=None, path=None):
+    """Send a (possibly tampered) request with urllib3; returns (status, error type, json body)."""
+    http = urllib3.PoolManager()
+    parts = urllib.parse.urlsplit(request.url)
+    url = request.url if path is None else f"{parts.scheme}://{parts.netloc}{path}"
+    merged = {k: v for k, v in request.headers.items()}
+    merged.update(headers or {})
+    response = http.request(
+        request.method, url, body=request.body if body is None else body, headers=merged, retries=False
+    )
+    try:
+        payload = json.loads(response.data or b"{}")
+    except ValueError:
+        payload = {"raw": response.data.decode(errors="replace")}
+    return response.status, response.headers.get("x-amzn-ErrorType", ""), payload
+
+
+def expect_error(call, code: str, status: int) -> str:
+    """Run a boto3 call that must fail with this AWS error code and HTTP status; returns the message."""
+    with pytest.raises(ClientError) as info:
+        call()
+    response = info.value.response
+    assert response["Error"]["Code"] == code, response["Error"]
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == status
+    return response["Error"]["Message"]
