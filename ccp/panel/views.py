@@ -1,7 +1,36 @@
+"""The agent panel (CCP): one page, its htmx partials, and one small view per action.
+
+Every action view validates its input, calls one service and answers with the agent's whole current
+state as out-of-band fragments (the same ones the websocket pushes), so the acting tab is exact even
+before the push arrives. A ServiceError becomes a message next to the control, never a 500.
+"""
+
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from ccp.models import AgentStatus, QuickConnect, TaskTemplate
+from ccp.panel.forms import CallForm, StatusForm, TaskCreateForm, TransferForm
+from ccp.selectors.panel import (
+    agent_timezone,
+    panel_contact,
+    panel_state,
+    quick_connects_for_create,
+    quick_connects_for_transfer,
+    task_templates_for_create,
+    user_is_agent,
+)
+from ccp.services import offers, transfers
+from ccp.services.agents import agent_set_status
+from ccp.services.contacts import task_start
+from ccp.services.errors import ServiceError
+
+PAGE = "ccp/panel.html"
 
 
 @require_GET
@@ -12,7 +41,245 @@ def home(request):
     return redirect("panel:panel")
 
 
+def agent_required(view):
+    """Logged in, and an agent: anyone else gets 403 (supervisors use the console)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not user_is_agent(request.user):
+            return HttpResponseForbidden("The Contact Control Panel is for agents.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def state_html(user_id: str, *, alert: str = "", alert_target: str = "column-alert") -> str:
+    """The agent's whole state as out-of-band fragments (shared with the websocket consumer)."""
+    state = panel_state(user_id=user_id)
+    return render_to_string(f"{PAGE}#state", {"state": state, "alert": alert, "alert_target": alert_target})
+
+
+def _state_response(request, *, alert: str = "", alert_target: str = "column-alert") -> HttpResponse:
+    html = state_html(request.user.id, alert=alert, alert_target=alert_target)
+    if not alert:
+        html += render_to_string(f"{PAGE}#alert", {"alert": "", "alert_target": alert_target})
+    return HttpResponse(html)
+
+
+def _contact_or_404(request, contact_id: str):
+    contact = panel_contact(user=request.user, contact_id=contact_id)
+    if contact is None:
+        raise Http404("No such contact in this instance.")
+    return contact
+
+
 @require_GET
-@login_required
+@agent_required
 def panel(request):
-    return HttpResponse("panel")
+    if request.htmx:
+        return _state_response(request)
+    state = panel_state(user_id=request.user.id)
+    return render(request, PAGE, {"state": state, "alert": "", "alert_target": "column-alert"})
+
+
+@require_POST
+@agent_required
+def status_set(request):
+    form = StatusForm(request.POST)
+    status = None
+    if form.is_valid():
+        status = AgentStatus.objects.filter(
+            pk=form.cleaned_data["status"], instance_id=request.user.instance_id
+        ).first()
+    if status is None:
+        return _state_response(request, alert="Choose one of the statuses in the list.", alert_target="status-alert")
+    try:
+        agent_set_status(user=request.user, status=status, actor=request.user)
+    except ServiceError as exc:
+        return _state_response(request, alert=exc.message, alert_target="status-alert")
+    return _state_response(request, alert_target="status-alert")
+
+
+ACTIONS = {
+    "accept": (offers.contact_accept, "column-alert"),
+    "reject": (offers.contact_reject, "column-alert"),
+    "complete": (offers.contact_complete, "work-alert"),
+    "close": (offers.contact_close, "work-alert"),
+    "hangup": (None, "column-alert"),
+}
+
+
+def _contact_action(request, contact_id: str, action: str) -> HttpResponse:
+    contact = _contact_or_404(request, contact_id)
+    service, target = ACTIONS[action]
+    try:
+        if action == "hangup":
+            transfers.outbound_call_hangup(call_id=contact.id, agent=request.user)
+        else:
+            service(contact_id=contact.id, agent=request.user)
+    except ServiceError as exc:
+        return _state_response(request, alert=exc.message, alert_target=target)
+    return _state_response(request, alert_target=target)
+
+
+@require_POST
+@agent_required
+def contact_accept(request, contact_id):
+    return _contact_action(request, contact_id, "accept")
+
+
+@require_POST
+@agent_required
+def contact_reject(request, contact_id):
+    return _contact_action(request, contact_id, "reject")
+
+
+@require_POST
+@agent_required
+def contact_complete(request, contact_id):
+    return _contact_action(request, contact_id, "complete")
+
+
+@require_POST
+@agent_required
+def contact_close(request, contact_id):
+    return _contact_action(request, contact_id, "close")
+
+
+@require_POST
+@agent_required
+def call_hangup(request, contact_id):
+    return _contact_action(request, contact_id, "hangup")
+
+
+def _dialog_done(request) -> HttpResponse:
+    response = _state_response(request)
+    return trigger_client_event(response, "ccp:dialog-close")
+
+
+@require_GET
+@agent_required
+def contact_transfer_form(request, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    options = quick_connects_for_transfer(contact=contact, user=request.user)
+    return render(request, f"{PAGE}#transfer_dialog", {"contact": contact, "options": options, "form": TransferForm()})
+
+
+@require_POST
+@agent_required
+def contact_transfer(request, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    form = TransferForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            transfers.contact_transfer_by_agent(
+                contact_id=contact.id, quick_connect_id=form.cleaned_data["quick_connect"], agent=request.user
+            )
+            return _dialog_done(request)
+        except ServiceError as exc:
+            error = exc.message
+    else:
+        error = form.errors["quick_connect"][0]
+    options = quick_connects_for_transfer(contact=contact, user=request.user)
+    return render(
+        request, f"{PAGE}#transfer_dialog", {"contact": contact, "options": options, "form": form, "error": error}
+    )
+
+
+def _task_form_context(request, form: TaskCreateForm, error: str = "") -> dict:
+    user = request.user
+    return {
+        "form": form,
+        "templates": task_templates_for_create(user=user),
+        "options": quick_connects_for_create(user=user),
+        "tz": agent_timezone(user),
+        "error": error,
+    }
+
+
+def _template(request, template_id: str) -> TaskTemplate | None:
+    if not template_id:
+        return None
+    template = TaskTemplate.objects.filter(
+        pk=template_id, instance_id=request.user.instance_id, status=TaskTemplate.Status.ACTIVE
+    ).first()
+    if template is None:
+        raise Http404("No such task template.")
+    return template
+
+
+@require_GET
+@agent_required
+def task_form(request):
+    template = _template(request, request.GET.get("template", ""))
+    form = TaskCreateForm(
+        initial={"template": template.id if template else ""}, template=template, tz=agent_timezone(request.user)
+    )
+    return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+
+
+SERVICE_FIELDS = {"Name": "name", "Description": "description", "ScheduledTime": "scheduled"}
+
+
+@require_POST
+@agent_required
+def task_create(request):
+    user = request.user
+    template = _template(request, request.POST.get("template", ""))
+    form = TaskCreateForm(request.POST, template=template, tz=agent_timezone(user))
+    if not form.is_valid():
+        return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+    qc = None
+    qc_id = form.cleaned_data.get("quick_connect")
+    if qc_id:
+        qc = QuickConnect.objects.filter(pk=qc_id, instance_id=user.instance_id).first()
+        if qc is None:
+            form.add_error("quick_connect", "Choose who gets the task.")
+            return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+    elif template is None or template.flow_id is None:
+        form.add_error("quick_connect", "Choose who gets the task.")
+        return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+    try:
+        task_start(
+            instance=user.instance,
+            name=form.cleaned_data.get("name") or "",
+            description=form.cleaned_data.get("description") or "",
+            references=form.references(),
+            quick_connect=qc,
+            task_template=template,
+            scheduled_time=form.scheduled_time(),
+            initiation_method="AGENT",
+            actor_type="agent",
+            actor=user,
+        )
+    except ServiceError as exc:
+        key = SERVICE_FIELDS.get(exc.field)
+        if key and key in form.fields:
+            form.add_error(key, exc.message)
+            return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+        return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form, error=exc.message))
+    return _dialog_done(request)
+
+
+@require_GET
+@agent_required
+def numpad_form(request, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    return render(request, f"{PAGE}#numpad_dialog", {"contact": contact, "form": CallForm()})
+
+
+@require_POST
+@agent_required
+def call_start(request, contact_id):
+    contact = _contact_or_404(request, contact_id)
+    form = CallForm(request.POST)
+    form.is_valid()
+    try:
+        transfers.outbound_call_start(
+            task_id=contact.id, agent=request.user, phone_number=form.cleaned_data.get("phone_number", "")
+        )
+    except ServiceError as exc:
+        return render(request, f"{PAGE}#numpad_dialog", {"contact": contact, "form": form, "error": exc.message})
+    return _dialog_done(request)

@@ -1,6 +1,90 @@
+"""The agent's websocket: joins the agent's group and pushes their whole state as htmx out-of-band
+fragments — on connect and after every refresh signal. No business logic lives here.
+
+A push is only a signal ("something changed for this agent"); the consumer renders the truth from
+the database, so reconnects and several tabs are always exact and never duplicate anything.
+Bursts coalesce: while one render is running, further signals mark the state dirty and cause
+exactly one more render when it finishes, so ten refreshes in 50 ms cost at most two renders and the
+first offer is never delayed.
+"""
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from ccp.realtime.presence import presence_change
+from ccp.realtime.publish import agent_group
+from ccp.selectors.panel import user_is_agent
+
+log = logging.getLogger(__name__)
+
+
+def _connected(user) -> None:
+    from ccp.services.agents import agent_seen
+
+    presence_change(user.id, +1)
+    agent_seen(user=user, connected=True)
+
+
+def _disconnected(user) -> None:
+    from ccp.services.agents import agent_seen
+
+    if presence_change(user.id, -1) <= 0:
+        agent_seen(user=user, connected=False)
+
+
+def _render(user_id: str) -> str:
+    from ccp.panel.views import state_html
+
+    return state_html(user_id)
 
 
 class AgentConsumer(AsyncWebsocketConsumer):
+    user = None
+
     async def connect(self):
-        await self.close()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user_is_agent(user):
+            await self.close()
+            return
+        self.user = user
+        self.group = agent_group(user.id)
+        self._dirty = False
+        self._rendering: asyncio.Task | None = None
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(_connected)(user)
+        await self._render_and_send()
+
+    async def disconnect(self, code):
+        if self.user is None:
+            return
+        if self._rendering is not None:
+            self._rendering.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(_disconnected)(self.user)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """The page never sends anything we act on; a "sync" message just asks for the state again."""
+        await self.panel_refresh({"reason": "sync"})
+
+    async def panel_refresh(self, event):
+        """A refresh signal from a service (after its commit): redraw, coalescing bursts."""
+        self._dirty = True
+        if self._rendering is None or self._rendering.done():
+            self._rendering = asyncio.ensure_future(self._render_loop())
+
+    async def _render_loop(self):
+        while self._dirty:
+            self._dirty = False
+            await self._render_and_send()
+
+    async def _render_and_send(self):
+        try:
+            html = await database_sync_to_async(_render)(self.user.id)
+        except Exception:  # a failed render must not kill the socket; the next signal retries
+            log.exception("panel render failed for %s", self.user.id)
+            return
+        await self.send(text_data=html)

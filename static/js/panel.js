@@ -1,0 +1,246 @@
+/* The agent panel's small client side: timers and countdowns, which contact is selected, the
+   connection banner, dialogs, the chime and notification for a new offer, keyboard shortcuts.
+   Everything else is htmx and server-rendered HTML. */
+(function () {
+  "use strict";
+
+  var clockOffset = 0; // server time minus browser time, in ms
+  var selected = sessionStorage.getItem("ccp:selected") || "";
+  var knownOffers = null; // ids of offers already announced; null until the first state arrives
+  var opener = null;
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  function elapsed(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return h ? h + ":" + pad(m) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
+  }
+  function now() { return Date.now() + clockOffset; }
+
+  function tick() {
+    var t = now();
+    $all("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-since"));
+      if (!isNaN(since)) el.textContent = elapsed(t - since);
+    });
+    $all("[data-expires]").forEach(function (el) {
+      var end = Date.parse(el.getAttribute("data-expires"));
+      var total = parseFloat(el.getAttribute("data-total")) || 30;
+      var left = Math.max(0, (end - t) / 1000);
+      var bar = $(".ccp-countdown-bar", el);
+      if (bar) bar.style.transform = "scaleX(" + Math.min(1, left / total) + ")";
+      var text = $(".ccp-countdown-text", el);
+      if (text) text.textContent = Math.ceil(left) + "s left";
+      el.classList.toggle("is-urgent", left < 10);
+    });
+  }
+
+  function applySelection() {
+    var panes = $all("[data-pane]");
+    var ids = panes.map(function (p) { return p.getAttribute("data-pane"); });
+    if (ids.indexOf(selected) < 0) selected = ids.length ? ids[0] : "";
+    sessionStorage.setItem("ccp:selected", selected);
+    panes.forEach(function (p) { p.hidden = p.getAttribute("data-pane") !== selected; });
+    var empty = $("[data-pane-empty]");
+    if (empty) empty.hidden = !!selected;
+    $all(".ccp-tile").forEach(function (tile) {
+      var on = tile.getAttribute("data-contact-id") === selected;
+      tile.classList.toggle("is-selected", on);
+      var btn = $(".ccp-tile-select", tile);
+      if (btn) btn.setAttribute("aria-current", on ? "true" : "false");
+    });
+  }
+
+  function select(id) { selected = id; applySelection(); }
+
+  function chime() {
+    var toggle = $("#sound-toggle");
+    if (!toggle || !toggle.checked) return;
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      [660, 880].forEach(function (freq, i) {
+        var osc = ctx.createOscillator(), gain = ctx.createGain();
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, ctx.currentTime + i * 0.18);
+        gain.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + i * 0.18 + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + i * 0.18 + 0.3);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(ctx.currentTime + i * 0.18);
+        osc.stop(ctx.currentTime + i * 0.18 + 0.32);
+      });
+      setTimeout(function () { ctx.close(); }, 1000);
+    } catch (e) { /* no audio: the visual offer is enough */ }
+  }
+
+  function notify(name) {
+    if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
+    try { new Notification("New task", { body: name, tag: "ccp-offer" }); } catch (e) { /* ignore */ }
+  }
+
+  function checkOffers() {
+    var offers = $all("[data-offer]");
+    var ids = offers.map(function (o) { return o.getAttribute("data-offer"); });
+    var fresh = offers.filter(function (o) {
+      return knownOffers === null || knownOffers.indexOf(o.getAttribute("data-offer")) < 0;
+    });
+    knownOffers = ids;
+    if (!fresh.length) return;
+    var names = fresh.map(function (o) { return o.getAttribute("data-offer-name"); });
+    $("#announcer").textContent = "New task offered: " + names.join(", ") + ". Accept or reject it in the contact list.";
+    chime();
+    notify(names.join(", "));
+    if (!selected || !$('[data-pane="' + selected + '"]')) select(fresh[0].getAttribute("data-offer"));
+  }
+
+  function syncClock() {
+    var tiles = $("#ccp-tiles");
+    var server = tiles && Date.parse(tiles.getAttribute("data-server-now"));
+    if (server) clockOffset = server - Date.now();
+  }
+
+  function afterState() {
+    syncClock();
+    applySelection();
+    checkOffers();
+    tick();
+  }
+
+  // --- Connection state: banner, and no stale buttons while the socket is down.
+  function setConnected(up) {
+    var banner = $("#conn-banner");
+    if (banner) banner.hidden = up;
+    document.body.classList.toggle("ws-down", !up);
+    if (!up) $all("[data-live]").forEach(function (el) { el.disabled = true; });
+  }
+
+  document.addEventListener("htmx:wsOpen", function () { setConnected(true); });
+  document.addEventListener("htmx:wsClose", function (evt) {
+    setConnected(false);
+    // htmx reconnects by itself only after abnormal closes; reconnect after any close.
+    var code = evt.detail && evt.detail.event && evt.detail.event.code;
+    var wrapper = evt.detail && evt.detail.socketWrapper;
+    if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && wrapper && $("#ccp")) {
+      setTimeout(function () { wrapper.reconnect(); }, 1000 + Math.random() * 1000);
+    }
+  });
+  document.addEventListener("htmx:wsAfterMessage", afterState);
+
+  // Keep focus on the same control when a push redraws it.
+  var focusedId = null;
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var el = document.activeElement;
+    focusedId = el && el.id && el !== document.body ? el.id : null;
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (focusedId && (!document.activeElement || document.activeElement === document.body)) {
+      var el = document.getElementById(focusedId);
+      if (el) el.focus();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail && evt.detail.target && evt.detail.target.id !== "dialog-body") afterState();
+  });
+
+  // An action's answer is the whole state, like a push. If a push already redrew the button that
+  // asked (it arrives as soon as the change commits), the answer has nothing left to add.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (elt && !document.body.contains(elt)) evt.detail.shouldSwap = false;
+  });
+
+  // --- Dialogs (transfer, create task, number pad).
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (!evt.detail || !evt.detail.target || evt.detail.target.id !== "dialog-body") return;
+    var dialog = $("#dialog");
+    if (!dialog.open) {
+      opener = document.activeElement;
+      dialog.showModal();
+    }
+    var first = $(".has-error input, .has-error select, [role=alert]", dialog) ? null : $("input:not([type=hidden]), select, textarea", dialog);
+    var errorField = $(".has-error input, .has-error select, .has-error textarea", dialog);
+    (errorField || first || dialog).focus();
+  });
+  document.body.addEventListener("ccp:dialog-close", function () { closeDialog(); });
+  function closeDialog() {
+    var dialog = $("#dialog");
+    if (dialog && dialog.open) dialog.close();
+  }
+  document.addEventListener("close", function (evt) {
+    if (evt.target.id === "dialog") {
+      $("#dialog-body").innerHTML = "";
+      if (opener && document.body.contains(opener)) opener.focus();
+    }
+  }, true);
+
+  document.addEventListener("click", function (evt) {
+    var target = evt.target.closest("[data-select], [data-dialog-close], [data-key]");
+    if (!target) return;
+    if (target.hasAttribute("data-select")) select(target.getAttribute("data-select"));
+    else if (target.hasAttribute("data-dialog-close")) closeDialog();
+    else if (target.hasAttribute("data-key")) {
+      var input = $("#phone-number");
+      if (input) { input.value += target.getAttribute("data-key"); input.focus(); }
+    }
+  });
+
+  // Quick connect search box.
+  document.addEventListener("input", function (evt) {
+    var list = evt.target.getAttribute && evt.target.getAttribute("data-filter");
+    if (!list) return;
+    var q = evt.target.value.trim().toLowerCase();
+    $all("[data-filter-text]", $(list)).forEach(function (el) {
+      el.hidden = q && el.getAttribute("data-filter-text").indexOf(q) < 0;
+    });
+  });
+
+  // Ask for notifications once, when the agent first goes Available (a user gesture).
+  document.addEventListener("change", function (evt) {
+    if (evt.target.id === "sound-toggle") {
+      localStorage.setItem("ccp:sound", evt.target.checked ? "on" : "off");
+      return;
+    }
+    if (evt.target.id !== "status-select") return;
+    var opt = evt.target.selectedOptions[0];
+    if (opt && opt.getAttribute("data-type") === "ROUTABLE" && "Notification" in window &&
+        Notification.permission === "default") {
+      Notification.requestPermission();
+    }
+  });
+
+  // Keyboard: Alt+A accept, Alt+R reject (the selected offer, else the first), Alt+N create task,
+  // Alt+Up / Alt+Down move between contacts.
+  document.addEventListener("keydown", function (evt) {
+    if (!evt.altKey || evt.ctrlKey || evt.metaKey || $("#dialog").open) return;
+    var key = evt.key.toLowerCase();
+    var offer = $('[data-offer="' + selected + '"]') || $("[data-offer]");
+    var button = null;
+    if (key === "a" && offer) button = $("[data-accept]", offer);
+    else if (key === "r" && offer) button = $("[data-reject]", offer);
+    else if (key === "n") button = $("#create-task");
+    else if (key === "arrowdown" || key === "arrowup") {
+      var ids = $all("[data-pane]").map(function (p) { return p.getAttribute("data-pane"); });
+      var i = ids.indexOf(selected) + (key === "arrowdown" ? 1 : -1);
+      if (ids.length) { select(ids[(i + ids.length) % ids.length]); $("#tile-" + selected).focus(); }
+      evt.preventDefault();
+      return;
+    }
+    if (button && !button.disabled) { evt.preventDefault(); button.click(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = $("#sound-toggle");
+    if (toggle) toggle.checked = localStorage.getItem("ccp:sound") !== "off";
+    if (window.htmx) {
+      htmx.config.wsReconnectDelay = function (retry) { return Math.min(8000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2); };
+    }
+    setConnected(false);
+    var banner = $("#conn-banner");
+    if (banner) banner.hidden = true; // not "lost" yet: connecting for the first time
+    afterState();
+    setInterval(tick, 250);
+  });
+})();

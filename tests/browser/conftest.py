@@ -1,0 +1,148 @@
+"""A live ASGI server for the browser tests: daphne in a subprocess against a fresh SQLite file, with
+the timer worker running and an RPC port for creating data inside that process (see liveserver.py).
+
+pytest-django's live_server is WSGI and has no websockets, hence this.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from multiprocessing.connection import Client
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, db_path: Path):
+        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        self.env.update(SQLITE_PATH=str(db_path), EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings")
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.port, self.rpc_port = _free_port(), _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self._rpc = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.browser.liveserver", str(self.port), str(self.rpc_port)],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    pass
+                self._rpc = Client(("127.0.0.1", self.rpc_port), authkey=b"ccp-browser-tests")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("live server did not start")
+
+    def stop(self) -> None:
+        if self._rpc is not None:
+            self._rpc.close()
+            self._rpc = None
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def restart(self, *, down_for: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+    def call(self, function: str, **kwargs):
+        self._rpc.send((function, kwargs))
+        status, value = self._rpc.recv()
+        if status != "ok":
+            raise AssertionError(f"{function} failed in the live server:\n{value}")
+        return value
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    server = LiveServer(db_path)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=server.env, check=True
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def center(live):
+    alias = "c" + uuid.uuid4().hex[:8]
+    return {**live.call("center_setup", alias=alias), "alias": alias}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 768}}
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+class ConsoleWatch:
+    """Collects console errors and page errors; some tests expect the websocket to fail for a while."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on(
+            "console",
+            lambda msg: msg.type == "error" and self.errors.append(f"{msg.text} @ {msg.location.get('url', '')}"),
+        )
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def unexpected(self, *, allow_websocket_failures: bool = False) -> list[str]:
+        # The login page (not the panel's) has no favicon.
+        errors = [e for e in self.errors if "/favicon.ico" not in e]
+        if allow_websocket_failures:
+            errors = [e for e in errors if "WebSocket" not in e and "ERR_CONNECTION_REFUSED" not in e]
+        return errors
+
+
+def login(page, live, username: str, password: str) -> ConsoleWatch:
+    watch = ConsoleWatch(page)
+    page.goto(live.url + "/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/ccp/")
+    page.wait_for_selector("body:not(.ws-down)")
+    return watch

@@ -1,0 +1,67 @@
+"""Functions the browser tests run inside the live server process (see liveserver.py)."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from ccp.models import Contact, User
+from ccp.services.contacts import task_start
+from tests.panel.center import PASSWORD, center_build
+
+_centers = {}
+
+
+def center_setup(*, alias: str, offer_timeout: int = 30) -> dict:
+    center = center_build(alias=alias, offer_timeout=offer_timeout)
+    _centers[alias] = center
+    users = {name: getattr(center, name).username for name in ("alice", "bob", "carol")}
+    return {"ids": center.ids(), "users": users, "password": PASSWORD}
+
+
+def task_create(*, alias: str, name: str, description: str = "", references=None, attributes=None) -> str:
+    """A task through the published flow into the Support queue (as StartTaskContact would)."""
+    center = _centers[alias]
+    contact = task_start(
+        instance=center.instance,
+        name=name,
+        description=description,
+        references=references,
+        attributes=attributes,
+        contact_flow=center.flow,
+    )
+    return contact.id
+
+
+def contact_get(*, contact_id: str) -> dict:
+    c = Contact.objects.select_related("agent", "related_contact", "previous_contact").get(pk=contact_id)
+    return {
+        "id": c.id,
+        "name": c.name,
+        "state": c.state,
+        "channel": c.channel,
+        "agent": c.agent.username if c.agent else None,
+        "related_contact_id": c.related_contact_id,
+        "previous_contact_id": c.previous_contact_id,
+        "disconnect_reason": c.disconnect_reason,
+        "phone_number": c.phone_number,
+    }
+
+
+def contacts_find(*, alias: str, name: str = "", related_to: str = "", previous: str = "") -> list[dict]:
+    qs = Contact.objects.filter(instance=_centers[alias].instance).order_by("initiation_timestamp")
+    if name:
+        qs = qs.filter(name=name)
+    if related_to:
+        qs = qs.filter(related_contact_id=related_to)
+    if previous:
+        qs = qs.filter(previous_contact_id=previous)
+    return [contact_get(contact_id=c.id) for c in qs]
+
+
+def agent_status(*, username: str) -> str:
+    user = User.objects.select_related("status").get(username=username)
+    return user.status.name if user.status else ""
+
+
+def soon(*, seconds: int) -> str:
+    return (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()
