@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.fields.json import KeyTransform
 
 from ccp.models import Contact
 from ccp.services.errors import InvalidParameter
@@ -48,7 +48,8 @@ def _attributes_q(queryset, criteria: list[dict], match: str):
     clauses = []
     for i, criterion in enumerate(criteria):
         alias = f"_attr_{i}"
-        queryset = queryset.alias(**{alias: KeyTextTransform(criterion["Key"], "attributes")})
+        # KeyTransform (not KeyTextTransform) so `__in` compares JSON values on SQLite as on PostgreSQL.
+        queryset = queryset.alias(**{alias: KeyTransform(criterion["Key"], "attributes")})
         values = criterion.get("Values") or []
         clauses.append(Q(**{f"{alias}__in": values}) if values else Q(**{f"{alias}__isnull": False}))
     if not clauses:
