@@ -138,11 +138,13 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
     """
     offers = 0
     agents = [a.user_id for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids)]
+    watch_queues = queue_ids if agent_ids is None else None
     while agents and offers < MAX_OFFERS_PER_DISPATCH:
-        if not _queued_exists(instance_id=instance_id, queue_ids=queue_ids if agent_ids is None else None):
-            break
         still_free = []
         for agent_id in agents:
+            # Stop as soon as the queues that triggered us are empty: the other free agents have nothing to get.
+            if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
+                return offers
             if routing_offer_next(agent_id=agent_id) is not None:
                 offers += 1
                 still_free.append(agent_id)  # back of the line: now the most recently busy
