@@ -14,13 +14,15 @@ import socket
 import threading
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ccp.models import Contact, Timer, TimerKind
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(seconds=30)
+# How long a claim holds; a killed worker's timers are picked up by another worker after this.
+LEASE = dt.timedelta(seconds=float(os.environ.get("WORKER_LEASE_SECONDS", "30")))
 BATCH = 50
 # Give up on a timer whose action keeps failing after this many tries (its contact is ended by EXPIRY).
 MAX_ATTEMPTS = 5
@@ -95,17 +97,11 @@ def timers_run_once(*, now: dt.datetime | None = None) -> int:
         except Exception:
             # The transaction rolled back: the lease lapses and the timer is tried again, up to MAX_ATTEMPTS.
             log.exception("timer %s failed", timer_id)
-            Timer.objects.filter(pk=timer_id).update(attempts=models_f("attempts") + 1)
+            Timer.objects.filter(pk=timer_id).update(attempts=F("attempts") + 1)
             Timer.objects.filter(pk=timer_id, attempts__gte=MAX_ATTEMPTS).update(
                 cancelled=True, fired_at=timezone.now()
             )
     return fired
-
-
-def models_f(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 def seconds_until_next(*, cap: float = 1.0) -> float:
