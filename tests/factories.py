@@ -143,3 +143,14 @@ class ContactFactory(factory.django.DjangoModelFactory):
     last_update_timestamp = factory.LazyFunction(timezone.now)
     enqueue_timestamp = factory.LazyFunction(timezone.now)
     routing_order_at = factory.LazyFunction(timezone.now)
+
+
+class ContactEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ContactEvent
+
+    contact = factory.SubFactory(ContactFactory)
+    instance = factory.SelfAttribute("contact.instance")
+    at = factory.LazyFunction(timezone.now)
+    actor_type = "api"
+    event = "CREATED"

@@ -95,8 +95,8 @@ class BaseQueueConfigFormSet(forms.BaseInlineFormSet):
         return form
 
     def clean(self):
-        super().clean()
-        seen = set()
+        # Checked before Django's own unique check, whose message does not say which row is wrong.
+        seen, duplicated = set(), False
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE") or not form.has_changed():
                 continue
@@ -105,7 +105,11 @@ class BaseQueueConfigFormSet(forms.BaseInlineFormSet):
                 continue
             if key in seen:
                 form.add_error("queue", f"{key[0]} is already listed for {key[1]}.")
+                duplicated = True
             seen.add(key)
+        if duplicated:
+            raise forms.ValidationError("Each queue can be listed once per channel.")
+        super().clean()
 
 
 QueueConfigFormSet = inlineformset_factory(

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -21,7 +22,7 @@ def nav_link(context, url_name: str, label: str):
     return format_html(
         '<a href="{}"{}>{}</a>',
         reverse(url_name),
-        format_html(' aria-current="page" class="current"') if current else "",
+        mark_safe(' aria-current="page" class="current"') if current else "",
         label,
     )
 
@@ -40,7 +41,7 @@ def sort_th(context, key: str, label: str, numeric: bool = False):
     return format_html(
         '<th scope="col" aria-sort="{}"{}><a href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
         aria,
-        format_html(' class="num"') if numeric else "",
+        mark_safe(' class="num"') if numeric else "",
         urlencode(params),
         label,
         arrow,

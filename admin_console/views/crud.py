@@ -1,6 +1,8 @@
 """The three page shapes every configuration object shares: a searchable, sortable list; an add/edit
 form that validates inline; and a delete that asks first and explains when something still uses it."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -28,7 +30,15 @@ def list_response(request, queryset, *, template, search, sorts, default_sort, e
     column = sorts[key]
     queryset = queryset.order_by(f"-{column}" if sort.startswith("-") else column, "pk")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "rows": page.object_list, "q": q, "sort": sort, **(extra or {})}
+    pager_query = urlencode({"q": q, "sort": sort}) + "&" if q else urlencode({"sort": sort}) + "&"
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "q": q,
+        "sort": sort,
+        "pager_query": pager_query,
+        **(extra or {}),
+    }
     if request.htmx:
         template = f"{template}#table"
     return render(request, template, context)

@@ -1,13 +1,17 @@
 """Channels and flows: contact flows (their content as text) and task templates."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from admin_console.access import admin_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
 from admin_console.views.crud import delete_response, form_response, list_response
+from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, TaskTemplate
+from ccp.services.errors import InvalidFlow
 
 
 def _flow(request, pk):
@@ -38,17 +42,37 @@ def flow_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def flow_edit(request, pk=None):
+    """Edit a flow's content as text; "Save" keeps a draft, "Save and publish" validates and publishes.
+
+    Content goes through the flow services (ccp.flows.publish), the one place that validates flows.
+    """
+    tenant = request.user.instance
     flow = _flow(request, pk) if pk else None
-    return form_response(
-        request,
-        FlowForm,
-        obj=flow,
-        template="admin_console/flow_form.html",
-        noun="Flow",
-        success_url=reverse("admin_console:flow_detail", args=[flow.pk])
-        if flow
-        else reverse("admin_console:flow_list"),
-    )
+    form = FlowForm(request.POST or None, instance=flow, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        publish = "publish" in request.POST
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if flow is None:
+                    flow = flow_create(
+                        instance=tenant, name=data["name"], type=data["type"], content=data["content"],
+                        description=data["description"], publish=publish,
+                    )
+                else:
+                    flow.save(update_fields=["name", "description", "type", "updated_at"])
+                    flow_save_content(flow=flow, content=data["content"], publish=publish)
+        except InvalidFlow as error:
+            form.add_error("content", error.message)
+            problems = error.problems
+            flow = _flow(request, pk) if pk else None
+        else:
+            messages.success(request, f"Flow “{flow}” {'published' if publish else 'saved as a draft'}.")
+            return redirect("admin_console:flow_detail", flow.pk)
+    else:
+        problems = []
+    context = {"form": form, "object": flow, "problems": problems}
+    return render(request, "admin_console/flow_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
