@@ -83,7 +83,9 @@ class AgentConsumer(AsyncWebsocketConsumer):
 
     async def _render_and_send(self):
         try:
-            html = await database_sync_to_async(_render)(self.user.id)
+            # Not thread-sensitive: Channels runs close_old_connections on the shared thread before
+            # every message, so a render there would make each refresh wait for the previous one.
+            html = await database_sync_to_async(_render, thread_sensitive=False)(self.user.id)
         except Exception:  # a failed render must not kill the socket; the next signal retries
             log.exception("panel render failed for %s", self.user.id)
             return

@@ -1,0 +1,106 @@
+import asyncio
+import functools
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from ccp.models import Timer, TimerKind, User
+from ccp.realtime.consumers import AgentConsumer
+from ccp.realtime.publish import agent_group
+from tests.factories import UserFactory
+from tests.panel.center import available, task_for_queue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_async(fn):
+    """Run an async test body on an event loop (pytest-asyncio is not a dependency)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return async_to_sync(fn)(*args, **kwargs)
+
+    return wrapper
+
+
+def communicator(user) -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/agent/")
+    comm.scope["user"] = user
+    return comm
+
+
+@run_async
+async def test_an_anonymous_socket_is_rejected():
+    connected, _ = await communicator(AnonymousUser()).connect()
+    assert not connected
+
+
+@run_async
+async def test_a_supervisor_socket_is_rejected(center):
+    boss = await sync_to_async(UserFactory)(instance=center.instance, security_profile="CallCenterManager")
+    connected, _ = await communicator(boss).connect()
+    assert not connected
+
+
+@run_async
+async def test_connecting_sends_the_whole_state_and_counts_the_tab(center):
+    comm = communicator(center.alice)
+    connected, _ = await comm.connect()
+    assert connected
+    html = await comm.receive_from(timeout=5)
+    assert 'id="ccp-tiles"' in html and 'hx-swap-oob="true"' in html and "Offline" in html
+    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 1
+    await comm.disconnect()
+    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 0
+    # The last tab closed: auto-Offline is scheduled after the grace period.
+    assert await Timer.objects.filter(user=center.alice, kind=TimerKind.AGENT_AWAY, fired_at__isnull=True).aexists()
+
+
+@run_async
+async def test_an_offer_reaches_the_agents_socket_as_a_rendered_tile(center):
+    comm = communicator(center.alice)
+    await comm.connect()
+    await comm.receive_from(timeout=5)
+    await sync_to_async(available)(center.alice)
+    await comm.receive_from(timeout=5)  # the status change
+    task = await sync_to_async(task_for_queue)(center, name="Pushed <task>")
+    html = await comm.receive_from(timeout=5)
+    while "data-offer=" not in html:
+        html = await comm.receive_from(timeout=5)
+    assert f'data-offer="{task.id}"' in html and "Pushed &lt;task&gt;" in html and ">Accept<" in html
+    await comm.disconnect()
+
+
+@run_async
+async def test_a_burst_of_refreshes_costs_at_most_two_renders(center):
+    comm = communicator(center.alice)
+    await comm.connect()
+    await comm.receive_from(timeout=5)
+    layer = get_channel_layer()
+    event = {"type": "panel.refresh", "reason": "x", "contact_id": ""}
+    await asyncio.gather(*[layer.group_send(agent_group(center.alice.id), event) for _ in range(10)])
+    renders = 0
+    while not await comm.receive_nothing(timeout=0.5):
+        await comm.receive_from(timeout=1)
+        renders += 1
+    assert 1 <= renders <= 2
+    await comm.disconnect()
+
+
+@run_async
+async def test_two_tabs_of_one_agent_both_get_the_same_state(center):
+    first, second = communicator(center.alice), communicator(center.alice)
+    await first.connect()
+    await second.connect()
+    await first.receive_from(timeout=5)
+    await second.receive_from(timeout=5)
+    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 2
+    await sync_to_async(available)(center.alice)
+    a, b = await first.receive_from(timeout=5), await second.receive_from(timeout=5)
+    assert "Waiting for tasks" in a and "Waiting for tasks" in b
+    await first.disconnect()
+    assert not await Timer.objects.filter(user=center.alice, kind=TimerKind.AGENT_AWAY).aexists()
+    await second.disconnect()

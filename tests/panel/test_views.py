@@ -1,0 +1,260 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ccp.models import Channel, Contact, ContactState, Timer, TimerKind
+from ccp.selectors.panel import reference_rows
+from tests.factories import ContactFactory, InstanceFactory, UserFactory
+from tests.panel.center import available, center_build, task_for_queue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def offered_to_alice(center, **kwargs) -> Contact:
+    available(center.alice)
+    contact = task_for_queue(center, **kwargs)
+    contact.refresh_from_db()
+    assert contact.state == ContactState.CONNECTING and contact.agent_id == center.alice.id
+    return contact
+
+
+def test_an_offline_agent_is_told_how_to_receive_tasks(alice_client):
+    html = alice_client.get("/ccp/").content.decode()
+    assert "Set your status to Available to receive tasks" in html
+    assert 'aria-live="assertive"' in html
+
+
+def test_the_panel_page_only_answers_get(alice_client):
+    assert alice_client.post("/ccp/").status_code == 405
+    assert alice_client.get("/ccp/contacts/x/accept/").status_code == 405
+
+
+def test_a_supervisor_is_sent_away_from_the_panel(client, center):
+    boss = UserFactory(instance=center.instance, security_profile="CallCenterManager")
+    client.force_login(boss)
+    assert client.get("/ccp/").status_code == 403
+
+
+def test_setting_available_shows_waiting_for_tasks(alice_client, center):
+    status = center.statuses["ROUTABLE"]
+    html = alice_client.post("/ccp/status/", {"status": status.id}, **HX).content.decode()
+    assert "Waiting for tasks" in html
+    center.alice.refresh_from_db()
+    assert center.alice.status_id == status.id
+
+
+def test_choosing_missed_yourself_is_refused_next_to_the_status(alice_client, center):
+    html = alice_client.post("/ccp/status/", {"status": center.statuses["MISSED"].id}, **HX).content.decode()
+    assert 'id="status-alert"' in html and "Missed is set by the system" in html
+    center.alice.refresh_from_db()
+    assert center.alice.status.name == "Offline"
+
+
+def test_an_offer_is_accepted_ended_and_closed(alice_client, center):
+    contact = offered_to_alice(center, name="Fix <b>it</b>")
+    html = alice_client.get("/ccp/", **HX).content.decode()
+    assert "Accept" in html and "Fix &lt;b&gt;it&lt;/b&gt;" in html
+    assert "Accept" not in alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX).content.decode()
+    assert "End task" in alice_client.get("/ccp/", **HX).content.decode()
+    assert "Close contact" in alice_client.post(f"/ccp/contacts/{contact.id}/end/", **HX).content.decode()
+    alice_client.post(f"/ccp/contacts/{contact.id}/close/", **HX)
+    contact.refresh_from_db()
+    assert contact.state == ContactState.ENDED
+
+
+def test_another_instances_contact_is_not_found(alice_client):
+    elsewhere = InstanceFactory()
+    stranger = ContactFactory(
+        instance=elsewhere,
+        state=ContactState.CONNECTING,
+        agent=UserFactory(instance=elsewhere),
+        offered_at=timezone.now(),
+    )
+    for action in ("accept", "reject", "end", "close", "transfer", "numpad", "hangup"):
+        method = alice_client.get if action in ("transfer", "numpad") else alice_client.post
+        assert method(f"/ccp/contacts/{stranger.id}/{action}/", **HX).status_code == 404, action
+
+
+def test_acting_on_a_task_offered_to_someone_else_says_so_and_changes_nothing(client, center):
+    contact = offered_to_alice(center)
+    client.force_login(center.bob)
+    response = client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    assert response.status_code == 200
+    assert "no longer yours to act on" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.state == ContactState.CONNECTING and contact.agent_id == center.alice.id
+
+
+def test_rejecting_an_offer_returns_the_task_to_its_queue(alice_client, center):
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/reject/", **HX)
+    contact.refresh_from_db()
+    assert contact.agent_id != center.alice.id
+
+
+def test_the_transfer_dialog_lists_the_queues_quick_connects_but_not_yourself(alice_client, center):
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    html = alice_client.get(f"/ccp/contacts/{contact.id}/transfer/", **HX).content.decode()
+    assert "Bob Builder" in html and "Billing queue" in html and "Alice Agent" not in html
+
+
+def test_a_transfer_to_a_queue_reaches_an_agent_serving_it(alice_client, center):
+    available(center.carol)
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    response = alice_client.post(
+        f"/ccp/contacts/{contact.id}/transfer/send/", {"quick_connect": center.qc_other_queue.id}, **HX
+    )
+    assert "ccp:dialog-close" in response.headers["HX-Trigger"]
+    contact.refresh_from_db()
+    assert contact.state == ContactState.ENDED and contact.disconnect_reason == "TRANSFERRED"
+    new = Contact.objects.get(previous_contact=contact)
+    assert new.agent_id == center.carol.id and new.state == ContactState.CONNECTING
+
+
+def test_a_transfer_without_a_choice_says_what_is_missing(alice_client, center):
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    html = alice_client.post(f"/ccp/contacts/{contact.id}/transfer/send/", {}, **HX).content.decode()
+    assert "Choose who gets the task." in html
+
+
+def test_a_task_created_for_myself_is_offered_to_me_even_when_created_offline(alice_client, center):
+    response = alice_client.post(
+        "/ccp/tasks/",
+        {
+            "name": "Follow up",
+            "quick_connect": center.qc_alice.id,
+            "ref_name_0": "Ticket",
+            "ref_type_0": "URL",
+            "ref_value_0": "https://t.example.com/1",
+        },
+        **HX,
+    )
+    assert "ccp:dialog-close" in response.headers["HX-Trigger"]
+    task = Contact.objects.get(name="Follow up")
+    assert task.initiation_method == "AGENT" and task.references["Ticket"]["Value"] == "https://t.example.com/1"
+    assert task.state == ContactState.QUEUED  # Offline: it waits in Alice's queue
+    available(center.alice)
+    task.refresh_from_db()
+    assert task.agent_id == center.alice.id
+
+
+def test_a_task_needs_a_name_and_someone_to_get_it(alice_client):
+    html = alice_client.post("/ccp/tasks/", {"name": ""}, **HX).content.decode()
+    assert "This field is required." in html
+    html = alice_client.post("/ccp/tasks/", {"name": "Nobody's"}, **HX).content.decode()
+    assert "Choose who gets the task." in html
+
+
+def test_a_bad_reference_is_explained_in_the_dialog(alice_client, center):
+    html = alice_client.post(
+        "/ccp/tasks/",
+        {
+            "name": "x",
+            "quick_connect": center.qc_alice.id,
+            "ref_name_0": "Bad",
+            "ref_type_0": "URL",
+            "ref_value_0": "javascript:alert(1)",
+        },
+        **HX,
+    ).content.decode()
+    assert "must be an http or https URL" in html
+    assert not Contact.objects.filter(name="x").exists()
+
+
+def test_a_scheduled_task_waits_until_its_time(alice_client, center):
+    when = (timezone.now() + dt.timedelta(hours=2)).astimezone(dt.timezone(dt.timedelta(hours=1)))
+    alice_client.post(
+        "/ccp/tasks/",
+        {"name": "Later", "quick_connect": center.qc_alice.id, "scheduled": when.strftime("%Y-%m-%dT%H:%M")},
+        **HX,
+    )
+    task = Contact.objects.get(name="Later")
+    assert task.state == ContactState.SCHEDULED
+    assert Timer.objects.filter(contact=task, kind=TimerKind.SCHEDULED_START).exists()
+    assert "Scheduled by you" in alice_client.get("/ccp/", **HX).content.decode()
+
+
+def test_the_template_form_applies_required_read_only_and_invisible_fields(alice_client, center):
+    html = alice_client.get(f"/ccp/tasks/new/?template={center.template.id}", **HX).content.decode()
+    assert 'value="Refund"' in html  # default
+    assert "Amount" in html and "(required)" in html
+    assert "readonly" in html and 'value="Payments"' in html
+    assert "Secret" not in html
+
+
+def test_a_task_from_a_template_keeps_its_read_only_value(alice_client, center):
+    alice_client.post(
+        "/ccp/tasks/",
+        {"template": center.template.id, "name": "Refund 7", "tref_3": "12", "tref_4": "Hacked"},
+        **HX,
+    )
+    task = Contact.objects.get(name="Refund 7")
+    assert task.task_template_id == center.template.id
+    assert task.references["Team"]["Value"] == "Payments" and task.references["Amount"]["Value"] == "12"
+
+
+def test_a_template_task_without_its_required_field_is_refused(alice_client, center):
+    html = alice_client.post("/ccp/tasks/", {"template": center.template.id, "name": "R"}, **HX).content.decode()
+    assert "This field is required." in html
+
+
+def test_the_number_pad_creates_a_linked_outbound_call_and_hangs_up(alice_client, center):
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    assert "Call" in alice_client.get(f"/ccp/contacts/{contact.id}/numpad/", **HX).content.decode()
+    alice_client.post(f"/ccp/contacts/{contact.id}/call/", {"phone_number": "+1 555 0100"}, **HX)
+    call = Contact.objects.get(related_contact=contact)
+    assert call.channel == Channel.VOICE and call.state == ContactState.CONNECTED and call.phone_number == "+15550100"
+    html = alice_client.get("/ccp/", **HX).content.decode()
+    assert "Linked to" in html and f'data-linked="{call.id}"' in html
+    alice_client.post(f"/ccp/contacts/{call.id}/hangup/", **HX)
+    call.refresh_from_db()
+    assert call.state == ContactState.ENDED
+
+
+def test_the_number_pad_explains_a_bad_number(alice_client, center):
+    contact = offered_to_alice(center)
+    alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
+    html = alice_client.post(f"/ccp/contacts/{contact.id}/call/", {"phone_number": "1"}, **HX).content.decode()
+    assert "3 to 20 digits" in html
+
+
+def test_only_http_urls_and_real_emails_become_links():
+    rows = reference_rows(
+        {
+            "a": {"Type": "URL", "Value": "javascript:alert(1)"},
+            "b": {"Type": "URL", "Value": "https://ok.example.com"},
+            "c": {"Type": "EMAIL", "Value": "x@example.com?bcc=evil@example.com"},
+            "d": {"Type": "EMAIL", "Value": "x@example.com"},
+            "e": {"Type": "DATE", "Value": "1700000000"},
+        },
+        dt.UTC,
+    )
+    assert [r.href for r in rows[:4]] == ["", "https://ok.example.com", "", "mailto:x@example.com"]
+    assert rows[4].display == "14 Nov 2023, 22:13 UTC"
+
+
+def test_a_contact_with_hostile_values_renders_inert(alice_client, center):
+    ContactFactory(
+        instance=center.instance,
+        agent=center.alice,
+        state=ContactState.CONNECTED,
+        name="<script>alert(1)</script>",
+        references={"x": {"Type": "URL", "Value": "javascript:alert(2)"}},
+        attributes={"k": "<img src=x onerror=alert(3)>"},
+    )
+    html = alice_client.get("/ccp/").content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html and "<img src=x" not in html
+
+
+def test_two_instances_never_see_each_others_tasks(client, center):
+    other = center_build(alias="other")
+    contact = offered_to_alice(center)
+    client.force_login(other.alice)
+    assert contact.id not in client.get("/ccp/").content.decode()
