@@ -1,14 +1,16 @@
 """The claim: turn a routing decision into an offer with row locks, so each task goes to exactly one agent.
 
 Locks: the agent row (FOR UPDATE SKIP LOCKED) serialises everything that changes one agent's load or
-status; the chosen contact (FOR UPDATE SKIP LOCKED, re-checked QUEUED) makes a contact go to one agent
-even with many routing processes. On SQLite, transactions are IMMEDIATE, which serialises writers.
+status; the head of each of the agent's queues is read with FOR UPDATE SKIP LOCKED, so a contact goes
+to one agent even with many routing processes, and concurrent routers take different heads rather than
+waiting on each other. On SQLite, transactions are IMMEDIATE, which serialises writers.
 """
 
 import datetime as dt
 import logging
+import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -31,8 +33,17 @@ log = logging.getLogger(__name__)
 MAX_OFFERS_PER_DISPATCH = 2000
 
 
+# Routing profiles change rarely and are read on every decision: each process keeps them this long.
+SLOTS_TTL_SECONDS = 2.0
+_slots_cache: dict[tuple[str, str], tuple[float, dict[str, QueueSlot]]] = {}
+
+
 def agent_queue_slots(agent: User) -> dict[str, QueueSlot]:
     """The TASK queues of the agent's routing profile, plus their personal queue at top priority."""
+    key = (agent.routing_profile_id, agent.id)
+    hit = _slots_cache.get(key)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
     slots = {
         rpq.queue_id: QueueSlot(rpq.queue_id, rpq.priority, rpq.delay_seconds)
         for rpq in RoutingProfileQueue.objects.filter(routing_profile_id=agent.routing_profile_id, channel="TASK")
@@ -40,10 +51,38 @@ def agent_queue_slots(agent: User) -> dict[str, QueueSlot]:
     personal = Queue.objects.filter(agent_id=agent.id).values_list("id", flat=True).first()
     if personal:
         slots[personal] = QueueSlot(personal, 1, 0)
+    if len(_slots_cache) > 10_000:
+        _slots_cache.clear()
+    _slots_cache[key] = (time.monotonic() + SLOTS_TTL_SECONDS, slots)
     return slots
 
 
-def _queue_heads(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[QueuedContact]:
+# PostgreSQL: the head of every queue of the profile in one round trip, each locked with SKIP LOCKED, so
+# concurrent routers each get a different head instead of colliding on the same one.
+HEADS_SQL = """
+SELECT c.* FROM unnest(%s::varchar[], %s::int[]) AS s(queue_id, delay_seconds)
+CROSS JOIN LATERAL (
+    SELECT * FROM ccp_contact c
+    WHERE c.queue_id = s.queue_id AND c.state = 'QUEUED' AND c.channel = 'TASK'
+      AND c.enqueue_timestamp <= %s - make_interval(secs => s.delay_seconds)
+      AND NOT EXISTS (
+          SELECT 1 FROM ccp_offercooldown oc WHERE oc.contact_id = c.id AND oc.agent_id = %s AND oc.until > %s
+      )
+    ORDER BY c.routing_priority, c.routing_order_at, c.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+) c
+"""
+
+
+def _locked_heads_postgres(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[Contact]:
+    queue_ids = list(slots)
+    delays = [slots[q].delay_seconds for q in queue_ids]
+    return list(Contact.objects.raw(HEADS_SQL, [queue_ids, delays, now, agent.id, now]))
+
+
+def _locked_heads_portable(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[Contact]:
+    """Other databases (SQLite): one query per queue; IMMEDIATE transactions already serialise writers."""
     cooling = OfferCooldown.objects.filter(contact=OuterRef("pk"), agent=agent, until__gt=now)
     heads = []
     for slot in slots.values():
@@ -56,12 +95,17 @@ def _queue_heads(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> 
             )
             .exclude(Exists(cooling))
             .order_by("routing_priority", "routing_order_at", "id")
-            .values_list("id", "queue_id", "routing_priority", "routing_order_at", "enqueue_timestamp")
             .first()
         )
         if row:
-            heads.append(QueuedContact(*row))
+            heads.append(row)
     return heads
+
+
+def _as_queued(contact: Contact) -> QueuedContact:
+    return QueuedContact(
+        contact.id, contact.queue_id, contact.routing_priority, contact.routing_order_at, contact.enqueue_timestamp
+    )
 
 
 def routing_offer_next(*, agent_id: str, now: dt.datetime | None = None) -> Contact | None:
@@ -69,33 +113,32 @@ def routing_offer_next(*, agent_id: str, now: dt.datetime | None = None) -> Cont
     from ccp.services.offers import contact_offer
 
     now = now or timezone.now()
-    for _attempt in range(3):
-        with transaction.atomic():
-            agent = (
-                User.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("routing_profile", "status")
-                .filter(id=agent_id, status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False)
-                .first()
-            )
-            if agent is None:
-                return None
-            open_count = Contact.objects.filter(agent=agent, channel=Channel.TASK, state__in=AGENT_SLOT_STATES).count()
-            if open_count >= agent.routing_profile.task_concurrency:
-                return None
-            slots = agent_queue_slots(agent)
-            choice = pick_contact(_queue_heads(agent, slots, now), slots, now)
-            if choice is None:
-                return None
-            contact = (
-                Contact.objects.select_for_update(skip_locked=True)
-                .filter(id=choice.contact_id, state=ContactState.QUEUED)
-                .first()
-            )
-            if contact is None:
-                continue  # another router took it between the read and the lock: look again
-            contact_offer(contact=contact, agent=agent, now=now)
-            return contact
-    return None
+    with transaction.atomic():
+        agent = (
+            User.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("routing_profile", "status")
+            .filter(id=agent_id, status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False)
+            .first()
+        )
+        if agent is None:
+            return None
+        open_count = Contact.objects.filter(agent=agent, channel=Channel.TASK, state__in=AGENT_SLOT_STATES).count()
+        if open_count >= agent.routing_profile.task_concurrency:
+            return None
+        slots = agent_queue_slots(agent)
+        if not slots:
+            return None
+        heads = (
+            _locked_heads_postgres(agent, slots, now)
+            if connection.vendor == "postgresql"
+            else _locked_heads_portable(agent, slots, now)
+        )
+        choice = pick_contact([_as_queued(c) for c in heads], slots, now)
+        if choice is None:
+            return None
+        contact = next(c for c in heads if c.id == choice.contact_id)
+        contact_offer(contact=contact, agent=agent, now=now)
+        return contact
 
 
 def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None) -> list[FreeAgent]:

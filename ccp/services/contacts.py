@@ -387,7 +387,7 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
         "delay_seconds", flat=True
     )
     for due in delay_expiries(now, set(delays)):
-        timer_schedule(instance=contact.instance, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
+        timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
 
 
@@ -519,7 +519,9 @@ def contact_reschedule(*, contact: Contact, scheduled_time: dt.datetime, actor_t
     contact.scheduled_timestamp = scheduled_time
     contact.last_update_timestamp = timezone.now()
     contact.save(update_fields=["scheduled_timestamp", "last_update_timestamp"])
-    timer_schedule(instance=contact.instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
+    timer_schedule(
+        instance_id=contact.instance_id, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact
+    )
     contact_record_event(
         contact=contact,
         event="RESCHEDULED",

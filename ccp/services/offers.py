@@ -40,7 +40,7 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
             fields=("agent", "offered_at"),
         )
         timer_schedule(
-            instance=contact.instance,
+            instance_id=contact.instance_id,
             kind=TimerKind.OFFER_TIMEOUT,
             due_at=now + dt.timedelta(seconds=rp.task_offer_timeout_seconds),
             contact=contact,

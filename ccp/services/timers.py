@@ -7,12 +7,19 @@ from django.utils import timezone
 from ccp.models import Timer
 
 
-def timer_schedule(*, instance, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None) -> Timer:
+def timer_schedule(
+    *, instance=None, instance_id=None, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None
+) -> Timer:
     """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
     from ccp.worker.wakeup import worker_wake
 
     timer = Timer.objects.create(
-        instance=instance, kind=kind, due_at=due_at, contact=contact, user=user, payload=payload or {}
+        instance_id=instance_id or instance.pk,
+        kind=kind,
+        due_at=due_at,
+        contact=contact,
+        user=user,
+        payload=payload or {},
     )
     worker_wake(due_at)
     return timer
