@@ -2,10 +2,12 @@
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections
 
 from ccp.worker import wakeup
+from ccp.worker.sweep import SWEEP_EVERY, sweep_run
 from ccp.worker.timers import seconds_until_next, timers_run_once
 
 log = logging.getLogger(__name__)
@@ -13,9 +15,13 @@ log = logging.getLogger(__name__)
 
 def worker_loop(stop: threading.Event, *, max_sleep: float = 0.5) -> None:
     """Fire due timers until `stop` is set; sleep until the next due time or an early wake-up."""
+    next_sweep = time.monotonic() + SWEEP_EVERY.total_seconds()
     while not stop.is_set():
         try:
             close_old_connections()
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_EVERY.total_seconds()
+                sweep_run()
             while timers_run_once():
                 if stop.is_set():
                     return
