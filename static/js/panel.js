@@ -156,12 +156,13 @@
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (!evt.detail || !evt.detail.target || evt.detail.target.id !== "dialog-body") return;
     var dialog = $("#dialog");
+    if (!evt.detail.target.children.length) { closeDialog(); return; } // a finished action: nothing to show
     if (!dialog.open) {
       opener = document.activeElement;
       dialog.showModal();
     }
-    var first = $(".has-error input, .has-error select, [role=alert]", dialog) ? null : $("input:not([type=hidden]), select, textarea", dialog);
     var errorField = $(".has-error input, .has-error select, .has-error textarea", dialog);
+    var first = $("input:not([type=hidden]):not([readonly]), select, textarea", dialog);
     (errorField || first || dialog).focus();
   });
   document.body.addEventListener("ccp:dialog-close", function () { closeDialog(); });
