@@ -6,6 +6,7 @@ every tab of an agent shows the same thing and a reconnect never duplicates anyt
 """
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -17,7 +18,10 @@ from django.utils import timezone
 from ccp.models import AgentStatus, Channel, Contact, ContactState, QuickConnect, TaskTemplate, User
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.services.errors import InvalidParameter
-from ccp.validation import EMAIL_RE, is_safe_url, parse_reference_date
+from ccp.validation import is_safe_url, parse_reference_date
+
+# Stricter than what the API accepts: only plain addresses become mailto: links.
+LINKABLE_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 STATE_LABELS = {
     ContactState.CONNECTING: "Incoming",
@@ -105,7 +109,7 @@ def reference_rows(references: dict, tz: dt.tzinfo) -> list[ReferenceRow]:
         row = ReferenceRow(name=str(name), type=ref_type, value=value, display=value)
         if ref_type == "URL" and is_safe_url(value):
             row.href = value.strip()
-        elif ref_type == "EMAIL" and EMAIL_RE.match(value.strip()):
+        elif ref_type == "EMAIL" and LINKABLE_EMAIL_RE.match(value.strip()):
             row.href = "mailto:" + quote(value.strip(), safe="@.+-_")
         elif ref_type == "DATE":
             try:

@@ -4,30 +4,27 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ccp.models import Contact, User
+from ccp.models import Contact, ContactFlow, Instance, User
 from ccp.services.contacts import task_start
 from tests.panel.center import PASSWORD, center_build
-
-_centers = {}
 
 
 def center_setup(*, alias: str, offer_timeout: int = 30) -> dict:
     center = center_build(alias=alias, offer_timeout=offer_timeout)
-    _centers[alias] = center
     users = {name: getattr(center, name).username for name in ("alice", "bob", "carol")}
     return {"ids": center.ids(), "users": users, "password": PASSWORD}
 
 
 def task_create(*, alias: str, name: str, description: str = "", references=None, attributes=None) -> str:
     """A task through the published flow into the Support queue (as StartTaskContact would)."""
-    center = _centers[alias]
+    instance = Instance.objects.get(alias=alias)
     contact = task_start(
-        instance=center.instance,
+        instance=instance,
         name=name,
         description=description,
         references=references,
         attributes=attributes,
-        contact_flow=center.flow,
+        contact_flow=ContactFlow.objects.get(instance=instance, name="Tasks to Support"),
     )
     return contact.id
 
@@ -48,7 +45,7 @@ def contact_get(*, contact_id: str) -> dict:
 
 
 def contacts_find(*, alias: str, name: str = "", related_to: str = "", previous: str = "") -> list[dict]:
-    qs = Contact.objects.filter(instance=_centers[alias].instance).order_by("initiation_timestamp")
+    qs = Contact.objects.filter(instance__alias=alias).order_by("initiation_timestamp")
     if name:
         qs = qs.filter(name=name)
     if related_to:
@@ -65,3 +62,18 @@ def agent_status(*, username: str) -> str:
 
 def soon(*, seconds: int) -> str:
     return (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()
+
+
+def contact_poison_references(*, contact_id: str) -> None:
+    """Write a javascript: URL reference straight into the row (as old or imported data might hold),
+    bypassing validation, and tell the agent's tabs to redraw."""
+    from ccp.realtime.publish import agent_refresh
+
+    contact = Contact.objects.get(pk=contact_id)
+    contact.references = {
+        **contact.references,
+        "Evil link": {"Type": "URL", "Value": "javascript:window.__xss = 1"},
+        "Evil mail": {"Type": "EMAIL", "Value": "javascript:window.__xss=2//@x.com"},
+    }
+    contact.save(update_fields=["references"])
+    agent_refresh(user_id=contact.agent_id, reason="updated", contact_id=contact.id)

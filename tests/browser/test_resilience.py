@@ -1,0 +1,110 @@
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_reloading_mid_offer_and_mid_task_shows_exactly_the_true_state(page, live, center):
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    task_id = live.call("task_create", alias=center["alias"], name="Survives reloads")
+    expect(page.locator(f'[data-offer="{task_id}"]')).to_be_visible()
+    page.reload()
+    expect(page.locator(".ccp-tile")).to_have_count(1)
+    expect(page.locator("#ccp-status option:checked")).to_have_text("Available")
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    tile.get_by_role("button", name="Accept").click()
+    expect(tile).to_contain_text("Connected")
+    page.reload()
+    expect(page.locator("body:not(.ws-down)")).to_be_visible()
+    expect(page.locator(".ccp-tile")).to_have_count(1)
+    expect(page.locator(f"#pane-{task_id}")).to_be_visible()
+    expect(page.locator(f"#pane-{task_id}").get_by_role("button", name="End task")).to_be_enabled()
+    assert watch.unexpected() == []
+
+
+def test_losing_the_server_shows_a_banner_pauses_actions_and_recovers_without_duplicates(page, live, center):
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    task_id = live.call("task_create", alias=center["alias"], name="Keeps going")
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    tile.get_by_role("button", name="Accept").click()
+    end = page.locator(f"#pane-{task_id}").get_by_role("button", name="End task")
+    expect(end).to_be_enabled()
+
+    live.stop()
+    banner = page.locator("#conn-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Reconnecting")
+    expect(end).to_be_disabled()
+    expect(page.get_by_label("Status")).to_be_disabled()
+    screenshot(page, "11-reconnecting")
+    live.start()
+
+    expect(banner).to_be_hidden(timeout=20_000)
+    expect(end).to_be_enabled()
+    expect(page.locator(".ccp-tile")).to_have_count(1)
+    # Pushes flow again on the new connection.
+    second = live.call("task_create", alias=center["alias"], name="After the outage")
+    expect(page.locator(f'[data-offer="{second}"]')).to_be_visible()
+    expect(page.locator(".ccp-tile")).to_have_count(2)
+    assert watch.unexpected(allow_websocket_failures=True) == []
+
+
+def test_hostile_task_values_render_as_inert_text(page, live, center):
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    name = '<script>window.__xss = 3</script><img src=x onerror="window.__xss=4">'
+    task_id = live.call(
+        "task_create",
+        alias=center["alias"],
+        name=name,
+        description="<b>bold?</b>",
+        references={"Note": {"Type": "STRING", "Value": "javascript:alert(1)"}},
+        attributes={"html": "<i>x</i>"},
+    )
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    tile.get_by_role("button", name="Accept").click()
+    live.call("contact_poison_references", contact_id=task_id)
+    pane = page.locator(f"#pane-{task_id}")
+    expect(pane).to_contain_text("Evil link")
+    expect(pane.get_by_role("heading", level=2)).to_have_text(name)
+    expect(pane).to_contain_text("<b>bold?</b>")
+    expect(pane.locator("a")).to_have_count(0)
+    expect(pane).to_contain_text("javascript:window.__xss = 1")
+    assert page.evaluate("window.__xss") is None
+    screenshot(page, "12-hostile-values")
+    assert watch.unexpected() == []
+
+
+def test_a_missed_offer_sets_missed_and_says_how_to_come_back(page, live):
+    alias = "m" + uuid.uuid4().hex[:8]
+    center = live.call("center_setup", alias=alias, offer_timeout=5)
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    task_id = live.call("task_create", alias=alias, name="Nobody answers")
+    expect(page.locator(f'[data-offer="{task_id}"]')).to_be_visible()
+    expect(page.locator("#ccp-status option:checked")).to_have_text("Missed", timeout=15_000)
+    expect(page.get_by_text("You missed a task offer.")).to_be_visible()
+    expect(page.locator(".ccp-tile")).to_have_count(0)
+    screenshot(page, "13-missed")
+    page.get_by_label("Status").select_option(label="Available")
+    expect(page.locator("#ccp-status option:checked")).to_have_text("Available")
+    assert watch.unexpected() == []
+
+
+def test_the_panel_fits_a_narrow_side_panel(browser, live, center):
+    ctx = browser.new_context(viewport={"width": 360, "height": 740})
+    page = ctx.new_page()
+    login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    live.call("task_create", alias=center["alias"], name="Narrow screen task")
+    expect(page.locator("[data-offer]")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    screenshot(page, "14-narrow")
+    ctx.close()
