@@ -1,4 +1,5 @@
 import json
+import os
 
 from django.core.management.base import BaseCommand
 
@@ -18,11 +19,12 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data))
             return
         self.stdout.write(self.style.SUCCESS(f"Demo contact center ready (instance {data['instance_id']})."))
-        self.stdout.write("Log in at http://127.0.0.1:8000/ with:")
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        self.stdout.write(f"Log in at {base}/ with:")
         for user in data["users"]:
             self.stdout.write(f"  {user['role']:<18} {user['username']:<12} {user['password']}")
         self.stdout.write(
-            f"API: endpoint_url=http://127.0.0.1:8000 region_name={data['region']} "
+            f"API: endpoint_url={base} region_name={data['region']} "
             f"aws_access_key_id={data['access_key_id']} aws_secret_access_key={data['secret_access_key']}"
         )
         self.stdout.write(f"Task flow {data['task_flow_id']} puts tasks in queue {data['task_queue_id']}.")
