@@ -316,9 +316,9 @@ def _task_create(
     )
     if quick_connect is not None:
         contact.queue = quick_connect_queue(quick_connect)
-    contact.save(force_insert=True)
+    # A new task is its own initial contact (transfers keep the original's).
     contact.initial_contact_id = contact.id
-    Contact.objects.filter(pk=contact.pk).update(initial_contact_id=contact.id)
+    contact.save(force_insert=True)
     contact_record_event(
         contact=contact,
         event="CREATED",
