@@ -30,7 +30,6 @@ from ccp.services.errors import ResourceNotFound, ServiceError
 
 logger = logging.getLogger(__name__)
 
-
 def is_api_request(request) -> bool:
     """An AWS-signed request (Authorization AWS4-HMAC-SHA256 or X-Amz-Date) for a Connect operation path."""
     meta = request.META
