@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 # for the loop's next unrelated wake-up (up to ~1 s with daphne). A light heartbeat bounds that wait.
 # The real fix belongs in ccp/realtime/publish.py (send through the server loop thread-safely).
 HEARTBEAT_SECONDS = 0.005
+RENDER_ATTEMPTS = 4
+# Renders run off Channels' shared thread (see _render_and_send); tests on SQLite's in-memory database,
+# which locks whole tables across threads, may turn this back on.
+RENDER_THREAD_SENSITIVE = False
 _heartbeats: dict[int, asyncio.Task] = {}
 
 
@@ -106,11 +110,18 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self._render_and_send()
 
     async def _render_and_send(self):
-        try:
-            # Not thread-sensitive: Channels runs close_old_connections on the shared thread before
-            # every message, so a render there would make each refresh wait for the previous one.
-            html = await database_sync_to_async(_render, thread_sensitive=False)(self.user.id)
-        except Exception:  # a failed render must not kill the socket; the next signal retries
-            log.exception("panel render failed for %s", self.user.id)
-            return
-        await self.send(text_data=html)
+        # A render can fail on a busy database (SQLite locks); a tab must not be left with a stale
+        # state, so retry a few times before giving up until the next signal.
+        for attempt in range(RENDER_ATTEMPTS):
+            try:
+                # Not thread-sensitive: Channels runs close_old_connections on the shared thread before
+                # every message, so a render there would make each refresh wait for the previous one.
+                html = await database_sync_to_async(_render, thread_sensitive=RENDER_THREAD_SENSITIVE)(self.user.id)
+            except Exception:
+                if attempt == RENDER_ATTEMPTS - 1:
+                    log.exception("panel render failed for %s", self.user.id)
+                    return
+                await asyncio.sleep(0.05 * (attempt + 1))
+            else:
+                await self.send(text_data=html)
+                return

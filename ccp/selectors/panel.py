@@ -95,6 +95,10 @@ class PanelState:
         return self.status.type if self.status else AgentStatus.Type.OFFLINE
 
     @property
+    def tz_name(self) -> str:
+        return str(self.tz)
+
+    @property
     def offers(self) -> list[Tile]:
         return [t for t in self.tiles if t.is_offer]
 

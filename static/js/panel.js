@@ -141,9 +141,13 @@
       if (el) el.focus();
     }
   });
-  document.addEventListener("htmx:afterSettle", function (evt) {
-    if (evt.detail && evt.detail.target && evt.detail.target.id !== "dialog-body") afterState();
+  // Panes arrive hidden (the server doesn't know which one this tab shows): show the selected one
+  // as soon as they are swapped in, whether by a push or by an action's answer, so nothing flickers.
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    var id = evt.detail && evt.detail.target && evt.detail.target.id;
+    if (id === "ccp-panes" || id === "ccp-tiles") applySelection();
   });
+  document.addEventListener("htmx:afterSettle", afterState);
 
   // An action's answer is the whole state, like a push. If a push already redrew the button that
   // asked (it arrives as soon as the change commits), the answer has nothing left to add.

@@ -65,3 +65,24 @@ def test_an_offered_task_is_accepted_worked_ended_and_closed(page, live, center)
     expect(page.get_by_text("Waiting for tasks")).to_be_visible()
     assert live.call("contact_get", contact_id=task_id)["state"] == "ENDED"
     assert watch.unexpected() == [], "\n".join(watch.errors)
+
+
+def test_an_agent_can_work_from_the_keyboard(page, live, center):
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").focus()
+    page.keyboard.press("ArrowUp")  # Offline → Available (listed first) in a focused <select>
+    expect(page.locator("#ccp-status option:checked")).to_have_text("Available")
+    task_id = live.call("task_create", alias=center["alias"], name="Keyboard only")
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    expect(tile.get_by_role("button", name="Accept")).to_be_enabled()
+    page.keyboard.press("Alt+a")
+    expect(tile).to_contain_text("Connected")
+    end = page.locator(f"#pane-{task_id}").get_by_role("button", name="End task")
+    end.focus()
+    page.keyboard.press("Enter")
+    expect(tile).to_contain_text("After contact work")
+    page.keyboard.press("Alt+n")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    assert watch.unexpected() == []
