@@ -86,7 +86,14 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Under ASGI requests run in many threads; persistent per-thread connections pile up until
+    # PostgreSQL refuses more ("too many clients"). psycopg's pool shares a bounded set instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN", 1),
+        "max_size": envint("DB_POOL_MAX", 10),
+        "timeout": envint("DB_POOL_TIMEOUT", 20),
+    }
 else:
     DATABASES = {
         "default": {

@@ -23,6 +23,8 @@ SCHEDULE_MAX_AHEAD = dt.timedelta(days=6)
 TASK_MAX_DURATION = dt.timedelta(days=7)
 MAX_TRANSFERS = 11
 ROUTING_PRIORITY_MAX = 2**31 - 1
+# Routing-age adjustments: one change and the running total stay within ten years either way.
+ROUTING_AGE_MAX_SECONDS = 10 * 365 * 86400
 REFERENCE_TYPES_AT_CREATION = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
 
 ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -58,7 +60,7 @@ def validate_attributes(attributes) -> dict[str, str]:
         raise InvalidParameter("Attributes must be a map of strings to strings.", field="Attributes")
     total = 0
     for key, value in attributes.items():
-        if not isinstance(key, str) or not ATTRIBUTE_KEY_RE.match(key):
+        if not isinstance(key, str) or not ATTRIBUTE_KEY_RE.fullmatch(key):
             raise InvalidParameter(
                 f"Attribute key {str(key)[:100]!r} may contain only letters, digits, '-' and '_'.",
                 field="Attributes",
@@ -86,9 +88,9 @@ def is_safe_url(value: str) -> bool:
 def _check_reference_value(name: str, ref_type: str, value: str) -> None:
     if ref_type == "URL" and not is_safe_url(value):
         raise InvalidParameter(f"Reference {name!r} must be an http or https URL.", field="References")
-    if ref_type == "NUMBER" and not NUMBER_RE.match(value.strip()):
+    if ref_type == "NUMBER" and not NUMBER_RE.fullmatch(value.strip()):
         raise InvalidParameter(f"Reference {name!r} must be a number.", field="References")
-    if ref_type == "EMAIL" and not (EMAIL_RE.match(value.strip()) and parseaddr(value)[1]):
+    if ref_type == "EMAIL" and not (EMAIL_RE.fullmatch(value.strip()) and parseaddr(value)[1]):
         raise InvalidParameter(f"Reference {name!r} must be an email address.", field="References")
     if ref_type == "DATE":
         parse_reference_date(value, name=name)
@@ -98,7 +100,7 @@ def parse_reference_date(value: str, *, name: str = "") -> dt.datetime:
     """A DATE reference: ISO 8601 (date or date-time) or epoch seconds/milliseconds."""
     text = value.strip()
     try:
-        if NUMBER_RE.match(text):
+        if NUMBER_RE.fullmatch(text):
             number = float(text)
             if number > 1e11:  # milliseconds
                 number /= 1000
@@ -163,6 +165,18 @@ def validate_routing_priority(priority) -> int:
     if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= ROUTING_PRIORITY_MAX:
         raise InvalidParameter("Routing priority must be a whole number, 1 being the highest.", field="priority")
     return priority
+
+
+def validate_routing_age(age_seconds, *, current: int) -> int:
+    """A QueueTimeAdjustmentSeconds change; returns the new total, which stays within the bound."""
+    if not isinstance(age_seconds, int) or isinstance(age_seconds, bool):
+        raise InvalidParameter("Routing age must be a whole number of seconds.", field="QueueTimeAdjustmentSeconds")
+    if abs(age_seconds) > ROUTING_AGE_MAX_SECONDS or abs(current + age_seconds) > ROUTING_AGE_MAX_SECONDS:
+        raise InvalidParameter(
+            f"Routing age can move a contact by at most {ROUTING_AGE_MAX_SECONDS} seconds in total.",
+            field="QueueTimeAdjustmentSeconds",
+        )
+    return current + age_seconds
 
 
 def require_one_flow_source(*, contact_flow, quick_connect, task_template) -> None:

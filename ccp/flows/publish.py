@@ -6,8 +6,8 @@ from django.db import transaction
 
 from ccp.flows.blocks import BLOCKS
 from ccp.flows.document import flow_structure_problems
-from ccp.models import ContactFlow, FlowStatus
-from ccp.services.errors import InvalidFlow, InvalidRequest
+from ccp.models import ContactFlow, FlowStatus, FlowType
+from ccp.services.errors import InvalidFlow, InvalidParameter, InvalidRequest
 
 
 def flow_validate(content: str) -> tuple[list[dict], list[str]]:
@@ -51,10 +51,21 @@ def _apply(flow: ContactFlow, content: str, publish: bool) -> None:
         flow.status = FlowStatus.SAVED
 
 
+# The columns' limits (Amazon Connect: names 1–127, descriptions up to 500).
+FLOW_NAME_MAX = 127
+FLOW_DESCRIPTION_MAX = 500
+
+
 def flow_create(
     *, instance, name: str, type: str, content: str, description: str = "", publish: bool = True
 ) -> ContactFlow:
     """Create a flow; when publishing, validate it first and save nothing if it has problems."""
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= FLOW_NAME_MAX:
+        raise InvalidParameter(f"A flow name is 1 to {FLOW_NAME_MAX} characters.", field="Name")
+    if len(description or "") > FLOW_DESCRIPTION_MAX:
+        raise InvalidParameter(f"A flow description is at most {FLOW_DESCRIPTION_MAX} characters.", field="Description")
+    if type not in FlowType.values:
+        raise InvalidParameter(f"Flow type must be one of {', '.join(FlowType.values)}.", field="Type")
     with transaction.atomic():
         if ContactFlow.objects.filter(instance=instance, name=name).exists():
             raise InvalidRequest(f"A flow named {name!r} already exists.")

@@ -27,7 +27,6 @@ from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.services.errors import (
     IdempotencyConflict,
-    InvalidParameter,
     InvalidRequest,
     QuotaExceeded,
     ResourceNotFound,
@@ -94,7 +93,8 @@ def _template_apply(template: TaskTemplate, *, name, description, references, at
     values.update({k: v["Value"] for k, v in references.items()})
     for field_name in read_only:
         given = values.get(field_name)
-        if given not in (None, "") and field_name in defaults and given != defaults[field_name]:
+        # A read-only field takes its default, or stays empty when it has none.
+        if given not in (None, "") and given != defaults.get(field_name):
             raise InvalidRequest(f"Field {field_name!r} is read-only in template {template.name!r}.")
     field_types = {f["Id"]["Name"]: f.get("Type", "STRING") for f in template.fields or []}
     for field_name, default in defaults.items():
@@ -488,9 +488,7 @@ def contact_update_routing(*, contact: Contact, priority=None, age_seconds=None,
         contact.routing_priority = validation.validate_routing_priority(priority)
         fields.append("routing_priority")
     if age_seconds is not None:
-        if not isinstance(age_seconds, int) or isinstance(age_seconds, bool):
-            raise InvalidParameter("Routing age must be a whole number of seconds.")
-        contact.routing_age_seconds += age_seconds
+        contact.routing_age_seconds = validation.validate_routing_age(age_seconds, current=contact.routing_age_seconds)
         fields.append("routing_age_seconds")
         if contact.routing_order_at is not None:
             contact.routing_order_at -= dt.timedelta(seconds=age_seconds)

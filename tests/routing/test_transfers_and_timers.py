@@ -182,3 +182,24 @@ def test_the_number_pad_refuses_a_number_that_is_not_one(center):
     with pytest.raises(InvalidRequest):
         outbound_call_start(task_id=task.id, agent=agent, phone_number="abc")
     assert Contact.objects.filter(channel="VOICE").count() == 0
+
+
+def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
+    from ccp.services.errors import InvalidParameter
+
+    task = center.task()
+    with pytest.raises(InvalidParameter):
+        contact_update_routing(contact=task, age_seconds=2**40)
+    contact_update_routing(contact=task, age_seconds=300_000_000)
+    with pytest.raises(InvalidParameter):
+        contact_update_routing(contact=task, age_seconds=100_000_000)
+    task.refresh_from_db()
+    assert task.routing_age_seconds == 300_000_000
+
+
+def test_an_attribute_key_with_a_trailing_newline_is_refused(center):
+    from ccp.services.errors import InvalidParameter
+
+    with pytest.raises(InvalidParameter):
+        center.task(attributes={"tier\n": "gold"})
+    assert Contact.objects.count() == 0
