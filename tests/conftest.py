@@ -20,6 +20,9 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked `services` need PostgreSQL and Redis. Without DATABASE_URL and REDIS_URL they are
     deselected — loudly — and .ci/run's second pass runs them. With them set, an unreachable service
     fails the test: nothing skips silently."""
+    # Browser tests last: Playwright's sync API keeps an event loop running in the main thread for the
+    # rest of the session, and tests that call async_to_sync can't run after it has started.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     if SERVICE_MODE:
         return
     keep, dropped = [], []
