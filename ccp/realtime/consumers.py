@@ -13,39 +13,19 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import InMemoryChannelLayer
 
 from ccp.realtime.presence import presence_change
-from ccp.realtime.publish import agent_group
+from ccp.realtime.publish import agent_group, server_loop_register
 from ccp.selectors.panel import user_is_agent
 
 log = logging.getLogger(__name__)
 
 
-# The in-memory channel layer (embedded default) is not thread-safe: services publish from sync
-# threads, which put into asyncio queues of the server's loop without waking it, so a push would wait
-# for the loop's next unrelated wake-up (up to ~1 s with daphne). A light heartbeat bounds that wait.
-# The real fix belongs in ccp/realtime/publish.py (send through the server loop thread-safely).
-HEARTBEAT_SECONDS = 0.005
 RENDER_ATTEMPTS = 4
+COALESCE_SECONDS = 0.02
 # Renders run off Channels' shared thread (see _render_and_send); tests on SQLite's in-memory database,
 # which locks whole tables across threads, may turn this back on.
 RENDER_THREAD_SENSITIVE = False
-_heartbeats: dict[int, asyncio.Task] = {}
-
-
-async def _heartbeat() -> None:
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-
-
-def _heartbeat_ensure(layer) -> None:
-    if not isinstance(layer, InMemoryChannelLayer):
-        return
-    loop = asyncio.get_running_loop()
-    task = _heartbeats.get(id(loop))
-    if task is None or task.done():
-        _heartbeats[id(loop)] = loop.create_task(_heartbeat())
 
 
 def _connected(user) -> None:
@@ -80,7 +60,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         self.group = agent_group(user.id)
         self._dirty = False
         self._rendering: asyncio.Task | None = None
-        _heartbeat_ensure(self.channel_layer)
+        server_loop_register(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await database_sync_to_async(_connected)(user)
@@ -105,7 +85,13 @@ class AgentConsumer(AsyncWebsocketConsumer):
             self._rendering = asyncio.ensure_future(self._render_loop())
 
     async def _render_loop(self):
+        first = True
         while self._dirty:
+            if not first:
+                # Later renders wait a moment so the rest of a burst lands in one render; the first
+                # render (the offer) never waits.
+                await asyncio.sleep(COALESCE_SECONDS)
+            first = False
             self._dirty = False
             await self._render_and_send()
 

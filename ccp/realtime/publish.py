@@ -4,6 +4,7 @@ An event is a plain dict with a `type` (the consumer method) and is addressed to
 A rolled-back write never reaches a browser.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -21,13 +22,36 @@ def instance_group(instance_id: str) -> str:
     return f"instance.{instance_id}"
 
 
+# The web server's event loop in this process, recorded by the first websocket consumer. Services run in
+# sync threads; a send made there must be handed to this loop (thread-safely) or the in-memory layer
+# fills the loop's queues without waking it, and the push waits for an unrelated wake-up.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def server_loop_register(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _send(groups: list[str], event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop
+    handoff = loop is not None and loop.is_running() and _running_loop() is not loop
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, event)
+            if handoff:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
+            else:
+                async_to_sync(layer.group_send)(group, event)
         except Exception:  # a push is best effort: the page rebuilds its state on reconnect
             log.exception("push to %s failed", group)
 
