@@ -180,8 +180,16 @@ def validate_routing_age(age_seconds, *, current: int) -> int:
 
 
 def require_one_flow_source(*, contact_flow, quick_connect, task_template) -> None:
-    given = [x for x in (contact_flow, quick_connect, task_template) if x is not None]
-    if len(given) != 1:
+    """One flow to run: exactly one of ContactFlowId, QuickConnectId and TaskTemplateId — except that a
+    template without a flow of its own comes with one ContactFlowId or QuickConnectId that supplies it."""
+    others = [x for x in (contact_flow, quick_connect) if x is not None]
+    if task_template is not None and task_template.flow_id is None:
+        if len(others) == 1:
+            return
+        raise InvalidRequest(
+            "The task template has no flow: give it with exactly one ContactFlowId or QuickConnectId."
+        )
+    if len(others) + (task_template is not None) != 1:
         raise InvalidRequest(
             "Give exactly one of ContactFlowId, QuickConnectId and TaskTemplateId, so the task has one flow to run."
         )

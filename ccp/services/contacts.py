@@ -132,11 +132,7 @@ def _resolve_flow(*, contact_flow, quick_connect, task_template) -> ContactFlow:
     validation.require_one_flow_source(
         contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template
     )
-    if task_template is not None:
-        if task_template.flow is None:
-            raise InvalidRequest(
-                "The task template has no flow; give a ContactFlowId or QuickConnectId with TaskTemplateId."
-            )
+    if task_template is not None and task_template.flow is not None:
         return task_template.flow
     if quick_connect is not None:
         if quick_connect.flow is None:

@@ -193,3 +193,17 @@ def test_requests_over_the_instance_rate_are_throttled(start, instance, nothing_
     written = Contact.objects.count()
     expect_error(start, "ThrottlingException", 429)
     assert Contact.objects.count() == written
+
+
+def test_a_template_without_a_flow_takes_the_flow_given_beside_it(start, instance, task_flow, nothing_written):
+    without_flow = TaskTemplateFactory(instance=instance)
+    contact = Contact.objects.get(pk=start(TaskTemplateId=without_flow.id)["ContactId"])
+    assert contact.flow_id == task_flow.id and contact.task_template_id == without_flow.id
+
+
+def test_a_template_with_a_flow_and_another_flow_source_is_an_invalid_request(
+    start, instance, task_flow, nothing_written_after
+):
+    with_flow = TaskTemplateFactory(instance=instance, flow=task_flow)
+    check = nothing_written_after()
+    rejected(start, "InvalidRequestException", 400, check, TaskTemplateId=with_flow.id)
