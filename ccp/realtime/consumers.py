@@ -64,6 +64,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await database_sync_to_async(_connected)(user)
+        self._beat = asyncio.ensure_future(self._heartbeat())
         await self._render_and_send()
 
     async def disconnect(self, code):
@@ -71,8 +72,21 @@ class AgentConsumer(AsyncWebsocketConsumer):
             return
         if self._rendering is not None:
             self._rendering.cancel()
+        if getattr(self, "_beat", None) is not None:
+            self._beat.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await database_sync_to_async(_disconnected)(self.user)
+
+    async def _heartbeat(self):
+        """While this tab is open, keep the agent's last_seen_at fresh (presence across processes)."""
+        from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat
+
+        while True:
+            await asyncio.sleep(PRESENCE_BEAT.total_seconds())
+            try:
+                await database_sync_to_async(agent_heartbeat)(user=self.user)
+            except Exception:
+                log.exception("presence heartbeat failed for %s", self.user.id)
 
     async def receive(self, text_data=None, bytes_data=None):
         """The page never sends anything we act on; a "sync" message just asks for the state again."""

@@ -12,6 +12,9 @@ from ccp.services.timers import timer_cancel, timer_schedule
 
 # When every tab of an agent has been closed this long, their status goes to Offline.
 AWAY_GRACE = dt.timedelta(seconds=60)
+# Each open tab refreshes the agent's last_seen_at this often; presence is judged by it, not by a tab
+# counter, so a web process that dies without closing its sockets can't keep an agent "present".
+PRESENCE_BEAT = dt.timedelta(seconds=20)
 
 
 def agent_statuses_ensure(*, instance) -> dict[str, AgentStatus]:
@@ -80,14 +83,35 @@ def agent_seen(*, user: User, connected: bool) -> None:
             timer_schedule(instance=user.instance, kind=TimerKind.AGENT_AWAY, due_at=now + AWAY_GRACE, user=user)
 
 
-def agent_away_expired(*, user_id: str, since) -> None:
-    """The grace period passed with no tab connected: set the agent Offline (worker)."""
-    user = User.objects.select_related("instance").filter(pk=user_id).first()
-    if user is None or (user.last_seen_at and since and user.last_seen_at > since):
-        return
-    from ccp.realtime.presence import presence_count
+def agent_heartbeat(*, user: User) -> None:
+    """An open tab says the agent is still there."""
+    User.objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
 
-    if presence_count(user.id) > 0:
-        return
+
+def _set_offline(user: User) -> None:
     statuses = agent_statuses_ensure(instance=user.instance)
     agent_set_status(user=user, status=statuses[AgentStatus.Type.OFFLINE])
+
+
+def agent_away_expired(*, user_id: str, since) -> None:
+    """The grace period passed since a tab closed and no tab has been seen since: Offline (worker)."""
+    user = User.objects.select_related("instance", "status").filter(pk=user_id).first()
+    if user is None or (user.last_seen_at and since and user.last_seen_at > since):
+        return
+    if user.status is None or user.status.type != AgentStatus.Type.OFFLINE:
+        _set_offline(user)
+
+
+def agents_away_sweep(*, now=None) -> int:
+    """Agents whose tabs vanished without closing (a killed web process) go Offline too."""
+    cutoff = (now or timezone.now()) - AWAY_GRACE - PRESENCE_BEAT
+    gone = (
+        User.objects.select_related("instance")
+        .filter(last_seen_at__lt=cutoff)
+        .exclude(status__type=AgentStatus.Type.OFFLINE)
+    )
+    count = 0
+    for user in gone:
+        _set_offline(user)
+        count += 1
+    return count

@@ -38,6 +38,9 @@ def tokens_purge(*, now: dt.datetime | None = None) -> int:
 
 
 def sweep_run() -> None:
+    from ccp.services.agents import agents_away_sweep
+
+    agents_away_sweep()
     offers = routing_sweep()
     if offers:
         log.warning("routing sweep made %s offers that no trigger had made", offers)

@@ -45,3 +45,35 @@ def test_client_tokens_are_forgotten_after_seven_days(instance):
     assert tokens_purge() == 1
     assert list(IdempotencyToken.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert old.pk != fresh.pk
+
+
+def test_an_agent_whose_web_process_died_goes_offline(instance, statuses):
+    from ccp.services.agents import agents_away_sweep
+
+    gone = AgentFactory(
+        instance=instance, status=statuses["ROUTABLE"], last_seen_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    here = AgentFactory(instance=instance, status=statuses["ROUTABLE"], last_seen_at=timezone.now())
+    never_connected = AgentFactory(instance=instance, status=statuses["ROUTABLE"])
+    assert agents_away_sweep() == 1
+    for user in (gone, here, never_connected):
+        user.refresh_from_db()
+    assert gone.status.type == "OFFLINE"
+    assert here.status.type == "ROUTABLE" and never_connected.status.type == "ROUTABLE"
+
+
+def test_closing_the_last_tab_sets_offline_after_the_grace_period_unless_a_tab_came_back(instance, statuses):
+    from ccp.services.agents import agent_heartbeat, agent_seen
+    from ccp.worker.timers import timers_run_once
+
+    agent = AgentFactory(instance=instance, status=statuses["ROUTABLE"])
+    agent_seen(user=agent, connected=False)
+    assert timers_run_once(now=timezone.now() + dt.timedelta(seconds=30)) == 0
+    agent_heartbeat(user=agent)  # a tab reconnected within the grace period
+    timers_run_once(now=timezone.now() + dt.timedelta(seconds=61))
+    agent.refresh_from_db()
+    assert agent.status.type == "ROUTABLE"
+    agent_seen(user=agent, connected=False)
+    timers_run_once(now=timezone.now() + dt.timedelta(seconds=61))
+    agent.refresh_from_db()
+    assert agent.status.type == "OFFLINE"
