@@ -6,9 +6,9 @@ A rolled-back write never reaches a browser.
 
 import asyncio
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
@@ -40,18 +40,38 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+_background: asyncio.AbstractEventLoop | None = None
+_background_lock = threading.Lock()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """A process-wide loop in a daemon thread for sends made where no server loop runs (the worker):
+    far cheaper than async_to_sync, which starts a loop per call."""
+    global _background
+    with _background_lock:
+        if _background is None or not _background.is_running():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="push-sender", daemon=True).start()
+            _background = loop
+    return _background
+
+
 def _send(groups: list[str], event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     loop = _server_loop
-    handoff = loop is not None and loop.is_running() and _running_loop() is not loop
+    if loop is None or not loop.is_running():
+        if isinstance(layer, InMemoryChannelLayer):
+            return  # no websocket consumer lives in this process, so nobody could receive it
+        loop = _background_loop()
+    current = _running_loop()
     for group in groups:
         try:
-            if handoff:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
+            if current is loop:
+                loop.create_task(layer.group_send(group, event))
             else:
-                async_to_sync(layer.group_send)(group, event)
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
         except Exception:  # a push is best effort: the page rebuilds its state on reconnect
             log.exception("push to %s failed", group)
 
