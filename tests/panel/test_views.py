@@ -108,7 +108,7 @@ def test_a_transfer_to_a_queue_reaches_an_agent_serving_it(alice_client, center)
     response = alice_client.post(
         f"/ccp/contacts/{contact.id}/transfer/send/", {"quick_connect": center.qc_other_queue.id}, **HX
     )
-    assert "ccp:dialog-close" in response.headers["HX-Trigger"]
+    assert "ccp:dialog-close" in response.headers["HX-Trigger-After-Settle"]
     contact.refresh_from_db()
     assert contact.state == ContactState.ENDED and contact.disconnect_reason == "TRANSFERRED"
     new = Contact.objects.get(previous_contact=contact)
@@ -134,7 +134,7 @@ def test_a_task_created_for_myself_is_offered_to_me_even_when_created_offline(al
         },
         **HX,
     )
-    assert "ccp:dialog-close" in response.headers["HX-Trigger"]
+    assert "ccp:dialog-close" in response.headers["HX-Trigger-After-Settle"]
     task = Contact.objects.get(name="Follow up")
     assert task.initiation_method == "AGENT" and task.references["Ticket"]["Value"] == "https://t.example.com/1"
     assert task.state == ContactState.QUEUED  # Offline: it waits in Alice's queue
