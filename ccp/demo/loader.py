@@ -70,57 +70,41 @@ def _flow_doc(actions: list[dict], start: str) -> str:
     return json.dumps({"Version": "2019-10-30", "StartAction": start, "Metadata": {}, "Actions": actions}, indent=2)
 
 
+# Transfer to the working queue, disconnecting on any error: the tail of every demo routing flow.
+_TRANSFER_AND_DISCONNECT = [
+    {
+        "Identifier": "transfer-to-queue",
+        "Type": "TransferContactToQueue",
+        "Parameters": {},
+        "Transitions": {
+            "NextAction": "disconnect",
+            "Errors": [
+                {"NextAction": "disconnect", "ErrorType": "QueueAtCapacity"},
+                {"NextAction": "disconnect", "ErrorType": "NoMatchingError"},
+            ],
+        },
+    },
+    {"Identifier": "disconnect", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}},
+]
+
+
 def route_to_queue_flow(queue: Queue) -> str:
     """Set working queue, then transfer to it; disconnect on any error."""
-    return _flow_doc(
-        [
-            {
-                "Identifier": "set-working-queue",
-                "Type": "UpdateContactTargetQueue",
-                "Parameters": {"QueueId": queue.arn},
-                "Transitions": {
-                    "NextAction": "transfer-to-queue",
-                    "Errors": [{"NextAction": "disconnect", "ErrorType": "NoMatchingError"}],
-                },
-            },
-            {
-                "Identifier": "transfer-to-queue",
-                "Type": "TransferContactToQueue",
-                "Parameters": {},
-                "Transitions": {
-                    "NextAction": "disconnect",
-                    "Errors": [
-                        {"NextAction": "disconnect", "ErrorType": "QueueAtCapacity"},
-                        {"NextAction": "disconnect", "ErrorType": "NoMatchingError"},
-                    ],
-                },
-            },
-            {"Identifier": "disconnect", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}},
-        ],
-        "set-working-queue",
-    )
+    set_queue = {
+        "Identifier": "set-working-queue",
+        "Type": "UpdateContactTargetQueue",
+        "Parameters": {"QueueId": queue.arn},
+        "Transitions": {
+            "NextAction": "transfer-to-queue",
+            "Errors": [{"NextAction": "disconnect", "ErrorType": "NoMatchingError"}],
+        },
+    }
+    return _flow_doc([set_queue, *_TRANSFER_AND_DISCONNECT], "set-working-queue")
 
 
 def transfer_to_working_queue_flow() -> str:
     """For transfer flows: the quick connect already set the working queue; transfer to it."""
-    return _flow_doc(
-        [
-            {
-                "Identifier": "transfer-to-queue",
-                "Type": "TransferContactToQueue",
-                "Parameters": {},
-                "Transitions": {
-                    "NextAction": "disconnect",
-                    "Errors": [
-                        {"NextAction": "disconnect", "ErrorType": "QueueAtCapacity"},
-                        {"NextAction": "disconnect", "ErrorType": "NoMatchingError"},
-                    ],
-                },
-            },
-            {"Identifier": "disconnect", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}},
-        ],
-        "transfer-to-queue",
-    )
+    return _flow_doc(_TRANSFER_AND_DISCONNECT, "transfer-to-queue")
 
 
 def _flow(instance, name, type_, content, description="") -> ContactFlow:
