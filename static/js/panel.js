@@ -209,6 +209,10 @@
       return;
     }
     if (evt.target.id !== "status-select") return;
+    var form = evt.target.closest("form");
+    htmx.ajax("POST", form.getAttribute("data-status-url"), {
+      source: document.body, values: {status: evt.target.value}, swap: "none"
+    });
     var opt = evt.target.selectedOptions[0];
     if (opt && opt.getAttribute("data-type") === "ROUTABLE" && "Notification" in window &&
         Notification.permission === "default") {
