@@ -1,6 +1,7 @@
-"""How many websocket tabs an agent has open, across processes (a row count would do too; a cache is cheaper).
+"""How many websocket tabs an agent has open, counted in the database so it holds across web processes.
 
-Counted in the database so it works across web processes in service mode.
+Informational: whether an agent is still there is judged by the heartbeat in `last_seen_at`
+(ccp/services/agents.py), which a killed process can't leave stale.
 """
 
 from django.db.models import F

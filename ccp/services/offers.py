@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from ccp.models import AgentStatus, Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
+from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
 from ccp.services.contacts import contact_end, contact_set_state
 from ccp.services.errors import Conflict
@@ -159,7 +159,3 @@ def contact_close(*, contact_id: str, agent: User) -> Contact:
             actor=agent,
         )
     return contact
-
-
-def agent_is_available(agent: User) -> bool:
-    return agent.status is not None and agent.status.type == AgentStatus.Type.ROUTABLE

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from ccp.models import AgentStatus, Channel, Contact, ContactState, IdempotencyToken, User
 from ccp.routing.engine import routing_dispatch
+from ccp.services.contacts import CLIENT_TOKEN_TTL
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = dt.timedelta(seconds=5)
-CLIENT_TOKEN_TTL = dt.timedelta(days=7)
 
 
 def routing_sweep() -> int:
