@@ -24,9 +24,14 @@ logger = logging.getLogger(__name__)
 STEP_BUDGET = 1_000
 
 
-def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow") -> None:
-    """Run the flow's published content for this contact from its StartAction."""
-    if not contact.is_open:
+def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", after_disconnect: bool = False) -> None:
+    """Run the flow's published content for this contact from its StartAction.
+
+    `after_disconnect`: the contact's disconnect flow (Set disconnect flow), run once the contact has
+    disconnected. It may set attributes, call Lambda functions, create follow-up tasks and branch; blocks
+    that need a live contact (Transfer to queue, Wait) take their error branch, and Disconnect just stops.
+    """
+    if not contact.is_open and not after_disconnect:
         return
     if not flow.is_published:
         _flow_fail(contact, flow, None, f"Flow {flow.name!r} is not published, so it cannot run.", actor_type)
@@ -36,10 +41,10 @@ def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow") -> None:
     except FlowDocumentError as exc:
         _flow_fail(contact, flow, None, str(exc), actor_type)
         return
-    if contact.flow_id != flow.id:
+    if contact.flow_id != flow.id and not after_disconnect:
         contact.flow = flow
         contact.save(update_fields=["flow"])
-    _run(contact, flow, doc, doc.start_action, actor_type)
+    _run(contact, flow, doc, doc.start_action, actor_type, after_disconnect=after_disconnect)
 
 
 def flow_resume(*, contact, timer) -> None:
@@ -65,7 +70,9 @@ def flow_resume(*, contact, timer) -> None:
     _run(contact, flow, doc, next_action, "flow")
 
 
-def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: str) -> None:
+def _run(
+    contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: str, after_disconnect: bool = False
+) -> None:
     current = start
     steps = 0
     try:
@@ -85,13 +92,14 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 )
                 return
             steps += 1
-            outcome = _step(contact, flow, action, actor_type)
+            outcome = _step(contact, flow, action, actor_type, after_disconnect)
             if outcome.kind == "jump":
                 _trace(contact, flow, action, outcome.branch)
                 flow = outcome.flow
                 doc = flow_parse(flow.published_content)
-                contact.flow = flow
-                contact.save(update_fields=["flow"])
+                if not after_disconnect:
+                    contact.flow = flow
+                    contact.save(update_fields=["flow"])
                 current = doc.start_action
                 continue
             if outcome.kind in ("stop", "finish"):
@@ -104,19 +112,25 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
             if next_action is None:
                 _flow_fail(contact, flow, action, outcome.message or f"No branch for {branch}.", actor_type)
                 return
-            if contact.state == ContactState.ENDED:
+            if contact.state == ContactState.ENDED and not after_disconnect:
                 return
             current = next_action
     finally:
         contact.save(update_fields=["flow_state", "flow_trace"])
 
 
-def _step(contact, flow, action: Action, actor_type: str) -> Outcome:
+def _step(contact, flow, action: Action, actor_type: str, after_disconnect: bool = False) -> Outcome:
     """Run one action in a savepoint; a block this server does not run is an error."""
     block = BLOCKS.get(action.type)
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
-    ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier)
+    ctx = RunContext(
+        contact=contact,
+        flow=flow,
+        actor_type=actor_type,
+        action_id=action.identifier,
+        extra={"after_disconnect": after_disconnect},
+    )
     state_before = _copy(contact.flow_state)
     try:
         with transaction.atomic():

@@ -395,6 +395,7 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
         return
     now = timezone.now()
     agent_id = contact.agent_id
+    was_disconnected = contact.state == ContactState.AFTER_CONTACT_WORK
     contact.disconnect_reason = reason
     if contact.disconnect_timestamp is None:
         contact.disconnect_timestamp = now
@@ -420,9 +421,34 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
             TimerKind.SCHEDULED_START,
         ],
     )
+    if not was_disconnected:  # after-contact work began with the disconnect, which ran the flow then
+        contact_disconnect_flow_run(contact=contact, reason=reason)
     if agent_id:
         agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
         routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
+
+
+def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
+    """Run the contact's disconnect flow (Set disconnect flow) once it has disconnected, in the same transaction.
+
+    Not for a transfer: the contact goes on as a new contact. A disconnect flow that fails records a
+    FLOW_ERROR on the contact and changes nothing else; it never re-opens the contact.
+    """
+    from ccp.flows.runner import flow_run
+
+    if not contact.disconnect_flow_id or reason == DisconnectReason.TRANSFERRED:
+        return
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.disconnect_flow_id).first()
+    if flow is None:
+        return
+    contact_record_event(
+        contact=contact,
+        event="DISCONNECT_FLOW",
+        actor_type="flow",
+        reason=f"Running disconnect flow {flow.name}",
+        detail={"flow_id": flow.id, "flow_name": flow.name},
+    )
+    flow_run(contact=contact, flow=flow, actor_type="flow", after_disconnect=True)
 
 
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:

@@ -20,7 +20,7 @@ def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
     from ccp.services.contacts import contact_end
 
-    if ctx.contact.state != ContactState.ENDED:
+    if ctx.contact.state != ContactState.ENDED and not ctx.extra.get("after_disconnect"):
         contact_end(
             contact=ctx.contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
@@ -53,6 +53,8 @@ def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
     from ccp.services.contacts import contact_queue
 
+    if ctx.extra.get("after_disconnect"):
+        return Outcome.error("The contact has disconnected, so its disconnect flow cannot queue it.")
     queue = ctx.contact.queue
     if queue is None:
         return Outcome.error("The contact has no working queue; set one first.")
@@ -83,6 +85,8 @@ def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
     from ccp.services.timers import timer_schedule
 
+    if ctx.extra.get("after_disconnect"):
+        return Outcome.error("The contact has disconnected, so its disconnect flow cannot wait.")
     params = action.parameters
     raw = text_resolve(ctx.contact, params.get("TimeLimitSeconds", params.get("TimeoutSeconds")))
     try:
