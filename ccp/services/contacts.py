@@ -360,8 +360,13 @@ def task_scheduled_start(*, contact: Contact) -> None:
         contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
 
 
-def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
-    """Put the contact in `queue` (state QUEUED); routing runs at once after commit."""
+def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_flow: bool = True) -> None:
+    """Put the contact in `queue` (state QUEUED); routing runs at once after commit.
+
+    A contact with a customer queue flow (Set customer queue flow) runs it now, in this transaction, so
+    what it changes (priority, age, a move to another queue, a hang-up) is settled before routing sees the
+    contact; its Wait blocks resume it only while the contact is still queued.
+    """
     from ccp.models import RoutingProfileQueue
     from ccp.routing.decide import delay_expiries
     from ccp.routing.engine import routing_trigger
@@ -385,6 +390,24 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
     for due in delay_expiries(now, set(delays)):
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
+    if queue_flow and contact.customer_queue_flow_id:
+        _customer_queue_flow_run(contact)
+
+
+def _customer_queue_flow_run(contact: Contact) -> None:
+    from ccp.flows.runner import QUEUE, flow_run
+
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.customer_queue_flow_id).first()
+    if flow is None:
+        return
+    contact_record_event(
+        contact=contact,
+        event="CUSTOMER_QUEUE_FLOW",
+        actor_type="flow",
+        reason=f"Running customer queue flow {flow.name}",
+        detail={"flow_id": flow.id, "flow_name": flow.name},
+    )
+    flow_run(contact=contact, flow=flow, actor_type="flow", mode=QUEUE)
 
 
 def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, detail: dict | None = None) -> None:
@@ -434,7 +457,7 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
     Not for a transfer: the contact goes on as a new contact. A disconnect flow that fails records a
     FLOW_ERROR on the contact and changes nothing else; it never re-opens the contact.
     """
-    from ccp.flows.runner import flow_run
+    from ccp.flows.runner import DISCONNECT, flow_run
 
     if not contact.disconnect_flow_id or reason == DisconnectReason.TRANSFERRED:
         return
@@ -448,7 +471,7 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
         reason=f"Running disconnect flow {flow.name}",
         detail={"flow_id": flow.id, "flow_name": flow.name},
     )
-    flow_run(contact=contact, flow=flow, actor_type="flow", after_disconnect=True)
+    flow_run(contact=contact, flow=flow, actor_type="flow", mode=DISCONNECT)
 
 
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
