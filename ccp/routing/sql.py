@@ -14,6 +14,9 @@ with the same locks, and returns the offered contact's row (or no row):
 Each decision used to be about eleven statements from Python; as one statement in autocommit it is one
 round trip and one commit (bench/routing.py has the numbers). The Python path stays for SQLite, and the
 routing tests run against both.
+
+Migration 0003 installs the function. Changing it means a new migration that runs the new text again
+(CREATE OR REPLACE); the columns it names must follow any change to those tables.
 """
 
 ROUTE_OFFER_FUNCTION = r"""
