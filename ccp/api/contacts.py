@@ -144,7 +144,9 @@ def transfer_contact(*, instance, params) -> dict:
     else:
         user = instance_get(User, instance=instance, pk=user_id, label="User")
         destination = QuickConnect(instance=instance, name="TransferContact", type="USER", user=user, flow=flow)
-    new = contact_transfer(contact=contact, quick_connect=destination, actor_type="api")
+    new = contact_transfer(
+        contact=contact, quick_connect=destination, actor_type="api", client_token=params.get("ClientToken", "")
+    )
     return {"ContactId": new.id, "ContactArn": f"{instance.arn}/contact/{new.id}"}
 
 
