@@ -3,6 +3,7 @@
 Every handler runs inside the dispatcher's transaction, so the row locks the services expect
 (`contact_lock`) are held until the response is ready."""
 
+from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
 from ccp.models import Contact, ContactFlow, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
@@ -17,6 +18,11 @@ from ccp.services.contacts import (
 )
 from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.services.transfers import contact_transfer
+
+# AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that
+# carry a handful of references. A contact here may carry any number, so past this many we page, with
+# the same NextToken as the other List operations; boto3's paginator follows it.
+REFERENCES_PAGE_SIZE = 100
 
 
 def instance_get(model, *, instance, pk, label: str):
@@ -112,13 +118,13 @@ def get_contact_attributes(*, instance, params) -> dict:
 
 
 def list_contact_references(*, instance, params) -> dict:
-    """ListContactReferences: the contact's references of the asked types (one page)."""
+    """ListContactReferences: the contact's references of the asked types, by name, a page at a time."""
     contact = instance_get(Contact, instance=instance, pk=params["ContactId"], label="Contact")
     wanted = set(params["ReferenceTypes"])
-    summaries = [
-        reference_summary(name, ref) for name, ref in (contact.references or {}).items() if ref.get("Type") in wanted
-    ]
-    return {"ReferenceSummaryList": summaries}
+    # Sorted by name: a JSON column keeps no key order on PostgreSQL, and the token is an offset.
+    matching = sorted((name, ref) for name, ref in (contact.references or {}).items() if ref.get("Type") in wanted)
+    rows, next_token = page(matching, next_token=params.get("NextToken"), max_results=REFERENCES_PAGE_SIZE)
+    return {"ReferenceSummaryList": [reference_summary(name, ref) for name, ref in rows], "NextToken": next_token}
 
 
 def update_contact_schedule(*, instance, params) -> dict:
