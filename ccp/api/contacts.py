@@ -5,7 +5,7 @@ Every handler runs inside the dispatcher's transaction, so the row locks the ser
 
 from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
-from ccp.models import Contact, ContactFlow, QuickConnect, TaskTemplate, User
+from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
 from ccp.services.contacts import (
     contact_lock,
@@ -23,6 +23,8 @@ from ccp.services.transfers import contact_transfer
 # carry a handful of references. A contact here may carry any number, so past this many we page, with
 # the same NextToken as the other List operations; boto3's paginator follows it.
 REFERENCES_PAGE_SIZE = 100
+# The flow types TransferContact accepts, as AWS documents them.
+TRANSFER_FLOW_TYPES = (FlowType.CONTACT_FLOW, FlowType.QUEUE_TRANSFER, FlowType.AGENT_TRANSFER)
 
 
 def instance_get(model, *, instance, pk, label: str):
@@ -141,6 +143,11 @@ def transfer_contact(*, instance, params) -> dict:
     the API names (QueueId or UserId, and ContactFlowId), so both paths share one service."""
     contact = contact_lock(instance=instance, contact_id=params["ContactId"])
     flow = instance_get(ContactFlow, instance=instance, pk=params["ContactFlowId"], label="Flow")
+    if flow.type not in TRANSFER_FLOW_TYPES:
+        raise InvalidRequest(
+            f"Flow {flow.name!r} is a {flow.type} flow; TransferContact runs inbound, transfer-to-queue "
+            "or transfer-to-agent flows."
+        )
     queue_id, user_id = params.get("QueueId"), params.get("UserId")
     if bool(queue_id) == bool(user_id):
         raise InvalidRequest("Give exactly one of QueueId and UserId.")
