@@ -5,9 +5,16 @@ import time
 
 import pytest
 
-from ccp.models import Contact, ContactFlow
+from ccp.models import Contact, ContactFlow, TaskTemplate
 from tests.api.wire import counts, expect_error
-from tests.factories import AgentFactory, ContactFactory, ContactFlowFactory, QueueFactory, UserFactory
+from tests.factories import (
+    AgentFactory,
+    ContactFactory,
+    ContactFlowFactory,
+    QueueFactory,
+    TaskTemplateFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,3 +211,22 @@ def test_a_second_flow_with_the_same_name_is_a_duplicate_resource(connect, insta
         409,
     )
     assert ContactFlow.objects.count() == flows
+
+
+def test_updating_or_deleting_an_unknown_template_is_not_found(connect, instance):
+    template = TaskTemplateFactory(instance=instance, name="Kept")
+    for call in (
+        lambda: connect.update_task_template(InstanceId=instance.id, TaskTemplateId="nope", Name="x"),
+        lambda: connect.delete_task_template(InstanceId=instance.id, TaskTemplateId="nope"),
+    ):
+        expect_error(call, "ResourceNotFoundException", 404)
+    assert list(TaskTemplate.objects.values_list("pk", "name")) == [(template.pk, "Kept")]
+
+
+def test_an_inactive_template_starts_no_task(raw_connect, instance, task_flow, refused):
+    template = TaskTemplateFactory(instance=instance, flow=task_flow, status="INACTIVE")
+    refused(
+        lambda: raw_connect.start_task_contact(InstanceId=instance.id, TaskTemplateId=template.id, Name="x"),
+        "InvalidRequestException",
+        400,
+    )
