@@ -2,10 +2,8 @@
 writes a ContactEvent, and pushes to browsers only after commit."""
 
 import datetime as dt
-import hashlib
-import json
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
@@ -16,7 +14,6 @@ from ccp.models import (
     ContactFlow,
     ContactState,
     DisconnectReason,
-    IdempotencyToken,
     InitiationMethod,
     Instance,
     QuickConnect,
@@ -26,15 +23,13 @@ from ccp.models import (
 from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.services.errors import (
-    IdempotencyConflict,
     InvalidRequest,
     QuotaExceeded,
     ResourceNotFound,
 )
+from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_cancel, timer_schedule
 
-# ClientTokens are remembered for 7 days.
-CLIENT_TOKEN_TTL = dt.timedelta(days=7)
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
 
@@ -77,10 +72,6 @@ def contact_set_state(
         reason=reason,
         detail=detail,
     )
-
-
-def _request_hash(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> tuple:
@@ -162,7 +153,7 @@ def task_start(
     """Create a task and run its flow (or schedule it). Idempotent per ClientToken for 7 days."""
     now = timezone.now()
     client_token = validation.validate_client_token(client_token)
-    request_hash = _request_hash(
+    fingerprint = request_hash(
         {
             "name": name,
             "description": description,
@@ -176,65 +167,33 @@ def task_start(
             "scheduled": scheduled_time.timestamp() if scheduled_time else None,
         }
     )
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                if client_token:
-                    existing = _token_lookup(instance=instance, token=client_token, now=now)
-                    if existing is not None:
-                        if existing.request_hash != request_hash:
-                            raise IdempotencyConflict(
-                                "ClientToken was already used with a different request "
-                                "(name, description, attributes, references, flow or schedule differ)."
-                            )
-                        return existing.contact
-                contact = _task_create(
-                    instance=instance,
-                    name=name,
-                    description=description,
-                    attributes=attributes,
-                    references=references,
-                    contact_flow=contact_flow,
-                    quick_connect=quick_connect,
-                    task_template=task_template,
-                    previous_contact=previous_contact,
-                    related_contact=related_contact,
-                    scheduled_time=scheduled_time,
-                    initiation_method=initiation_method,
-                    client_token=client_token,
-                    actor_type=actor_type,
-                    actor=actor,
-                    now=now,
-                )
-                if client_token:
-                    # A concurrent request with the same token blocks on this unique row and, once we
-                    # commit, fails with IntegrityError and retries into the lookup above.
-                    with transaction.atomic():
-                        IdempotencyToken.objects.create(
-                            instance=instance,
-                            operation="StartTaskContact",
-                            token=client_token,
-                            request_hash=request_hash,
-                            contact=contact,
-                            created_at=now,
-                        )
-                return contact
-        except IntegrityError:
-            if not client_token:
-                raise
-    raise IdempotencyConflict("ClientToken is being used by a concurrent request; retry.")
-
-
-def _token_lookup(*, instance, token, now):
-    row = (
-        IdempotencyToken.objects.select_related("contact")
-        .filter(instance=instance, operation="StartTaskContact", token=token)
-        .first()
+    return contact_create_once(
+        instance_id=instance.id,
+        operation="StartTaskContact",
+        token=client_token,
+        fingerprint=fingerprint,
+        mismatch="ClientToken was already used with a different request "
+        "(name, description, attributes, references, flow or schedule differ).",
+        now=now,
+        create=lambda: _task_create(
+            instance=instance,
+            name=name,
+            description=description,
+            attributes=attributes,
+            references=references,
+            contact_flow=contact_flow,
+            quick_connect=quick_connect,
+            task_template=task_template,
+            previous_contact=previous_contact,
+            related_contact=related_contact,
+            scheduled_time=scheduled_time,
+            initiation_method=initiation_method,
+            client_token=client_token,
+            actor_type=actor_type,
+            actor=actor,
+            now=now,
+        ),
     )
-    if row is not None and row.created_at < now - CLIENT_TOKEN_TTL:
-        row.delete()
-        return None
-    return row
 
 
 def _task_create(
