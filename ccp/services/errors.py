@@ -49,6 +49,13 @@ class Conflict(ServiceError):
     status = 400
 
 
+class ResourceConflict(ServiceError):
+    """The contact's state rules the change out (UpdateContactRoutingData on an ended contact)."""
+
+    code = "ResourceConflictException"
+    status = 409
+
+
 class InvalidFlow(ServiceError):
     code = "InvalidContactFlowException"
 

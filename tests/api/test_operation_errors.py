@@ -230,3 +230,15 @@ def test_an_inactive_template_starts_no_task(raw_connect, instance, task_flow, r
         "InvalidRequestException",
         400,
     )
+
+
+def test_update_contact_routing_data_on_an_ended_contact_is_a_conflict(raw_connect, connect, instance, task, refused):
+    contact_id = task()
+    connect.stop_contact(InstanceId=instance.id, ContactId=contact_id)
+    refused(
+        lambda: raw_connect.update_contact_routing_data(InstanceId=instance.id, ContactId=contact_id, QueuePriority=1),
+        "ResourceConflictException",
+        409,
+        contact_id=contact_id,
+    )
+    assert Contact.objects.get(pk=contact_id).routing_priority == 5
