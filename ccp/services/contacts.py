@@ -350,23 +350,25 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
     if queue_flow and contact.customer_queue_flow_id:
-        _customer_queue_flow_run(contact)
+        _hook_flow_run(contact, flow_id=contact.customer_queue_flow_id, mode="queue")
 
 
-def _customer_queue_flow_run(contact: Contact) -> None:
-    from ccp.flows.runner import QUEUE, flow_run
+def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
+    """Run one of the contact's event-hook flows (customer queue, disconnect), with an event saying so."""
+    from ccp.flows.runner import flow_run
 
-    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.customer_queue_flow_id).first()
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=flow_id).first()
     if flow is None:
         return
+    label = {"queue": "customer queue", "disconnect": "disconnect"}[mode]
     contact_record_event(
         contact=contact,
-        event="CUSTOMER_QUEUE_FLOW",
+        event=f"{label.upper().replace(' ', '_')}_FLOW",
         actor_type="flow",
-        reason=f"Running customer queue flow {flow.name}",
+        reason=f"Running {label} flow {flow.name}",
         detail={"flow_id": flow.id, "flow_name": flow.name},
     )
-    flow_run(contact=contact, flow=flow, actor_type="flow", mode=QUEUE)
+    flow_run(contact=contact, flow=flow, actor_type="flow", mode=mode)
 
 
 def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, detail: dict | None = None) -> None:
@@ -416,21 +418,8 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
     Not for a transfer: the contact goes on as a new contact. A disconnect flow that fails records a
     FLOW_ERROR on the contact and changes nothing else; it never re-opens the contact.
     """
-    from ccp.flows.runner import DISCONNECT, flow_run
-
-    if not contact.disconnect_flow_id or reason == DisconnectReason.TRANSFERRED:
-        return
-    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.disconnect_flow_id).first()
-    if flow is None:
-        return
-    contact_record_event(
-        contact=contact,
-        event="DISCONNECT_FLOW",
-        actor_type="flow",
-        reason=f"Running disconnect flow {flow.name}",
-        detail={"flow_id": flow.id, "flow_name": flow.name},
-    )
-    flow_run(contact=contact, flow=flow, actor_type="flow", mode=DISCONNECT)
+    if contact.disconnect_flow_id and reason != DisconnectReason.TRANSFERRED:
+        _hook_flow_run(contact, flow_id=contact.disconnect_flow_id, mode="disconnect")
 
 
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
