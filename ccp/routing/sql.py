@@ -30,6 +30,7 @@ DECLARE
     v_contact ccp_contact%ROWTYPE;
     v_stamp timestamptz;
     v_expires timestamptz;
+    v_auto boolean;
 BEGIN
     SELECT u.id, u.instance_id, rp.task_concurrency, rp.task_auto_accept, rp.task_offer_timeout_seconds,
            u.routing_profile_id
@@ -75,30 +76,24 @@ BEGIN
     END IF;
 
     v_stamp := clock_timestamp();
+    v_auto := v_agent.task_auto_accept;
     v_expires := p_now + make_interval(secs => v_agent.task_offer_timeout_seconds);
-    IF v_agent.task_auto_accept THEN
-        UPDATE ccp_contact
-           SET state = 'CONNECTED', agent_id = p_agent, offered_at = p_now, connected_to_agent_timestamp = p_now,
-               last_update_timestamp = v_stamp
-         WHERE id = v_contact.id
-        RETURNING * INTO v_contact;
-        INSERT INTO ccp_contactevent
-               (instance_id, contact_id, at, actor_type, actor_id, event, from_state, to_state, agent_id, queue_id,
-                reason, detail)
-        VALUES (v_contact.instance_id, v_contact.id, v_stamp, 'routing', NULL, 'CONNECTED', 'QUEUED', 'CONNECTED',
-                p_agent, v_contact.queue_id, 'auto-accept', '{}'::jsonb);
-    ELSE
-        UPDATE ccp_contact
-           SET state = 'CONNECTING', agent_id = p_agent, offered_at = p_now, last_update_timestamp = v_stamp
-         WHERE id = v_contact.id
-        RETURNING * INTO v_contact;
-        INSERT INTO ccp_contactevent
-               (instance_id, contact_id, at, actor_type, actor_id, event, from_state, to_state, agent_id, queue_id,
-                reason, detail)
-        VALUES (v_contact.instance_id, v_contact.id, v_stamp, 'routing', NULL, 'OFFERED', 'QUEUED', 'CONNECTING',
-                p_agent, v_contact.queue_id, '',
-                jsonb_build_object('expires_at',
-                    to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')));
+    UPDATE ccp_contact
+       SET state = CASE WHEN v_auto THEN 'CONNECTED' ELSE 'CONNECTING' END,
+           agent_id = p_agent, offered_at = p_now, last_update_timestamp = v_stamp,
+           connected_to_agent_timestamp = CASE WHEN v_auto THEN p_now ELSE connected_to_agent_timestamp END
+     WHERE id = v_contact.id
+    RETURNING * INTO v_contact;
+    INSERT INTO ccp_contactevent
+           (instance_id, contact_id, at, actor_type, actor_id, event, from_state, to_state, agent_id, queue_id,
+            reason, detail)
+    VALUES (v_contact.instance_id, v_contact.id, v_stamp, 'routing', NULL,
+            CASE WHEN v_auto THEN 'CONNECTED' ELSE 'OFFERED' END, 'QUEUED', v_contact.state,
+            p_agent, v_contact.queue_id, CASE WHEN v_auto THEN 'auto-accept' ELSE '' END,
+            CASE WHEN v_auto THEN '{}'::jsonb
+                 ELSE jsonb_build_object('expires_at',
+                          to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) END);
+    IF NOT v_auto THEN
         INSERT INTO ccp_timer
                (instance_id, kind, due_at, lease_until, leased_by, fired_at, cancelled, payload, attempts,
                 contact_id, user_id)
