@@ -3,8 +3,9 @@
 Every handler runs inside the dispatcher's transaction, so the row locks the services expect
 (`contact_lock`) are held until the response is ready."""
 
+from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
-from ccp.models import Contact, ContactFlow, QuickConnect, TaskTemplate, User
+from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
 from ccp.services.contacts import (
     contact_lock,
@@ -17,6 +18,13 @@ from ccp.services.contacts import (
 )
 from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.services.transfers import contact_transfer
+
+# AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that
+# carry a handful of references. A contact here may carry any number, so past this many we page, with
+# the same NextToken as the other List operations; boto3's paginator follows it.
+REFERENCES_PAGE_SIZE = 100
+# The flow types TransferContact accepts, as AWS documents them.
+TRANSFER_FLOW_TYPES = (FlowType.CONTACT_FLOW, FlowType.QUEUE_TRANSFER, FlowType.AGENT_TRANSFER)
 
 
 def instance_get(model, *, instance, pk, label: str):
@@ -112,13 +120,13 @@ def get_contact_attributes(*, instance, params) -> dict:
 
 
 def list_contact_references(*, instance, params) -> dict:
-    """ListContactReferences: the contact's references of the asked types (one page)."""
+    """ListContactReferences: the contact's references of the asked types, by name, a page at a time."""
     contact = instance_get(Contact, instance=instance, pk=params["ContactId"], label="Contact")
     wanted = set(params["ReferenceTypes"])
-    summaries = [
-        reference_summary(name, ref) for name, ref in (contact.references or {}).items() if ref.get("Type") in wanted
-    ]
-    return {"ReferenceSummaryList": summaries}
+    # Sorted by name: a JSON column keeps no key order on PostgreSQL, and the token is an offset.
+    matching = sorted((name, ref) for name, ref in (contact.references or {}).items() if ref.get("Type") in wanted)
+    rows, next_token = page(matching, next_token=params.get("NextToken"), max_results=REFERENCES_PAGE_SIZE)
+    return {"ReferenceSummaryList": [reference_summary(name, ref) for name, ref in rows], "NextToken": next_token}
 
 
 def update_contact_schedule(*, instance, params) -> dict:
@@ -135,6 +143,11 @@ def transfer_contact(*, instance, params) -> dict:
     the API names (QueueId or UserId, and ContactFlowId), so both paths share one service."""
     contact = contact_lock(instance=instance, contact_id=params["ContactId"])
     flow = instance_get(ContactFlow, instance=instance, pk=params["ContactFlowId"], label="Flow")
+    if flow.type not in TRANSFER_FLOW_TYPES:
+        raise InvalidRequest(
+            f"Flow {flow.name!r} is a {flow.type} flow; TransferContact runs inbound, transfer-to-queue "
+            "or transfer-to-agent flows."
+        )
     queue_id, user_id = params.get("QueueId"), params.get("UserId")
     if bool(queue_id) == bool(user_id):
         raise InvalidRequest("Give exactly one of QueueId and UserId.")
@@ -144,7 +157,9 @@ def transfer_contact(*, instance, params) -> dict:
     else:
         user = instance_get(User, instance=instance, pk=user_id, label="User")
         destination = QuickConnect(instance=instance, name="TransferContact", type="USER", user=user, flow=flow)
-    new = contact_transfer(contact=contact, quick_connect=destination, actor_type="api")
+    new = contact_transfer(
+        contact=contact, quick_connect=destination, actor_type="api", client_token=params.get("ClientToken", "")
+    )
     return {"ContactId": new.id, "ContactArn": f"{instance.arn}/contact/{new.id}"}
 
 

@@ -31,9 +31,14 @@ from ccp.services.errors import ResourceNotFound, ServiceError
 logger = logging.getLogger(__name__)
 
 def is_api_request(request) -> bool:
-    """An AWS-signed request (Authorization AWS4-HMAC-SHA256 or X-Amz-Date) for a Connect operation path."""
+    """An AWS-signed request (Authorization AWS4-HMAC-SHA256, X-Amz-Date, or a presigned URL's X-Amz-*
+    query parameters) for a Connect operation path."""
     meta = request.META
-    if not (meta.get("HTTP_AUTHORIZATION", "").startswith("AWS4-HMAC-SHA256") or "HTTP_X_AMZ_DATE" in meta):
+    if not (
+        meta.get("HTTP_AUTHORIZATION", "").startswith("AWS4-HMAC-SHA256")
+        or "HTTP_X_AMZ_DATE" in meta
+        or "X-Amz-" in meta.get("QUERY_STRING", "")
+    ):
         return False
     return operations.path_is_api(request.path_info)
 

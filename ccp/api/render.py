@@ -20,12 +20,16 @@ def _drop_none(data: dict) -> dict:
 def contact_render(contact) -> dict:
     """The `Contact` shape: everything the contact record holds."""
     queue_info = _drop_none({"Id": contact.queue_id, "EnqueueTimestamp": contact.enqueue_timestamp})
+    acw_start, acw_end = contact.after_contact_work_start_timestamp, contact.after_contact_work_end_timestamp
     agent_info = _drop_none(
         {
             "Id": contact.agent_id,
+            # A task is accepted the moment it connects to the agent.
+            "AcceptedByAgentTimestamp": contact.connected_to_agent_timestamp,
             "ConnectedToAgentTimestamp": contact.connected_to_agent_timestamp,
-            "AfterContactWorkStartTimestamp": contact.after_contact_work_start_timestamp,
-            "AfterContactWorkEndTimestamp": contact.after_contact_work_end_timestamp,
+            "AfterContactWorkStartTimestamp": acw_start,
+            "AfterContactWorkEndTimestamp": acw_end,
+            "AfterContactWorkDuration": int((acw_end - acw_start).total_seconds()) if acw_start and acw_end else None,
         }
     )
     template = contact.task_template
@@ -50,6 +54,10 @@ def contact_render(contact) -> dict:
             "QueueTimeAdjustmentSeconds": contact.routing_age_seconds,
             "DisconnectReason": contact.disconnect_reason or None,
             "Attributes": contact.attributes or None,
+            # The number an agent dialled from the number pad (an outbound call linked to a task).
+            "CustomerEndpoint": {"Type": "TELEPHONE_NUMBER", "Address": contact.phone_number}
+            if contact.phone_number
+            else None,
             "TaskTemplateInfo": {"Arn": f"{contact.instance.arn}/task-template/{template.id}", "Name": template.name}
             if template
             else None,

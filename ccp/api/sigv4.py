@@ -5,6 +5,13 @@ segments and doubled slashes removed and is URI-encoded once more (so a `%20` th
 `%2520`), the query is sorted by encoded key then value, header values are trimmed with inner runs of
 spaces collapsed and repeated headers joined with commas, and the payload is the SHA-256 of the body.
 The pure functions below are checked against AWS's published test suite (tests/api/sigv4_vectors/).
+
+A request is signed either in its Authorization header or in its query string (a presigned URL:
+X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature).
+Both are verified the same way, with the same error names; a presigned URL is valid from its
+X-Amz-Date (with the same 5 minutes of clock slack) for X-Amz-Expires seconds, at most 7 days. Its
+canonical query holds every parameter but X-Amz-Signature, and its payload hash is the body's, as
+botocore's SigV4QueryAuth signs it for Connect: a presigned URL never lets a body be swapped.
 """
 
 import datetime as dt
@@ -23,6 +30,19 @@ from ccp.models import ApiKey
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "connect"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+# A presigned URL lives at most 7 days (AWS's limit for X-Amz-Expires).
+PRESIGNED_MAX_EXPIRES = 604800
+QUERY_AUTH_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+)
+SIGNATURE_PARAM = "X-Amz-Signature"
+SECURITY_TOKEN_PARAM = "X-Amz-Security-Token"
+_SIGNATURE_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _AUTH_RE = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+)\s*,\s*SignedHeaders=(?P<signed>[^,\s]+)\s*,"
     r"\s*Signature=(?P<signature>[0-9a-fA-F]{64})\s*$"
@@ -77,14 +97,25 @@ def canonical_uri(raw_path: str) -> str:
     return quote(remove_dot_segments(raw_path), safe="/~")
 
 
-def canonical_query(query_string: str) -> str:
-    """Every key=value pair, each side URI-encoded (unreserved characters kept), sorted."""
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """The query string's (key, value) pairs, percent-decoded, in order (a '+' stays a '+', as AWS reads it)."""
     pairs = []
     for part in query_string.split("&"):
         if not part:
             continue
         key, _, value = part.partition("=")
-        pairs.append((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")))
+        pairs.append((unquote(key), unquote(value)))
+    return pairs
+
+
+def canonical_query(query_string: str, *, presigned: bool = False) -> str:
+    """Every key=value pair, each side URI-encoded (unreserved characters kept), sorted. A presigned
+    request's own X-Amz-Signature is left out: it cannot sign itself."""
+    pairs = [
+        (quote(key, safe="-_.~"), quote(value, safe="-_.~"))
+        for key, value in query_pairs(query_string)
+        if not (presigned and key == SIGNATURE_PARAM)
+    ]
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
@@ -97,15 +128,22 @@ def canonical_headers(headers: list[tuple[str, str]], signed: tuple[str, ...]) -
 
 
 def canonical_request(
-    *, method: str, raw_path: str, query_string: str, headers: list[tuple[str, str]], signed, body: bytes
+    *,
+    method: str,
+    raw_path: str,
+    query_string: str,
+    headers: list[tuple[str, str]],
+    signed,
+    body: bytes,
+    presigned: bool = False,
 ) -> str:
-    """The SigV4 canonical request."""
+    """The SigV4 canonical request (of a presigned URL when `presigned`)."""
     signed = tuple(signed)
     return "\n".join(
         [
             method.upper(),
             canonical_uri(raw_path),
-            canonical_query(query_string),
+            canonical_query(query_string, presigned=presigned),
             canonical_headers(headers, signed),
             ";".join(signed),
             hashlib.sha256(body).hexdigest(),
@@ -141,13 +179,84 @@ def authorization_parse(header: str) -> Authorization:
             "IncompleteSignatureException",
             "Authorization header requires Credential, SignedHeaders and Signature (AWS4-HMAC-SHA256).",
         )
-    parts = match["credential"].split("/")
+    return _authorization(match["credential"], match["signed"], match["signature"])
+
+
+def _authorization(credential: str, signed_headers: str, signature_hex: str) -> Authorization:
+    parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
         raise SignatureError("IncompleteSignatureException", "Credential must be KEY/DATE/REGION/SERVICE/aws4_request.")
-    signed = tuple(match["signed"].lower().split(";"))
+    signed = tuple(signed_headers.lower().split(";"))
     if list(signed) != sorted(signed) or "host" not in signed:
         raise SignatureError("IncompleteSignatureException", "SignedHeaders must be sorted and include host.")
-    return Authorization(parts[0], parts[1], parts[2], parts[3], signed, match["signature"].lower())
+    return Authorization(parts[0], parts[1], parts[2], parts[3], signed, signature_hex.lower())
+
+
+@dataclass(frozen=True)
+class Presigned:
+    """The signature parameters of a presigned URL."""
+
+    auth: Authorization
+    amz_date: str
+    expires: int
+
+
+def query_authorization_parse(query_string: str) -> Presigned | None:
+    """The presigned-URL parameters of a query string; None when it carries none."""
+    params: dict[str, list[str]] = {}
+    for key, value in query_pairs(query_string):
+        if key in QUERY_AUTH_PARAMS:
+            params.setdefault(key, []).append(value)
+    if not params:
+        return None
+    if sorted(params) != sorted(QUERY_AUTH_PARAMS) or any(len(values) != 1 for values in params.values()):
+        raise SignatureError(
+            "IncompleteSignatureException",
+            "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', "
+            "'X-Amz-Date', 'X-Amz-SignedHeaders', and 'X-Amz-Expires', each once. "
+            "Re-examine the query-string parameters.",
+        )
+    value = {key: values[0] for key, values in params.items()}
+    if value["X-Amz-Algorithm"] != ALGORITHM:
+        raise SignatureError("IncompleteSignatureException", f"X-Amz-Algorithm only supports '{ALGORITHM}'.")
+    if not _SIGNATURE_RE.match(value[SIGNATURE_PARAM]):
+        raise SignatureError("IncompleteSignatureException", "X-Amz-Signature must be 64 hexadecimal characters.")
+    expires = value["X-Amz-Expires"]
+    if not (expires.isascii() and expires.isdigit()) or not 1 <= int(expires) <= PRESIGNED_MAX_EXPIRES:
+        raise SignatureError(
+            "IncompleteSignatureException",
+            f"X-Amz-Expires must be a whole number of seconds from 1 to {PRESIGNED_MAX_EXPIRES} (a week).",
+        )
+    auth = _authorization(value["X-Amz-Credential"], value["X-Amz-SignedHeaders"], value[SIGNATURE_PARAM])
+    return Presigned(auth, value["X-Amz-Date"], int(expires))
+
+
+def _amz_date_parse(amz_date: str, *, where: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise SignatureError("IncompleteSignatureException", f"{where} must be given as YYYYMMDDTHHMMSSZ.")
+
+
+def _stamp(moment: float) -> str:
+    return dt.datetime.fromtimestamp(moment, tz=dt.UTC).strftime(AMZ_DATE_FORMAT)
+
+
+def _presigned_time_check(presigned: Presigned, signed_at: dt.datetime, now: float) -> None:
+    """Valid from X-Amz-Date (less the clock slack header signatures get) until X-Amz-Expires after it."""
+    skew = settings.SIGV4_MAX_SKEW_SECONDS
+    if signed_at.timestamp() - skew > now:
+        raise SignatureError(
+            "InvalidSignatureException",
+            f"Signature not yet current: {presigned.amz_date} is still later than {_stamp(now + skew)} "
+            f"({_stamp(now)} + {skew // 60} min.)",
+        )
+    if now > signed_at.timestamp() + presigned.expires:
+        raise SignatureError(
+            "InvalidSignatureException",
+            f"Request has expired. Signature expired: {presigned.amz_date} + {presigned.expires} seconds "
+            f"is now earlier than {_stamp(now)}.",
+        )
 
 
 def _raw_path(request) -> str:
@@ -162,29 +271,48 @@ def _raw_path(request) -> str:
 
 
 def request_verify(request, *, now: float | None = None) -> ApiKey:
-    """Verify the request's SigV4 signature; return its (active) ApiKey or raise SignatureError."""
+    """Verify the request's SigV4 signature (header or presigned URL); return its active ApiKey or raise
+    SignatureError."""
     header = request.headers.get("Authorization", "")
-    if not header:
+    query_string = request.META.get("QUERY_STRING", "")
+    presigned = query_authorization_parse(query_string)
+    now = time.time() if now is None else now
+    if header and presigned:
+        raise SignatureError(
+            "IncompleteSignatureException",
+            "Only one auth mechanism allowed: the Authorization header or the X-Amz-* query parameters.",
+        )
+    if presigned is not None:
+        auth, amz_date = presigned.auth, presigned.amz_date
+        signed_at = _amz_date_parse(amz_date, where="X-Amz-Date")
+        if amz_date[:8] != auth.date:
+            raise SignatureError("InvalidSignatureException", "X-Amz-Date must match the credential date.")
+    elif header:
+        auth = authorization_parse(header)
+        amz_date = request.headers.get("X-Amz-Date", "")
+        signed_at = _amz_date_parse(amz_date, where="X-Amz-Date")
+        if "x-amz-date" not in auth.signed_headers or amz_date[:8] != auth.date:
+            raise SignatureError(
+                "InvalidSignatureException", "X-Amz-Date must be signed and match the credential date."
+            )
+    else:
         raise SignatureError("MissingAuthenticationTokenException", "Missing Authentication Token")
-    auth = authorization_parse(header)
-    amz_date = request.headers.get("X-Amz-Date", "")
-    try:
-        signed_at = dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise SignatureError("IncompleteSignatureException", "X-Amz-Date must be given as YYYYMMDDTHHMMSSZ.")
-    if "x-amz-date" not in auth.signed_headers or amz_date[:8] != auth.date:
-        raise SignatureError("InvalidSignatureException", "X-Amz-Date must be signed and match the credential date.")
     if auth.service != SERVICE:
         raise SignatureError("InvalidSignatureException", f"Credential should be scoped to service '{SERVICE}'.")
-    now = time.time() if now is None else now
-    if abs(now - signed_at.timestamp()) > settings.SIGV4_MAX_SKEW_SECONDS:
+    if presigned is not None:
+        _presigned_time_check(presigned, signed_at, now)
+    elif abs(now - signed_at.timestamp()) > settings.SIGV4_MAX_SKEW_SECONDS:
         raise SignatureError(
             "InvalidSignatureException",
             f"Signature expired: {amz_date} is more than {settings.SIGV4_MAX_SKEW_SECONDS} seconds "
             "away from the server's time.",
         )
     api_key = ApiKey.objects.select_related("instance").filter(access_key_id=auth.access_key_id).first()
-    if api_key is None or not api_key.is_active:
+    # Keys here are long-term keys: no session token is ever issued, so any token given is invalid.
+    has_token = SECURITY_TOKEN_PARAM.lower() in request.headers or any(
+        key == SECURITY_TOKEN_PARAM for key, _ in query_pairs(query_string)
+    )
+    if api_key is None or not api_key.is_active or has_token:
         raise SignatureError("UnrecognizedClientException", "The security token included in the request is invalid.")
     from ccp.services.api_keys import ApiKeySecretUnreadable, api_key_secret
 
@@ -196,10 +324,11 @@ def request_verify(request, *, now: float | None = None) -> ApiKey:
     creq = canonical_request(
         method=request.method,
         raw_path=_raw_path(request),
-        query_string=request.META.get("QUERY_STRING", ""),
+        query_string=query_string,
         headers=headers,
         signed=auth.signed_headers,
         body=request.body,
+        presigned=presigned is not None,
     )
     expected = signature(secret=secret, auth=auth, amz_date=amz_date, creq=creq)
     if not hmac.compare_digest(expected, auth.signature):

@@ -7,7 +7,7 @@ from django.db import transaction
 from ccp.flows.blocks import BLOCKS
 from ccp.flows.document import flow_structure_problems
 from ccp.models import ContactFlow, FlowStatus, FlowType
-from ccp.services.errors import InvalidFlow, InvalidParameter, InvalidRequest
+from ccp.services.errors import DuplicateResource, InvalidFlow, InvalidParameter
 
 
 def flow_validate(content: str) -> tuple[list[dict], list[str]]:
@@ -68,7 +68,7 @@ def flow_create(
         raise InvalidParameter(f"Flow type must be one of {', '.join(FlowType.values)}.", field="Type")
     with transaction.atomic():
         if ContactFlow.objects.filter(instance=instance, name=name).exists():
-            raise InvalidRequest(f"A flow named {name!r} already exists.")
+            raise DuplicateResource(f"A flow named {name!r} already exists.")
         flow = ContactFlow(instance=instance, name=name, type=type, description=description)
         _apply(flow, content, publish)
         flow.save(force_insert=True)

@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from ccp.flows.blocks import BLOCKS, Outcome, RunContext
+from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
 from ccp.models import ContactFlow, ContactState, DisconnectReason
 from ccp.services.errors import ServiceError
@@ -24,9 +24,9 @@ logger = logging.getLogger(__name__)
 STEP_BUDGET = 1_000
 
 
-def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow") -> None:
+def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", mode: str = MAIN) -> None:
     """Run the flow's published content for this contact from its StartAction."""
-    if not contact.is_open:
+    if not _may_run(contact, mode):
         return
     if not flow.is_published:
         _flow_fail(contact, flow, None, f"Flow {flow.name!r} is not published, so it cannot run.", actor_type)
@@ -36,18 +36,28 @@ def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow") -> None:
     except FlowDocumentError as exc:
         _flow_fail(contact, flow, None, str(exc), actor_type)
         return
-    if contact.flow_id != flow.id:
+    if contact.flow_id != flow.id and mode == MAIN:
         contact.flow = flow
         contact.save(update_fields=["flow"])
-    _run(contact, flow, doc, doc.start_action, actor_type)
+    _run(contact, flow, doc, doc.start_action, actor_type, mode)
+
+
+def _may_run(contact, mode: str) -> bool:
+    if mode == DISCONNECT:
+        return True
+    if mode == QUEUE:
+        return contact.state == ContactState.QUEUED
+    return contact.is_open
 
 
 def flow_resume(*, contact, timer) -> None:
     """Continue after a Wait's timer fired: take the Wait's WaitCompleted branch (or its NextAction)."""
     payload = timer.payload or {}
     state = contact.flow_state or {}
-    if not contact.is_open or state.get("wait") != {"flow_id": payload.get("flow_id"), "action": payload.get("action")}:
-        # The contact moved on (ended, or another run replaced this wait): the timer is stale.
+    mode = payload.get("mode", MAIN)
+    waiting_in = {MAIN: ContactState.IN_FLOW, QUEUE: ContactState.QUEUED}.get(mode)
+    if contact.state != waiting_in or state.get("wait") != payload:
+        # The contact moved on (ended, left the queue, or another run replaced this wait): the timer is stale.
         return
     state.pop("wait", None)
     flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
@@ -62,10 +72,10 @@ def flow_resume(*, contact, timer) -> None:
     match = action.condition_target("WaitCompleted")
     next_action = match[0] if match else action.next_action
     _trace(contact, flow, action, "WaitCompleted")
-    _run(contact, flow, doc, next_action, "flow")
+    _run(contact, flow, doc, next_action, "flow", mode)
 
 
-def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: str) -> None:
+def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: str, mode: str = MAIN) -> None:
     current = start
     steps = 0
     try:
@@ -85,13 +95,14 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 )
                 return
             steps += 1
-            outcome = _step(contact, flow, action, actor_type)
+            outcome = _step(contact, flow, action, actor_type, mode)
             if outcome.kind == "jump":
                 _trace(contact, flow, action, outcome.branch)
                 flow = outcome.flow
                 doc = flow_parse(flow.published_content)
-                contact.flow = flow
-                contact.save(update_fields=["flow"])
+                if mode == MAIN:
+                    contact.flow = flow
+                    contact.save(update_fields=["flow"])
                 current = doc.start_action
                 continue
             if outcome.kind in ("stop", "finish"):
@@ -104,19 +115,25 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
             if next_action is None:
                 _flow_fail(contact, flow, action, outcome.message or f"No branch for {branch}.", actor_type)
                 return
-            if contact.state == ContactState.ENDED:
+            if not _may_run(contact, mode):
                 return
             current = next_action
     finally:
         contact.save(update_fields=["flow_state", "flow_trace"])
 
 
-def _step(contact, flow, action: Action, actor_type: str) -> Outcome:
+def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> Outcome:
     """Run one action in a savepoint; a block this server does not run is an error."""
     block = BLOCKS.get(action.type)
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
-    ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier)
+    ctx = RunContext(
+        contact=contact,
+        flow=flow,
+        actor_type=actor_type,
+        action_id=action.identifier,
+        extra={"mode": mode},
+    )
     state_before = _copy(contact.flow_state)
     try:
         with transaction.atomic():

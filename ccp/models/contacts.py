@@ -59,7 +59,9 @@ class Contact(models.Model):
     """The unit of work: a task (or a simulated voice call made from the number pad)."""
 
     id = models.CharField(primary_key=True, max_length=256, default=new_id)
-    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="contacts")
+    # instance, queue and agent lead composite indexes (Meta.indexes); a single-column index would only slow
+    # every write (a state change rewrites every index entry of the row).
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="contacts", db_index=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.TASK)
     initiation_method = models.CharField(max_length=20, choices=InitiationMethod.choices)
     state = models.CharField(max_length=20, choices=ContactState.choices)
@@ -73,8 +75,12 @@ class Contact(models.Model):
     related_contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Contacts linked through PreviousContactId share one chain; attribute updates reach all of it.
     chain_id = models.CharField(max_length=256, blank=True, default="")
-    queue = models.ForeignKey("ccp.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    agent = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    queue = models.ForeignKey(
+        "ccp.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    agent = models.ForeignKey(
+        "ccp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # Lower runs first (Amazon Connect: 1 highest … 5 default).
     routing_priority = models.IntegerField(default=5)
     # Seconds added to the contact's age in queue by routing-age changes.
@@ -174,7 +180,8 @@ class ContactEvent(models.Model):
     """The audit trail: every state change of a contact, who or what made it, when, and why."""
 
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    # Indexed by the timeline index, which leads with it.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField()
     # "api", "agent", "flow", "worker", "system", "admin"
     actor_type = models.CharField(max_length=20)

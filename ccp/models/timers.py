@@ -15,7 +15,10 @@ class Timer(models.Model):
 
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=TimerKind.choices)
-    contact = models.ForeignKey("ccp.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    # Indexed by timer_contact_kind_idx, which leads with it.
+    contact = models.ForeignKey(
+        "ccp.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="timers", db_index=False
+    )
     user = models.ForeignKey("ccp.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     due_at = models.DateTimeField()
     # A worker that claimed the timer holds it until then; a killed worker's claim simply lapses.

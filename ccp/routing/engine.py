@@ -4,11 +4,14 @@ Locks: the agent row (FOR UPDATE SKIP LOCKED) serialises everything that changes
 status; the head of each of the agent's queues is read with FOR UPDATE SKIP LOCKED, so a contact goes
 to one agent even with many routing processes, and concurrent routers take different heads rather than
 waiting on each other. On SQLite, transactions are IMMEDIATE, which serialises writers.
+
+On PostgreSQL the whole claim is one server-side function, `ccp_route_offer` (ccp/routing/sql.py): one
+round trip per decision. Elsewhere the same steps run from Python (`_offer_next_portable`); the routing
+tests run against both.
 """
 
 import datetime as dt
 import logging
-import time
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -25,7 +28,9 @@ from ccp.models import (
     User,
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
+from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import FreeAgent, QueuedContact, QueueSlot, order_agents, pick_contact
+from ccp.worker.wakeup import worker_wake
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +38,8 @@ log = logging.getLogger(__name__)
 MAX_OFFERS_PER_DISPATCH = 2000
 
 
-# Routing profiles change rarely and are read on every decision: each process keeps them this long.
-SLOTS_TTL_SECONDS = 2.0
-_slots_cache: dict[tuple[str, str], tuple[float, dict[str, QueueSlot]]] = {}
-
-
 def agent_queue_slots(agent: User) -> dict[str, QueueSlot]:
     """The TASK queues of the agent's routing profile, plus their personal queue at top priority."""
-    key = (agent.routing_profile_id, agent.id)
-    hit = _slots_cache.get(key)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
     slots = {
         rpq.queue_id: QueueSlot(rpq.queue_id, rpq.priority, rpq.delay_seconds)
         for rpq in RoutingProfileQueue.objects.filter(routing_profile_id=agent.routing_profile_id, channel="TASK")
@@ -51,38 +47,11 @@ def agent_queue_slots(agent: User) -> dict[str, QueueSlot]:
     personal = Queue.objects.filter(agent_id=agent.id).values_list("id", flat=True).first()
     if personal:
         slots[personal] = QueueSlot(personal, 1, 0)
-    if len(_slots_cache) > 10_000:
-        _slots_cache.clear()
-    _slots_cache[key] = (time.monotonic() + SLOTS_TTL_SECONDS, slots)
     return slots
 
 
-# PostgreSQL: the head of every queue of the profile in one round trip, each locked with SKIP LOCKED, so
-# concurrent routers each get a different head instead of colliding on the same one.
-HEADS_SQL = """
-SELECT c.* FROM unnest(%s::varchar[], %s::int[]) AS s(queue_id, delay_seconds)
-CROSS JOIN LATERAL (
-    SELECT * FROM ccp_contact c
-    WHERE c.queue_id = s.queue_id AND c.state = 'QUEUED' AND c.channel = 'TASK'
-      AND c.enqueue_timestamp <= %s - make_interval(secs => s.delay_seconds)
-      AND NOT EXISTS (
-          SELECT 1 FROM ccp_offercooldown oc WHERE oc.contact_id = c.id AND oc.agent_id = %s AND oc.until > %s
-      )
-    ORDER BY c.routing_priority, c.routing_order_at, c.id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-) c
-"""
-
-
-def _locked_heads_postgres(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[Contact]:
-    queue_ids = list(slots)
-    delays = [slots[q].delay_seconds for q in queue_ids]
-    return list(Contact.objects.raw(HEADS_SQL, [queue_ids, delays, now, agent.id, now]))
-
-
 def _locked_heads_portable(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[Contact]:
-    """Other databases (SQLite): one query per queue; IMMEDIATE transactions already serialise writers."""
+    """The head of each of the agent's queues. On SQLite, IMMEDIATE transactions already serialise writers."""
     cooling = OfferCooldown.objects.filter(contact=OuterRef("pk"), agent=agent, until__gt=now)
     heads = []
     for slot in slots.values():
@@ -110,35 +79,48 @@ def _as_queued(contact: Contact) -> QueuedContact:
 
 def routing_offer_next(*, agent_id: str, now: dt.datetime | None = None) -> Contact | None:
     """Offer the best queued task to one agent if they are Available with a free slot; return it."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _offer_next_postgres(agent_id, now)
+    with transaction.atomic():
+        return _offer_next_portable(agent_id, now)
+
+
+def _offer_next_postgres(agent_id: str, now: dt.datetime) -> Contact | None:
+    """One statement, so one round trip and (outside a transaction) one commit: see ccp/routing/sql.py."""
+    contact = next(iter(Contact.objects.raw("SELECT * FROM ccp_route_offer(%s, %s)", [agent_id, now])), None)
+    if contact is not None:
+        offer = contact.state == ContactState.CONNECTING
+        if offer:
+            worker_wake()
+        agent_refresh(user_id=agent_id, reason="offer", contact_id=contact.id, offer=offer)
+    return contact
+
+
+def _offer_next_portable(agent_id: str, now: dt.datetime) -> Contact | None:
     from ccp.services.offers import contact_offer
 
-    now = now or timezone.now()
-    with transaction.atomic():
-        agent = (
-            User.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("routing_profile", "status")
-            .filter(id=agent_id, status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False)
-            .first()
-        )
-        if agent is None:
-            return None
-        open_count = Contact.objects.filter(agent=agent, channel=Channel.TASK, state__in=AGENT_SLOT_STATES).count()
-        if open_count >= agent.routing_profile.task_concurrency:
-            return None
-        slots = agent_queue_slots(agent)
-        if not slots:
-            return None
-        heads = (
-            _locked_heads_postgres(agent, slots, now)
-            if connection.vendor == "postgresql"
-            else _locked_heads_portable(agent, slots, now)
-        )
-        choice = pick_contact([_as_queued(c) for c in heads], slots, now)
-        if choice is None:
-            return None
-        contact = next(c for c in heads if c.id == choice.contact_id)
-        contact_offer(contact=contact, agent=agent, now=now)
-        return contact
+    agent = (
+        User.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("routing_profile", "status")
+        .filter(id=agent_id, status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False)
+        .first()
+    )
+    if agent is None:
+        return None
+    open_count = Contact.objects.filter(agent=agent, channel=Channel.TASK, state__in=AGENT_SLOT_STATES).count()
+    if open_count >= agent.routing_profile.task_concurrency:
+        return None
+    slots = agent_queue_slots(agent)
+    if not slots:
+        return None
+    heads = _locked_heads_portable(agent, slots, now)
+    choice = pick_contact([_as_queued(c) for c in heads], slots, now)
+    if choice is None:
+        return None
+    contact = next(c for c in heads if c.id == choice.contact_id)
+    contact_offer(contact=contact, agent=agent, now=now)
+    return contact
 
 
 def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None) -> list[FreeAgent]:

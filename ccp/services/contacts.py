@@ -2,11 +2,9 @@
 writes a ContactEvent, and pushes to browsers only after commit."""
 
 import datetime as dt
-import hashlib
-import json
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
@@ -18,7 +16,6 @@ from ccp.models import (
     ContactFlow,
     ContactState,
     DisconnectReason,
-    IdempotencyToken,
     InitiationMethod,
     Instance,
     QuickConnect,
@@ -29,17 +26,15 @@ from ccp.models import (
 from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.services.errors import (
-    IdempotencyConflict,
     InvalidRequest,
     QuotaExceeded,
     ResourceNotFound,
 )
+from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_cancel, timer_schedule
 
 logger = logging.getLogger(__name__)
 
-# ClientTokens are remembered for 7 days.
-CLIENT_TOKEN_TTL = dt.timedelta(days=7)
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
 
@@ -82,10 +77,6 @@ def contact_set_state(
         reason=reason,
         detail=detail,
     )
-
-
-def _request_hash(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> tuple:
@@ -167,7 +158,7 @@ def task_start(
     """Create a task and run its flow (or schedule it). Idempotent per ClientToken for 7 days."""
     now = timezone.now()
     client_token = validation.validate_client_token(client_token)
-    request_hash = _request_hash(
+    fingerprint = request_hash(
         {
             "name": name,
             "description": description,
@@ -181,65 +172,33 @@ def task_start(
             "scheduled": scheduled_time.timestamp() if scheduled_time else None,
         }
     )
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                if client_token:
-                    existing = _token_lookup(instance=instance, token=client_token, now=now)
-                    if existing is not None:
-                        if existing.request_hash != request_hash:
-                            raise IdempotencyConflict(
-                                "ClientToken was already used with a different request "
-                                "(name, description, attributes, references, flow or schedule differ)."
-                            )
-                        return existing.contact
-                contact = _task_create(
-                    instance=instance,
-                    name=name,
-                    description=description,
-                    attributes=attributes,
-                    references=references,
-                    contact_flow=contact_flow,
-                    quick_connect=quick_connect,
-                    task_template=task_template,
-                    previous_contact=previous_contact,
-                    related_contact=related_contact,
-                    scheduled_time=scheduled_time,
-                    initiation_method=initiation_method,
-                    client_token=client_token,
-                    actor_type=actor_type,
-                    actor=actor,
-                    now=now,
-                )
-                if client_token:
-                    # A concurrent request with the same token blocks on this unique row and, once we
-                    # commit, fails with IntegrityError and retries into the lookup above.
-                    with transaction.atomic():
-                        IdempotencyToken.objects.create(
-                            instance=instance,
-                            operation="StartTaskContact",
-                            token=client_token,
-                            request_hash=request_hash,
-                            contact=contact,
-                            created_at=now,
-                        )
-                return contact
-        except IntegrityError:
-            if not client_token:
-                raise
-    raise IdempotencyConflict("ClientToken is being used by a concurrent request; retry.")
-
-
-def _token_lookup(*, instance, token, now):
-    row = (
-        IdempotencyToken.objects.select_related("contact")
-        .filter(instance=instance, operation="StartTaskContact", token=token)
-        .first()
+    return contact_create_once(
+        instance_id=instance.id,
+        operation="StartTaskContact",
+        token=client_token,
+        fingerprint=fingerprint,
+        mismatch="ClientToken was already used with a different request "
+        "(name, description, attributes, references, flow or schedule differ).",
+        now=now,
+        create=lambda: _task_create(
+            instance=instance,
+            name=name,
+            description=description,
+            attributes=attributes,
+            references=references,
+            contact_flow=contact_flow,
+            quick_connect=quick_connect,
+            task_template=task_template,
+            previous_contact=previous_contact,
+            related_contact=related_contact,
+            scheduled_time=scheduled_time,
+            initiation_method=initiation_method,
+            client_token=client_token,
+            actor_type=actor_type,
+            actor=actor,
+            now=now,
+        ),
     )
-    if row is not None and row.created_at < now - CLIENT_TOKEN_TTL:
-        row.delete()
-        return None
-    return row
 
 
 def _task_create(
@@ -365,8 +324,13 @@ def task_scheduled_start(*, contact: Contact) -> None:
         contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
 
 
-def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
-    """Put the contact in `queue` (state QUEUED); routing runs at once after commit."""
+def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_flow: bool = True) -> None:
+    """Put the contact in `queue` (state QUEUED); routing runs at once after commit.
+
+    A contact with a customer queue flow (Set customer queue flow) runs it now, in this transaction, so
+    what it changes (priority, age, a move to another queue, a hang-up) is settled before routing sees the
+    contact; its Wait blocks resume it only while the contact is still queued.
+    """
     from ccp.models import RoutingProfileQueue
     from ccp.routing.decide import delay_expiries
 
@@ -389,6 +353,24 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow") -> None:
     for due in delay_expiries(now, set(delays)):
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     _queue_route_after_commit(instance_id=contact.instance_id, queue_id=queue.id)
+    if queue_flow and contact.customer_queue_flow_id:
+        _customer_queue_flow_run(contact)
+
+
+def _customer_queue_flow_run(contact: Contact) -> None:
+    from ccp.flows.runner import QUEUE, flow_run
+
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.customer_queue_flow_id).first()
+    if flow is None:
+        return
+    contact_record_event(
+        contact=contact,
+        event="CUSTOMER_QUEUE_FLOW",
+        actor_type="flow",
+        reason=f"Running customer queue flow {flow.name}",
+        detail={"flow_id": flow.id, "flow_name": flow.name},
+    )
+    flow_run(contact=contact, flow=flow, actor_type="flow", mode=QUEUE)
 
 
 def _queue_route_after_commit(*, instance_id: str, queue_id: str) -> None:
@@ -423,6 +405,7 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
         return
     now = timezone.now()
     agent_id = contact.agent_id
+    was_disconnected = contact.state == ContactState.AFTER_CONTACT_WORK
     contact.disconnect_reason = reason
     if contact.disconnect_timestamp is None:
         contact.disconnect_timestamp = now
@@ -448,9 +431,34 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
             TimerKind.SCHEDULED_START,
         ],
     )
+    if not was_disconnected:  # after-contact work began with the disconnect, which ran the flow then
+        contact_disconnect_flow_run(contact=contact, reason=reason)
     if agent_id:
         agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
         routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
+
+
+def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
+    """Run the contact's disconnect flow (Set disconnect flow) once it has disconnected, in the same transaction.
+
+    Not for a transfer: the contact goes on as a new contact. A disconnect flow that fails records a
+    FLOW_ERROR on the contact and changes nothing else; it never re-opens the contact.
+    """
+    from ccp.flows.runner import DISCONNECT, flow_run
+
+    if not contact.disconnect_flow_id or reason == DisconnectReason.TRANSFERRED:
+        return
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=contact.disconnect_flow_id).first()
+    if flow is None:
+        return
+    contact_record_event(
+        contact=contact,
+        event="DISCONNECT_FLOW",
+        actor_type="flow",
+        reason=f"Running disconnect flow {flow.name}",
+        detail={"flow_id": flow.id, "flow_name": flow.name},
+    )
+    flow_run(contact=contact, flow=flow, actor_type="flow", mode=DISCONNECT)
 
 
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:

@@ -30,6 +30,13 @@ class QuotaExceeded(ServiceError):
     status = 402
 
 
+class DuplicateResource(ServiceError):
+    """A resource with this name already exists (CreateContactFlow)."""
+
+    code = "DuplicateResourceException"
+    status = 409
+
+
 class IdempotencyConflict(ServiceError):
     code = "IdempotencyException"
     status = 409

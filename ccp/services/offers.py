@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contacts import contact_end, contact_set_state
+from ccp.services.contacts import contact_disconnect_flow_run, contact_end, contact_set_state
 from ccp.services.errors import Conflict
 from ccp.services.timers import timer_cancel, timer_schedule
 
@@ -135,6 +135,7 @@ def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: 
         fields=("disconnect_timestamp", "disconnect_reason", "after_contact_work_start_timestamp"),
     )
     timer_cancel(contact=contact, kinds=[TimerKind.FLOW_WAIT])
+    contact_disconnect_flow_run(contact=contact, reason=reason)
     agent_refresh(user_id=contact.agent_id, reason="acw", contact_id=contact.id)
 
 

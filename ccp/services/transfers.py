@@ -24,15 +24,40 @@ from ccp.services.contacts import (
     quick_connect_queue,
 )
 from ccp.services.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
+from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_schedule
 
 
 def contact_transfer(
-    *, contact: Contact, quick_connect: QuickConnect, actor_type: str = "agent", actor=None
+    *, contact: Contact, quick_connect: QuickConnect, actor_type: str = "agent", actor=None, client_token: str = ""
 ) -> Contact:
     """Transfer a task: a new contact (TRANSFER / QUEUE_TRANSFER) with the original as previous contact
     runs the quick connect's flow (or goes straight to its queue); the original ends as TRANSFERRED.
-    The caller holds the original's row lock inside a transaction."""
+    Idempotent per ClientToken for 7 days (TransferContact). The caller holds the original's row lock
+    inside a transaction, so a repeat waits for the first transfer and then finds its token."""
+    client_token = validation.validate_client_token(client_token)
+    # The destination, not the quick connect's id: the API describes it with an unsaved quick connect.
+    fingerprint = request_hash(
+        {
+            "contact": contact.pk,
+            "type": quick_connect.type,
+            "queue": quick_connect.queue_id,
+            "user": quick_connect.user_id,
+            "flow": quick_connect.flow_id,
+        }
+    )
+    return contact_create_once(
+        instance_id=contact.instance_id,
+        operation="TransferContact",
+        token=client_token,
+        fingerprint=fingerprint,
+        mismatch="ClientToken was already used with a different request (contact, queue, user or flow differ).",
+        now=timezone.now(),
+        create=lambda: _transfer(contact=contact, quick_connect=quick_connect, actor_type=actor_type, actor=actor),
+    )
+
+
+def _transfer(*, contact: Contact, quick_connect: QuickConnect, actor_type: str, actor) -> Contact:
     if quick_connect.instance_id != contact.instance_id:
         raise ResourceNotFound("Quick connect not found in this instance.")
     if contact.state not in (ContactState.QUEUED, ContactState.CONNECTED, ContactState.IN_FLOW):

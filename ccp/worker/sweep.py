@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ccp.models import AgentStatus, Channel, Contact, ContactState, IdempotencyToken, User
 from ccp.routing.engine import routing_dispatch
-from ccp.services.contacts import CLIENT_TOKEN_TTL
+from ccp.services.idempotency import CLIENT_TOKEN_TTL
 
 log = logging.getLogger(__name__)
 

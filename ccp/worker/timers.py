@@ -79,9 +79,10 @@ def _dispatch(timer: Timer) -> None:
     elif kind == TimerKind.FLOW_WAIT:
         from ccp.flows.runner import flow_resume
 
+        # flow_resume checks the contact is still where the wait left it (in its flow, or queued for a
+        # customer queue flow) and ignores a stale timer.
         contact = Contact.objects.select_for_update().get(pk=timer.contact_id)
-        if contact.state == "IN_FLOW":
-            flow_resume(contact=contact, timer=timer)
+        flow_resume(contact=contact, timer=timer)
     elif kind == TimerKind.EXPIRY:
         contacts.contact_expire(contact=timer.contact)
     elif kind == TimerKind.AGENT_AWAY:

@@ -5,6 +5,8 @@ middleware, so it serves the same under WSGI as under daphne). The people: an in
 import json
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from ccp.api.throttle import throttle_reset
 from ccp.flows.publish import flow_create
@@ -120,3 +122,25 @@ def nothing_written_after():
         return check
 
     return snapshot
+
+
+class _WideServer(ThreadedWSGIServer):
+    # Django's test server listens with a backlog of 10; fifty simultaneous connects need more.
+    request_queue_size = 128
+
+
+class _WideServerThread(LiveServerThread):
+    server_class = _WideServer
+
+
+@pytest.fixture
+def wide_server(transactional_db):
+    """A live server that accepts many simultaneous connections (the ClientToken race tests)."""
+    thread = _WideServerThread("localhost", _StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://localhost:{thread.port}"
+    thread.terminate()

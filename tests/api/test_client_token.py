@@ -3,16 +3,12 @@ request under the same token is refused naming the mismatch; tokens are forgotte
 50 identical requests at once create one contact (against PostgreSQL)."""
 
 import datetime as dt
-import os
 import threading
 
 import pytest
-from django.conf import settings
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from ccp.models import Contact, ContactEvent, IdempotencyToken
-from tests.api.wire import client_for, expect_error
+from tests.api.wire import client_for, expect_error, postgres_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,38 +55,9 @@ def test_a_token_is_kept_per_instance(start, outsider, live_server, task_flow):
     assert ours != theirs
 
 
-def _postgres_or_skip():
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI must run this test with DATABASE_URL pointing at PostgreSQL.")
-    pytest.skip("needs PostgreSQL: set DATABASE_URL")
-
-
-class _WideServer(ThreadedWSGIServer):
-    # Django's test server listens with a backlog of 10; fifty simultaneous connects need more.
-    request_queue_size = 128
-
-
-class _WideServerThread(LiveServerThread):
-    server_class = _WideServer
-
-
-@pytest.fixture
-def wide_server(transactional_db):
-    thread = _WideServerThread("localhost", _StaticFilesHandler, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://localhost:{thread.port}"
-    thread.terminate()
-
-
 @pytest.mark.services
 def test_fifty_identical_requests_at_once_create_one_contact(wide_server, key, instance, task_flow):
-    _postgres_or_skip()
+    postgres_or_skip()
     api_key, secret = key
     clients = [client_for(wide_server, api_key.access_key_id, secret) for _ in range(50)]
     barrier = threading.Barrier(50)

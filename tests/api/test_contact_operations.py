@@ -1,13 +1,14 @@
 """The operations around StartTaskContact, through boto3: stop, describe, update, attributes,
 references, schedule, transfer and routing data."""
 
+import datetime as dt
 import time
 
 import pytest
 
 from ccp.models import Contact, ContactEvent
 from tests.api.wire import expect_error
-from tests.factories import AgentFactory, ContactFlowFactory, QueueFactory
+from tests.factories import AgentFactory, ContactFactory, ContactFlowFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,3 +194,22 @@ def test_update_contact_routing_data_refuses_priority_zero(raw_connect, instance
         400,
     )
     check()
+
+
+def test_describe_contact_returns_the_agent_work_and_a_dialled_number(connect, instance, task):
+    agent = AgentFactory(instance=instance)
+    connected = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    task_id = task()
+    Contact.objects.filter(pk=task_id).update(
+        agent=agent,
+        connected_to_agent_timestamp=connected,
+        after_contact_work_start_timestamp=connected + dt.timedelta(minutes=10),
+        after_contact_work_end_timestamp=connected + dt.timedelta(minutes=10, seconds=45),
+    )
+    info = connect.describe_contact(InstanceId=instance.id, ContactId=task_id)["Contact"]["AgentInfo"]
+    assert info["Id"] == agent.id
+    assert info["AcceptedByAgentTimestamp"] == info["ConnectedToAgentTimestamp"] == connected
+    assert info["AfterContactWorkDuration"] == 45
+    call = ContactFactory(instance=instance, channel="VOICE", initiation_method="OUTBOUND", phone_number="+15550100")
+    described = connect.describe_contact(InstanceId=instance.id, ContactId=call.id)["Contact"]
+    assert described["CustomerEndpoint"] == {"Type": "TELEPHONE_NUMBER", "Address": "+15550100"}

@@ -214,7 +214,8 @@ def test_any_tampering_with_a_valid_signed_request_is_refused_without_a_write(
             path="/contact/task",
             body=body,
             access_key_id=api_key.access_key_id,
-            secret=secret + data.draw(st.text(min_size=1, max_size=5)),
+            # HMAC pads its key with zero bytes, so a secret plus trailing NULs signs the same: not a tampering.
+            secret=secret + data.draw(st.text(min_size=1, max_size=5).filter(lambda extra: extra.rstrip("\x00"))),
         )
     status, error, _ = send(request, body=new_body, headers=headers)
     assert status == 403, (how, status, error)

@@ -150,6 +150,33 @@ def test_auto_accept_connects_the_task_without_an_offer(center):
     assert task.state == ContactState.CONNECTED and task.connected_to_agent_timestamp is not None
 
 
+def test_an_offer_records_its_expiry_its_timer_and_the_agents_new_idle_time(center):
+    # On PostgreSQL the claim runs in the ccp_route_offer function, elsewhere from Python: both must write this.
+    agent = center.agent()
+    task = center.task()
+    event = ContactEvent.objects.get(contact=task, event="OFFERED")
+    timer = Timer.objects.get(contact=task, kind="OFFER_TIMEOUT", fired_at__isnull=True)
+    assert (event.from_state, event.to_state, event.actor_type) == ("QUEUED", "CONNECTING", "routing")
+    assert event.agent_id == agent.id and event.queue_id == task.queue_id
+    assert dt.datetime.fromisoformat(event.detail["expires_at"]) == timer.due_at
+    assert timer.due_at == task.offered_at + dt.timedelta(seconds=center.profile.task_offer_timeout_seconds)
+    assert timer.user_id == agent.id
+    agent.refresh_from_db()
+    assert agent.idle_since == task.offered_at
+    assert task.last_update_timestamp >= task.offered_at
+
+
+def test_an_auto_accepted_task_records_one_connected_event_and_no_offer_timer(center):
+    center.profile.task_auto_accept = True
+    center.profile.save()
+    agent = center.agent()
+    task = center.task()
+    assert task.connected_to_agent_timestamp == task.offered_at
+    events = list(ContactEvent.objects.filter(contact=task).values_list("event", "reason", "agent_id"))
+    assert events[-1] == ("CONNECTED", "auto-accept", agent.id)
+    assert not Timer.objects.filter(contact=task, kind="OFFER_TIMEOUT").exists()
+
+
 def test_accepting_someone_elses_offer_is_refused_and_changes_nothing(center):
     owner, other = center.agent(), center.agent(available=False)
     task = center.task()

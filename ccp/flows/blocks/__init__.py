@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 
 from ccp.flows.paths import is_dynamic
 
+# What a run is for. MAIN: the contact's own flow (inbound, transfer, Transfer to flow). QUEUE: its customer
+# queue flow, run when it enters a queue and only while it waits there; Transfer to queue moves it to the
+# working queue and ends the run, Disconnect ends the contact, and when the run ends the contact stays
+# queued. DISCONNECT: its disconnect flow, run once it has disconnected; it may set attributes, call
+# Lambda functions, create follow-up tasks and branch, while Transfer to queue and Wait take their error
+# branch and Disconnect only stops the run. Neither QUEUE nor DISCONNECT changes the contact's own flow.
+MAIN, QUEUE, DISCONNECT = "main", "queue", "disconnect"
+
 
 @dataclass
 class Outcome:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ccp.flows.blocks import Outcome, block, static_int, text_param
+from ccp.flows.blocks import DISCONNECT, MAIN, QUEUE, Outcome, block, static_int, text_param
 from ccp.flows.paths import text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import ContactState, DisconnectReason, TimerKind
@@ -20,7 +20,7 @@ def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
     from ccp.services.contacts import contact_end
 
-    if ctx.contact.state != ContactState.ENDED:
+    if ctx.contact.state != ContactState.ENDED and ctx.extra.get("mode") != DISCONNECT:
         contact_end(
             contact=ctx.contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
@@ -53,6 +53,9 @@ def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
     from ccp.services.contacts import contact_queue
 
+    mode = ctx.extra.get("mode")
+    if mode == DISCONNECT:
+        return Outcome.error("The contact has disconnected, so its disconnect flow cannot queue it.")
     queue = ctx.contact.queue
     if queue is None:
         return Outcome.error("The contact has no working queue; set one first.")
@@ -61,7 +64,8 @@ def queue_transfer(ctx, action) -> Outcome:
             f"Queue {queue.name} is at capacity ({queue.max_contacts} contacts).", error_type="QueueAtCapacity"
         )
     try:
-        contact_queue(contact=ctx.contact, queue=queue, actor_type=ctx.actor_type)
+        # From a customer queue flow this moves the contact to the working queue without restarting that flow.
+        contact_queue(contact=ctx.contact, queue=queue, actor_type=ctx.actor_type, queue_flow=mode != QUEUE)
     except ServiceError as exc:
         return Outcome.error(exc.message)
     return Outcome.stop("Queued")
@@ -83,6 +87,9 @@ def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
     from ccp.services.timers import timer_schedule
 
+    mode = ctx.extra.get("mode", MAIN)
+    if mode == DISCONNECT:
+        return Outcome.error("The contact has disconnected, so its disconnect flow cannot wait.")
     params = action.parameters
     raw = text_resolve(ctx.contact, params.get("TimeLimitSeconds", params.get("TimeoutSeconds")))
     try:
@@ -92,6 +99,8 @@ def wait(ctx, action) -> Outcome:
     if not 1 <= seconds <= MAX_WAIT_SECONDS:
         return Outcome.error(f"Wait time {seconds} is outside 1–{MAX_WAIT_SECONDS} seconds.")
     payload = {"flow_id": ctx.flow.id, "action": action.identifier}
+    if mode != MAIN:
+        payload["mode"] = mode
     timer_schedule(
         instance=ctx.contact.instance,
         kind=TimerKind.FLOW_WAIT,

@@ -1,0 +1,79 @@
+"""ClientToken idempotency for the operations that create a contact (StartTaskContact, TransferContact).
+
+A token is remembered per instance and operation with a hash of the request it came with: the same
+token with the same request returns the contact the first request created and writes nothing; the
+same token with a different request is refused. Two requests racing with one token meet on the
+unique (instance, operation, token) row: the second blocks on it, fails once the first commits, and
+retries into the lookup, so exactly one contact is created.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+
+from ccp.models import Contact, IdempotencyToken
+from ccp.services.errors import IdempotencyConflict
+
+# ClientTokens are remembered for 7 days.
+CLIENT_TOKEN_TTL = dt.timedelta(days=7)
+
+
+def request_hash(payload: dict) -> str:
+    """A stable fingerprint of a request's meaningful parameters."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def token_lookup(*, instance_id: str, operation: str, token: str, now: dt.datetime) -> IdempotencyToken | None:
+    """The live token row, if any; one older than 7 days is forgotten."""
+    row = (
+        IdempotencyToken.objects.select_related("contact")
+        .filter(instance_id=instance_id, operation=operation, token=token)
+        .first()
+    )
+    if row is not None and row.created_at < now - CLIENT_TOKEN_TTL:
+        row.delete()
+        return None
+    return row
+
+
+def contact_create_once(
+    *,
+    instance_id: str,
+    operation: str,
+    token: str,
+    fingerprint: str,
+    mismatch: str,
+    now: dt.datetime,
+    create: Callable[[], Contact],
+) -> Contact:
+    """Run `create` in a transaction, once per (instance, operation, token) when a token is given."""
+    if not token:
+        with transaction.atomic():
+            return create()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                existing = token_lookup(instance_id=instance_id, operation=operation, token=token, now=now)
+                if existing is not None:
+                    if existing.request_hash != fingerprint:
+                        raise IdempotencyConflict(mismatch)
+                    return existing.contact
+                contact = create()
+                # A concurrent request with the same token blocks on this unique row and, once we
+                # commit, fails with IntegrityError and retries into the lookup above.
+                with transaction.atomic():
+                    IdempotencyToken.objects.create(
+                        instance_id=instance_id,
+                        operation=operation,
+                        token=token,
+                        request_hash=fingerprint,
+                        contact=contact,
+                        created_at=now,
+                    )
+                return contact
+        except IntegrityError:
+            continue
+    raise IdempotencyConflict("ClientToken is being used by a concurrent request; retry.")
