@@ -119,6 +119,15 @@ def daphne_start(env: dict, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("daphne did not start listening")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_load(*, base: str, demo: dict, method: str, path: str, body_for, requests: int, threads: int) -> dict:
     """Send `requests` signed requests from `threads` threads; returns throughput and latency."""
     import urllib3
@@ -212,6 +221,7 @@ def bench_database(label: str, env: dict, args) -> list[tuple]:
             ("baseline GET /api-ping (signed no-op)", "GET", "/api-ping", ping),
             ("StartTaskContact PUT /contact/task", "PUT", "/contact/task", task_body),
         ):
+            cpu_before = server_cpu_seconds(proc.pid)
             result = run_load(
                 base=base,
                 demo=demo,
@@ -221,6 +231,8 @@ def bench_database(label: str, env: dict, args) -> list[tuple]:
                 requests=args.requests,
                 threads=args.threads,
             )
+            # Server CPU per request: steadier than req/s on a machine shared with other work.
+            result["cpu_ms"] = (server_cpu_seconds(proc.pid) - cpu_before) * 1000 / args.requests
             if result["failures"]:
                 print(f"  {name}: {len(result['failures'])} failed, first: {result['failures'][0]} (server log: {log})")
             rows.append((label, name, result))
@@ -270,13 +282,19 @@ def main() -> None:
 
     print()
     print(f"{args.requests} requests per row, {args.threads} client threads, one daphne process, worker off")
-    print(f"{'database':<10} {'request':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}")
+    print(
+        f"{'database':<10} {'request':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}"
+        f" {'server CPU ms/req':>18}"
+    )
     baselines = {}
     for label, name, r in results:
         if name.startswith("baseline"):
             baselines[label] = r["rps"]
         ratio = f"{r['rps'] / baselines[label]:.0%}" if label in baselines else ""
-        print(f"{label:<10} {name:<40} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {ratio:>12}")
+        print(
+            f"{label:<10} {name:<40} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {ratio:>12}"
+            f" {r['cpu_ms']:>18.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def test_without_environment_the_embedded_default_is_sqlite_and_in_memory():
         "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"]
+    assert out.stdout.split() == ["ccp.sqlite", "channels.layers.InMemoryChannelLayer"]
 
 
 def test_database_and_redis_urls_select_service_mode():
