@@ -156,8 +156,8 @@ class Contact(models.Model):
             ),
             # Routing/panel: an agent's open contacts (concurrency count, the panel's tiles).
             models.Index(fields=["agent", "state"], name="contact_agent_state_idx"),
-            # Active-task quota: open contacts per instance.
-            models.Index(fields=["instance", "state"], name="contact_instance_state_idx"),
+            # Active-task quota: open tasks per instance, counted from the index alone (channel included).
+            models.Index(fields=["instance", "state", "channel"], name="contact_instance_state_idx"),
             # Contact search: newest first within an instance.
             models.Index(fields=["instance", "-initiation_timestamp"], name="contact_search_idx"),
             # PreviousContactId chains: the chain's contacts for attribute updates and the 12-task limit.

@@ -2,14 +2,12 @@
 writes a ContactEvent, and pushes to browsers only after commit."""
 
 import datetime as dt
-import logging
 
 from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
 from ccp.models import (
-    AgentStatus,
     Channel,
     Contact,
     ContactEvent,
@@ -21,7 +19,6 @@ from ccp.models import (
     QuickConnect,
     TaskTemplate,
     TimerKind,
-    User,
 )
 from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
@@ -32,8 +29,6 @@ from ccp.services.errors import (
 )
 from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_cancel, timer_schedule
-
-logger = logging.getLogger(__name__)
 
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
@@ -333,6 +328,7 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
     """
     from ccp.models import RoutingProfileQueue
     from ccp.routing.decide import delay_expiries
+    from ccp.routing.engine import routing_trigger
 
     now = timezone.now()
     contact.queue = queue
@@ -352,7 +348,7 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
     )
     for due in delay_expiries(now, set(delays)):
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
-    _queue_route_after_commit(instance_id=contact.instance_id, queue_id=queue.id)
+    routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
     if queue_flow and contact.customer_queue_flow_id:
         _hook_flow_run(contact, flow_id=contact.customer_queue_flow_id, mode="queue")
 
@@ -373,30 +369,6 @@ def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
         detail={"flow_id": flow.id, "flow_name": flow.name},
     )
     flow_run(contact=contact, flow=flow, actor_type="flow", mode=mode)
-
-
-def _queue_route_after_commit(*, instance_id: str, queue_id: str) -> None:
-    """Route the queue once the transaction commits, unless no agent of the instance is Available.
-
-    With nobody Available (out of hours, a backlog being loaded) the dispatch would only find that out
-    with its agent search, which joins routing profiles and queues: asking "is anyone Available?"
-    first is one small query (StartTaskContact, SQLite, in process: 1.0-1.3 ms less CPU per task).
-    It runs after commit like the dispatch itself, so an agent whose status change commits later is
-    routed by the dispatch that change triggers.
-    """
-    from ccp.routing.engine import routing_dispatch
-
-    def run():
-        try:
-            routable = User.objects.filter(
-                instance_id=instance_id, status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False
-            )
-            if routable.exists():
-                routing_dispatch(instance_id=instance_id, queue_ids=[queue_id])
-        except Exception:  # routing failures must not fail the write that triggered them; the worker sweeps
-            logger.exception("routing dispatch failed")
-
-    transaction.on_commit(run)
 
 
 def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, detail: dict | None = None) -> None:
