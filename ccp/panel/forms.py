@@ -34,6 +34,34 @@ class CallForm(forms.Form):
     phone_number = forms.CharField(max_length=40, required=False)
 
 
+def _wall_clock_field(label: str, *, required: bool) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": "Choose a date and time.", "invalid": "Enter a date and time."},
+    )
+
+
+def _as_utc(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """datetime-local carries no zone: it is the agent's wall-clock time."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).replace(tzinfo=tz).astimezone(dt.UTC)
+
+
+class RescheduleForm(forms.Form):
+    scheduled = _wall_clock_field("New time", required=True)
+
+    def __init__(self, *args, tz: dt.tzinfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def scheduled_time(self) -> dt.datetime:
+        return _as_utc(self.cleaned_data["scheduled"], self.tz)
+
+
 class TaskCreateForm(forms.Form):
     """Create task: with a template its fields come in its order, required marked, read-only fixed,
     invisible absent, defaults filled in; without one, name, description and a few references."""
@@ -43,12 +71,7 @@ class TaskCreateForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 3})
     )
-    scheduled = forms.DateTimeField(
-        label="Scheduled time",
-        required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    scheduled = _wall_clock_field("Scheduled time", required=False)
     quick_connect = forms.CharField(label="Assign to", required=False)
 
     def __init__(self, *args, template: TaskTemplate | None, tz: dt.tzinfo, **kwargs):
@@ -142,10 +165,4 @@ class TaskCreateForm(forms.Form):
         return refs
 
     def scheduled_time(self) -> dt.datetime | None:
-        """datetime-local carries no zone: it is the agent's wall-clock time."""
-        value = self.cleaned_data.get("scheduled")
-        if value is None:
-            return None
-        if value.tzinfo is not None:
-            value = value.replace(tzinfo=None)
-        return value.replace(tzinfo=self.tz).astimezone(dt.UTC)
+        return _as_utc(self.cleaned_data.get("scheduled"), self.tz)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("contacts/<str:contact_id>/numpad/", views.numpad_form, name="numpad_form"),
     path("contacts/<str:contact_id>/call/", views.call_start, name="call_start"),
     path("contacts/<str:contact_id>/hangup/", views.call_hangup, name="call_hangup"),
+    path("scheduled/<str:contact_id>/cancel/", views.scheduled_cancel, name="scheduled_cancel"),
+    path("scheduled/<str:contact_id>/move/", views.scheduled_move, name="scheduled_move"),
     path("tasks/new/", views.task_form, name="task_form"),
     path("tasks/", views.task_create, name="task_create"),
 ]

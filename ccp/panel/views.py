@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from ccp.models import AgentStatus, QuickConnect, TaskTemplate
-from ccp.panel.forms import CallForm, StatusForm, TaskCreateForm, TransferForm
+from ccp.panel.forms import CallForm, RescheduleForm, StatusForm, TaskCreateForm, TransferForm
 from ccp.selectors.panel import (
     agent_timezone,
     panel_contact,
@@ -27,7 +27,7 @@ from ccp.selectors.panel import (
 )
 from ccp.services import offers, transfers
 from ccp.services.agents import agent_set_status
-from ccp.services.contacts import task_start
+from ccp.services.contacts import task_scheduled_cancel, task_scheduled_move, task_start
 from ccp.services.errors import ServiceError
 
 PAGE = "ccp/panel.html"
@@ -263,6 +263,32 @@ def task_create(request):
             return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
         return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form, error=exc.message))
     return _dialog_done(request)
+
+
+@require_POST
+@agent_required
+def scheduled_cancel(request, contact_id):
+    """Cancel a task the agent scheduled, before it starts."""
+    try:
+        task_scheduled_cancel(contact_id=contact_id, user=request.user)
+    except ServiceError as exc:
+        return _state_response(request, alert=exc.message, alert_target="work-alert")
+    return _state_response(request, alert_target="work-alert")
+
+
+@require_POST
+@agent_required
+def scheduled_move(request, contact_id):
+    """Move a task the agent scheduled to another time (their own timezone, up to 6 days ahead)."""
+    form = RescheduleForm(request.POST, tz=agent_timezone(request.user))
+    if not form.is_valid():
+        message = form.errors["scheduled"][0]
+        return _state_response(request, alert=message, alert_target="work-alert")
+    try:
+        task_scheduled_move(contact_id=contact_id, user=request.user, scheduled_time=form.scheduled_time())
+    except ServiceError as exc:
+        return _state_response(request, alert=exc.message, alert_target="work-alert")
+    return _state_response(request, alert_target="work-alert")
 
 
 @require_GET

@@ -68,6 +68,9 @@ class Tile:
     since: dt.datetime | None
     is_offer: bool = False
     is_call: bool = False
+    # A task the agent scheduled: it starts (runs its flow) at `starts_at` and can be moved or cancelled.
+    is_scheduled: bool = False
+    starts_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     offer_seconds: int = 0
     references: list[ReferenceRow] = field(default_factory=list)
@@ -84,7 +87,7 @@ class PanelState:
     status: AgentStatus | None
     statuses: list[AgentStatus]
     tiles: list[Tile]
-    scheduled: list[Contact]
+    scheduled: list[Tile]
     tasks_open: int
     task_capacity: int
     tz: dt.tzinfo
@@ -101,6 +104,11 @@ class PanelState:
     @property
     def offers(self) -> list[Tile]:
         return [t for t in self.tiles if t.is_offer]
+
+    @property
+    def panes(self) -> list[Tile]:
+        """Every tile that opens a details pane: open contacts, then scheduled tasks."""
+        return [*self.tiles, *self.scheduled]
 
 
 def reference_rows(references: dict, tz: dt.tzinfo) -> list[ReferenceRow]:
@@ -171,16 +179,17 @@ def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
         .order_by("tile_order", "id")
     )
     tiles = [_tile(c, timeout=timeout, tz=tz, with_details=with_details) for c in contacts]
-    scheduled = list(
-        Contact.objects.filter(
-            instance_id=user.instance_id,
-            state=ContactState.SCHEDULED,
-            events__event="CREATED",
-            events__actor_id=user.id,
+    scheduled = [
+        Tile(
+            contact=c,
+            state_label=STATE_LABELS[ContactState.SCHEDULED],
+            since=None,
+            is_scheduled=True,
+            starts_at=c.scheduled_timestamp,
+            references=reference_rows(c.references, tz) if with_details else [],
         )
-        .order_by("scheduled_timestamp")
-        .distinct()[:10]
-    )
+        for c in scheduled_by(user).select_related("queue")[:SCHEDULED_SHOWN]
+    ]
     statuses = [
         s
         for s in AgentStatus.objects.filter(instance_id=user.instance_id)
@@ -196,6 +205,24 @@ def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
         task_capacity=rp.task_concurrency if rp else 0,
         tz=tz,
         now=timezone.now(),
+    )
+
+
+# The panel shows the agent's next scheduled tasks, soonest first.
+SCHEDULED_SHOWN = 10
+
+
+def scheduled_by(user: User):
+    """Tasks this user created that are still waiting for their scheduled time, soonest first."""
+    return (
+        Contact.objects.filter(
+            instance_id=user.instance_id,
+            state=ContactState.SCHEDULED,
+            events__event="CREATED",
+            events__actor_id=user.id,
+        )
+        .order_by("scheduled_timestamp", "id")
+        .distinct()
     )
 
 

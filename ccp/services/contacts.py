@@ -317,6 +317,50 @@ def task_scheduled_start(*, contact: Contact) -> None:
             return
         contact_set_state(contact=contact, state=ContactState.IN_FLOW, event="SCHEDULE_REACHED", actor_type="worker")
         contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
+        _creator_refresh(contact, reason="scheduled-start")
+
+
+def _creator_refresh(contact: Contact, *, reason: str) -> None:
+    """The agent who created a task sees it among their scheduled tasks: redraw their panel."""
+    creator = (
+        ContactEvent.objects.filter(contact=contact, event="CREATED", actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if creator:
+        agent_refresh(user_id=creator, reason=reason, contact_id=contact.id)
+
+
+def task_scheduled_cancel(*, contact_id: str, user) -> None:
+    """The agent cancels a task they scheduled, before its time (StopContact on a scheduled task)."""
+    with transaction.atomic():
+        contact = _scheduled_own(contact_id=contact_id, user=user)
+        contact_stop(contact=contact, actor_type="agent", actor=user, reason=DisconnectReason.AGENT_DISCONNECT)
+        _creator_refresh(contact, reason="scheduled-cancelled")
+
+
+def task_scheduled_move(*, contact_id: str, user, scheduled_time: dt.datetime) -> None:
+    """The agent moves a task they scheduled to another time (UpdateContactSchedule)."""
+    with transaction.atomic():
+        contact = _scheduled_own(contact_id=contact_id, user=user)
+        contact_reschedule(contact=contact, scheduled_time=scheduled_time, actor_type="agent", actor=user)
+        _creator_refresh(contact, reason="rescheduled")
+
+
+def _scheduled_own(*, contact_id: str, user) -> Contact:
+    from ccp.selectors.panel import scheduled_by
+
+    gone = InvalidRequest("This task is no longer waiting for its scheduled time; the panel has been refreshed.")
+    if not scheduled_by(user).filter(pk=contact_id).exists():  # someone else's task, or started already
+        raise gone
+    contact = (
+        Contact.objects.select_for_update()
+        .filter(pk=contact_id, instance_id=user.instance_id, state=ContactState.SCHEDULED)
+        .first()
+    )
+    if contact is None:  # it started or was cancelled in between
+        raise gone
+    return contact
 
 
 def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_flow: bool = True) -> None:

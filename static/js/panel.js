@@ -19,12 +19,23 @@
     return h ? h + ":" + pad(m) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
   }
   function now() { return Date.now() + clockOffset; }
+  // A scheduled task's countdown: "in 2d 4h", "in 3:05:12", "in 0:42", then "starting…".
+  function startsIn(ms) {
+    if (ms <= 0) return "starting…";
+    var days = Math.floor(ms / 86400000);
+    if (days) return "in " + days + "d " + Math.floor((ms % 86400000) / 3600000) + "h";
+    return "in " + elapsed(ms + 999);
+  }
 
   function tick() {
     var t = now();
     $all("[data-since]").forEach(function (el) {
       var since = Date.parse(el.getAttribute("data-since"));
       if (!isNaN(since)) el.textContent = elapsed(t - since);
+    });
+    $all("[data-until]").forEach(function (el) {
+      var until = Date.parse(el.getAttribute("data-until"));
+      if (!isNaN(until)) el.textContent = startsIn(until - t);
     });
     $all("[data-expires]").forEach(function (el) {
       var end = Date.parse(el.getAttribute("data-expires"));
@@ -206,6 +217,12 @@
   document.addEventListener("change", function (evt) {
     if (evt.target.id === "sound-toggle") {
       localStorage.setItem("ccp:sound", evt.target.checked ? "on" : "off");
+      return;
+    }
+    if (evt.target.id === "id_template") {
+      htmx.ajax("GET", evt.target.getAttribute("data-form-url"), {
+        source: evt.target, target: "#dialog-body", values: {template: evt.target.value}
+      });
       return;
     }
     if (evt.target.id !== "status-select") return;

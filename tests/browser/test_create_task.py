@@ -46,9 +46,50 @@ def test_a_scheduled_task_arrives_when_it_is_due(page, live, center):
     dialog.get_by_label("Assign to").select_option(label="Myself (Alice Agent)")
     dialog.get_by_role("button", name="Create task").click()
     expect(dialog).to_be_hidden()
-    expect(page.locator(".ccp-scheduled")).to_contain_text("Due soon")
+    tile = page.locator(".ccp-st-scheduled")
+    expect(tile).to_contain_text("Due soon")
+    expect(tile.locator("[data-until]")).to_contain_text("in 0:")
     screenshot(page, "07-scheduled")
-    expect(page.locator("[data-offer]")).to_contain_text("Due soon", timeout=75_000)
+    offer = page.locator("[data-offer]")
+    expect(offer).to_contain_text("Due soon", timeout=75_000)
+    expect(page.locator(".ccp-st-scheduled")).to_have_count(0)
+    # Finish it, so no offer is left to time out (and set Alice to Missed) during the next test.
+    offer.get_by_role("button", name="Accept").click()
+    pane = page.locator(".ccp-pane:not([hidden])")
+    pane.get_by_role("button", name="End task").click()
+    pane.get_by_role("button", name="Close contact").click()
+    expect(page.locator(".ccp-tile")).to_have_count(0)
+
+
+def test_a_scheduled_task_can_be_moved_and_cancelled_before_it_starts(page, live, center):
+    login(page, live, center["users"]["alice"], center["password"])
+    dialog = open_create(page)
+    dialog.get_by_role("textbox", name="Name (required)").fill("Call back Friday")
+    dialog.get_by_label("Scheduled time").fill(paris_wall_clock(page, hours=2))
+    dialog.get_by_label("Assign to").select_option(label="Myself (Alice Agent)")
+    dialog.get_by_role("button", name="Create task").click()
+    expect(dialog).to_be_hidden()
+    page.locator(".ccp-st-scheduled").get_by_role("button").click()
+    pane = page.locator(".ccp-pane:not([hidden])")
+    expect(pane).to_contain_text("You scheduled this task")
+    new_time = paris_wall_clock(page, hours=30)
+    pane.get_by_label("New time").fill(new_time)
+    pane.get_by_role("button", name="Reschedule").click()
+    expect(page.locator(".ccp-st-scheduled [data-until]")).to_contain_text("in 1d")
+    page.once("dialog", lambda d: d.accept())
+    page.locator(".ccp-pane:not([hidden])").get_by_role("button", name="Cancel task").click()
+    expect(page.locator(".ccp-st-scheduled")).to_have_count(0)
+
+
+def paris_wall_clock(page, *, hours: float) -> str:
+    """A datetime-local value `hours` from now in the agent's zone (Europe/Paris)."""
+    return page.evaluate(
+        """(ms) => { const d = new Date(Date.now() + ms);
+        const p = new Intl.DateTimeFormat('sv-SE', {timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit',
+          day: '2-digit', hour: '2-digit', minute: '2-digit'}).format(d);
+        return p.replace(' ', 'T'); }""",
+        int(hours * 3_600_000),
+    )
 
 
 def test_a_task_from_a_template_applies_its_defaults_and_constraints(page, live, center):

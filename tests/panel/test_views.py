@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from ccp.models import Channel, Contact, ContactState, Timer, TimerKind
-from ccp.selectors.panel import reference_rows
+from ccp.selectors.panel import agent_timezone, reference_rows
 from tests.factories import ContactFactory, InstanceFactory, UserFactory
 from tests.panel.center import available, center_build, task_for_queue
 
@@ -176,7 +176,81 @@ def test_a_scheduled_task_waits_until_its_time(alice_client, center):
     task = Contact.objects.get(name="Later")
     assert task.state == ContactState.SCHEDULED
     assert Timer.objects.filter(contact=task, kind=TimerKind.SCHEDULED_START).exists()
-    assert "Scheduled by you" in alice_client.get("/ccp/", **HX).content.decode()
+    html = alice_client.get("/ccp/", **HX).content.decode()
+    assert f'id="tile-{task.id}"' in html and "ccp-st-scheduled" in html
+    assert f'/ccp/scheduled/{task.id}/cancel/' in html and f'/ccp/scheduled/{task.id}/move/' in html
+
+
+def schedule(client, center, name="Later", hours=2):
+    when = timezone.now() + dt.timedelta(hours=hours)
+    client.post(
+        "/ccp/tasks/",
+        {"name": name, "quick_connect": center.qc_alice.id, "scheduled": wall_clock(when, center.alice)},
+        **HX,
+    )
+    return Contact.objects.get(name=name)
+
+
+def wall_clock(when, agent):
+    """A moment as the agent's wall-clock time, the way their datetime-local input sends it."""
+    return when.astimezone(agent_timezone(agent)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_agent_cancels_a_task_they_scheduled(alice_client, center):
+    task = schedule(alice_client, center)
+    html = alice_client.post(f"/ccp/scheduled/{task.id}/cancel/", **HX).content.decode()
+    task.refresh_from_db()
+    assert task.state == ContactState.ENDED and task.disconnect_reason == "AGENT_DISCONNECT"
+    assert not Timer.objects.filter(contact=task, kind=TimerKind.SCHEDULED_START, cancelled=False).exists()
+    assert f'id="tile-{task.id}"' not in html
+
+
+def test_the_agent_moves_a_task_they_scheduled(alice_client, center):
+    task = schedule(alice_client, center)
+    later = (timezone.now() + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    alice_client.post(f"/ccp/scheduled/{task.id}/move/", {"scheduled": wall_clock(later, center.alice)}, **HX)
+    task.refresh_from_db()
+    assert task.state == ContactState.SCHEDULED and task.scheduled_timestamp == later
+    timer = Timer.objects.get(contact=task, kind=TimerKind.SCHEDULED_START, cancelled=False)
+    assert timer.due_at == later
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (lambda a: wall_clock(timezone.now() - dt.timedelta(hours=1), a), "past"),
+        (lambda a: wall_clock(timezone.now() + dt.timedelta(days=7), a), "6 days"),
+        (lambda a: "not a time", "Enter a date and time."),
+        (lambda a: "", "Choose a date and time."),
+    ],
+)
+def test_a_bad_new_time_is_refused_and_changes_nothing(alice_client, center, value, message):
+    task = schedule(alice_client, center)
+    before = task.scheduled_timestamp
+    response = alice_client.post(f"/ccp/scheduled/{task.id}/move/", {"scheduled": value(center.alice)}, **HX)
+    html = response.content.decode()
+    assert message in html
+    task.refresh_from_db()
+    assert task.scheduled_timestamp == before
+    assert Timer.objects.filter(contact=task, kind=TimerKind.SCHEDULED_START, cancelled=False).count() == 1
+
+
+def test_another_agent_cannot_cancel_or_move_my_scheduled_task(alice_client, client, center):
+    task = schedule(alice_client, center)
+    client.force_login(center.bob)
+    html = client.post(f"/ccp/scheduled/{task.id}/cancel/", **HX).content.decode()
+    assert "no longer waiting for its scheduled time" in html
+    tomorrow = wall_clock(timezone.now() + dt.timedelta(days=1), center.bob)
+    client.post(f"/ccp/scheduled/{task.id}/move/", {"scheduled": tomorrow}, **HX)
+    task.refresh_from_db()
+    assert task.state == ContactState.SCHEDULED
+    assert f'id="tile-{task.id}"' not in client.get("/ccp/", **HX).content.decode()
+
+
+def test_a_scheduled_tasks_name_is_escaped_in_its_tile_and_confirm(alice_client, center):
+    schedule(alice_client, center, name='<img src=x onerror=alert(1)>"')
+    html = alice_client.get("/ccp/", **HX).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;&quot;" in html
 
 
 def test_the_template_form_applies_required_read_only_and_invisible_fields(alice_client, center):
