@@ -72,6 +72,7 @@ def test_a_scheduled_task_can_be_moved_and_cancelled_before_it_starts(page, live
     page.locator(".ccp-st-scheduled").get_by_role("button").click()
     pane = page.locator(".ccp-pane:not([hidden])")
     expect(pane).to_contain_text("You scheduled this task")
+    screenshot(page, "15-scheduled-pane")
     new_time = paris_wall_clock(page, hours=30)
     pane.get_by_label("New time").fill(new_time)
     pane.get_by_role("button", name="Reschedule").click()
