@@ -120,6 +120,14 @@ def _check_quota(instance: Instance) -> None:
 
 
 def _resolve_flow(*, contact_flow, quick_connect, task_template) -> ContactFlow:
+    """The flow a new task runs; one that was saved but never published is refused, so nothing is written."""
+    flow = _flow_source(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
+    if not flow.is_published:
+        raise InvalidRequest(f"Flow {flow.name!r} is saved but not published; publish it to start tasks on it.")
+    return flow
+
+
+def _flow_source(*, contact_flow, quick_connect, task_template) -> ContactFlow:
     validation.require_one_flow_source(
         contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template
     )

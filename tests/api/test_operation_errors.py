@@ -242,3 +242,13 @@ def test_update_contact_routing_data_on_an_ended_contact_is_a_conflict(raw_conne
         contact_id=contact_id,
     )
     assert Contact.objects.get(pk=contact_id).routing_priority == 5
+
+
+def test_start_task_contact_on_a_flow_that_was_never_published_is_refused(raw_connect, instance, refused):
+    draft = ContactFlowFactory(instance=instance, name="Draft")
+    message = refused(
+        lambda: raw_connect.start_task_contact(InstanceId=instance.id, ContactFlowId=draft.id, Name="Call back"),
+        "InvalidRequestException",
+        400,
+    )
+    assert "not published" in message

@@ -1,7 +1,12 @@
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from ccp.flows.runner import STEP_BUDGET, flow_run
-from ccp.models import ContactState, DisconnectReason
+from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason
+from ccp.services.contacts import task_scheduled_start
+from ccp.services.errors import InvalidRequest
 from tests.factories import ContactFlowFactory
 from tests.flows.conftest import action, branches
 
@@ -54,9 +59,19 @@ def test_a_flow_that_ends_without_queueing_ends_the_task(publish, start):
     assert contact.disconnect_reason == DisconnectReason.CONTACT_FLOW_DISCONNECT
 
 
-def test_an_unpublished_flow_does_not_run_and_the_task_ends_saying_why(start, instance):
+def test_a_task_is_not_started_on_a_flow_that_was_never_published(start, instance):
     draft = ContactFlowFactory(instance=instance, name="Draft")
-    contact = start(draft)
+    with pytest.raises(InvalidRequest, match="saved but not published"):
+        start(draft)
+    assert not Contact.objects.exists()
+
+
+def test_a_scheduled_task_whose_flow_lost_its_published_content_ends_saying_why(publish, start, queue):
+    flow = publish([action("target", "UpdateContactTargetQueue", {"QueueId": queue.id}, next_action="queue it")])
+    contact = start(flow, scheduled_time=timezone.now() + dt.timedelta(minutes=5))
+    ContactFlow.objects.filter(pk=flow.pk).update(published_content="", status="SAVED")
+    task_scheduled_start(contact=contact)
+    contact.refresh_from_db()
     assert contact.state == ContactState.ENDED
     assert "not published" in contact.events.get(event="FLOW_ERROR").reason
 
