@@ -114,7 +114,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                # channels-redis waits for messages with a 5 s server-side blocking pop; redis-py 8 reads
+                # with a 5 s client timeout by default, which fires first and crashed every idle websocket
+                # consumer every ~5 s (channels_redis issue 422). Read timeouts stay finite, well above it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:
