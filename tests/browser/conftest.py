@@ -33,10 +33,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _fresh_postgres(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 class LiveServer:
+    """The embedded default (SQLite, in-memory layer) — or, in .ci/run's service pass, PostgreSQL and Redis
+    (a database of its own next to the test database), so the panel is proven in both modes."""
+
     def __init__(self, db_path: Path):
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        self.env.update(SQLITE_PATH=str(db_path), EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings")
+        self.env.update(EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings")
+        if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
+            database_url = os.environ["DATABASE_URL"].rstrip("/") + "_browser"
+            _fresh_postgres(database_url)
+            self.env.update(DATABASE_URL=database_url, REDIS_URL=os.environ["REDIS_URL"])
+        else:
+            self.env.update(SQLITE_PATH=str(db_path))
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.port, self.rpc_port = _free_port(), _free_port()
         self.url = f"http://127.0.0.1:{self.port}"

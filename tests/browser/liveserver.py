@@ -1,9 +1,10 @@
 """The browser tests' live server: daphne serving the ASGI app (HTTP and websockets), the timer worker
 in a thread, and a small local RPC port through which the tests run the functions of
 tests/browser/scenarios.py inside this process — so the pushes those services send reach the
-websockets served here (the in-memory channel layer lives in this process).
+websockets served here (in the embedded default the in-memory channel layer lives in this process; in
+.ci/run's service pass they travel through Redis).
 
-Run: python -m tests.browser.liveserver <http_port> <rpc_port>   (SQLITE_PATH names the database file)
+Run: python -m tests.browser.liveserver <http_port> <rpc_port>   (SQLITE_PATH, or DATABASE_URL + REDIS_URL)
 """
 
 import os
