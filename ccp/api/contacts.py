@@ -5,7 +5,7 @@ Every handler runs inside the dispatcher's transaction, so the row locks the ser
 
 from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
-from ccp.models import Contact, ContactFlow, ContactState, FlowType, QuickConnect, TaskTemplate, User
+from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
 from ccp.services.contacts import (
     contact_lock,
@@ -16,7 +16,7 @@ from ccp.services.contacts import (
     contact_update_routing,
     task_start,
 )
-from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceConflict, ResourceNotFound
+from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.services.transfers import contact_transfer
 
 # AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that
@@ -166,8 +166,6 @@ def transfer_contact(*, instance, params) -> dict:
 def update_contact_routing_data(*, instance, params) -> dict:
     """UpdateContactRoutingData: queue priority (1 first) and queue time adjustment (seconds)."""
     contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    if contact.state == ContactState.ENDED:
-        raise ResourceConflict("The contact has ended, so its routing priority and age can no longer change.")
     contact_update_routing(
         contact=contact,
         priority=params.get("QueuePriority"),

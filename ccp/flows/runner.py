@@ -127,13 +127,7 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
     block = BLOCKS.get(action.type)
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
-    ctx = RunContext(
-        contact=contact,
-        flow=flow,
-        actor_type=actor_type,
-        action_id=action.identifier,
-        extra={"mode": mode},
-    )
+    ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier, mode=mode)
     state_before = _copy(contact.flow_state)
     try:
         with transaction.atomic():

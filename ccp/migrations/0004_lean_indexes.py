@@ -71,4 +71,13 @@ class Migration(migrations.Migration):
             model_name='user',
             index=models.Index(fields=['instance', 'status'], name='user_routing_idx'),
         ),
+        # The quota count filters on channel too: with it in the index, SQLite counts from the index alone.
+        migrations.RemoveIndex(
+            model_name='contact',
+            name='contact_instance_state_idx',
+        ),
+        migrations.AddIndex(
+            model_name='contact',
+            index=models.Index(fields=['instance', 'state', 'channel'], name='contact_instance_state_idx'),
+        ),
     ]

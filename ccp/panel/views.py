@@ -67,6 +67,16 @@ def _state_response(request, *, alert: str = "", alert_target: str = "column-ale
     return HttpResponse(html)
 
 
+def _act(request, call, *, alert_target: str) -> HttpResponse:
+    """Run one service call; answer with the agent's state, and the call's message next to the control when
+    the service refused."""
+    try:
+        call()
+    except ServiceError as exc:
+        return _state_response(request, alert=exc.message, alert_target=alert_target)
+    return _state_response(request, alert_target=alert_target)
+
+
 def _contact_or_404(request, contact_id: str):
     contact = panel_contact(user=request.user, contact_id=contact_id)
     if contact is None:
@@ -94,11 +104,15 @@ def status_set(request):
         ).first()
     if status is None:
         return _state_response(request, alert="Choose one of the statuses in the list.", alert_target="status-alert")
-    try:
-        agent_set_status(user=request.user, status=status, actor=request.user)
-    except ServiceError as exc:
-        return _state_response(request, alert=exc.message, alert_target="status-alert")
-    return _state_response(request, alert_target="status-alert")
+    return _act(
+        request,
+        lambda: agent_set_status(user=request.user, status=status, actor=request.user),
+        alert_target="status-alert",
+    )
+
+
+def _call_hangup(*, contact_id: str, agent) -> None:
+    transfers.outbound_call_hangup(call_id=contact_id, agent=agent)
 
 
 ACTIONS = {
@@ -106,21 +120,14 @@ ACTIONS = {
     "reject": (offers.contact_reject, "column-alert"),
     "complete": (offers.contact_complete, "work-alert"),
     "close": (offers.contact_close, "work-alert"),
-    "hangup": (None, "column-alert"),
+    "hangup": (_call_hangup, "column-alert"),
 }
 
 
 def _contact_action(request, contact_id: str, action: str) -> HttpResponse:
     contact = _contact_or_404(request, contact_id)
     service, target = ACTIONS[action]
-    try:
-        if action == "hangup":
-            transfers.outbound_call_hangup(call_id=contact.id, agent=request.user)
-        else:
-            service(contact_id=contact.id, agent=request.user)
-    except ServiceError as exc:
-        return _state_response(request, alert=exc.message, alert_target=target)
-    return _state_response(request, alert_target=target)
+    return _act(request, lambda: service(contact_id=contact.id, agent=request.user), alert_target=target)
 
 
 @require_POST
@@ -269,11 +276,9 @@ def task_create(request):
 @agent_required
 def scheduled_cancel(request, contact_id):
     """Cancel a task the agent scheduled, before it starts."""
-    try:
-        task_scheduled_cancel(contact_id=contact_id, user=request.user)
-    except ServiceError as exc:
-        return _state_response(request, alert=exc.message, alert_target="work-alert")
-    return _state_response(request, alert_target="work-alert")
+    return _act(
+        request, lambda: task_scheduled_cancel(contact_id=contact_id, user=request.user), alert_target="work-alert"
+    )
 
 
 @require_POST
@@ -282,13 +287,12 @@ def scheduled_move(request, contact_id):
     """Move a task the agent scheduled to another time (their own timezone, up to 6 days ahead)."""
     form = RescheduleForm(request.POST, tz=agent_timezone(request.user))
     if not form.is_valid():
-        message = form.errors["scheduled"][0]
-        return _state_response(request, alert=message, alert_target="work-alert")
-    try:
-        task_scheduled_move(contact_id=contact_id, user=request.user, scheduled_time=form.scheduled_time())
-    except ServiceError as exc:
-        return _state_response(request, alert=exc.message, alert_target="work-alert")
-    return _state_response(request, alert_target="work-alert")
+        return _state_response(request, alert=form.errors["scheduled"][0], alert_target="work-alert")
+    return _act(
+        request,
+        lambda: task_scheduled_move(contact_id=contact_id, user=request.user, scheduled_time=form.scheduled_time()),
+        alert_target="work-alert",
+    )
 
 
 @require_GET

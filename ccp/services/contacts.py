@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
+from ccp.flows.blocks import DISCONNECT, QUEUE
 from ccp.models import (
     Channel,
     Contact,
@@ -25,6 +26,7 @@ from ccp.realtime.publish import agent_refresh
 from ccp.services.errors import (
     InvalidRequest,
     QuotaExceeded,
+    ResourceConflict,
     ResourceNotFound,
 )
 from ccp.services.idempotency import contact_create_once, request_hash
@@ -344,7 +346,7 @@ def task_scheduled_cancel(*, contact_id: str, user) -> None:
     with transaction.atomic():
         contact = _scheduled_own(contact_id=contact_id, user=user)
         contact_stop(contact=contact, actor_type="agent", actor=user, reason=DisconnectReason.AGENT_DISCONNECT)
-        _creator_refresh(contact, reason="scheduled-cancelled")
+        agent_refresh(user_id=user.id, reason="scheduled-cancelled", contact_id=contact.id)
 
 
 def task_scheduled_move(*, contact_id: str, user, scheduled_time: dt.datetime) -> None:
@@ -352,22 +354,17 @@ def task_scheduled_move(*, contact_id: str, user, scheduled_time: dt.datetime) -
     with transaction.atomic():
         contact = _scheduled_own(contact_id=contact_id, user=user)
         contact_reschedule(contact=contact, scheduled_time=scheduled_time, actor_type="agent", actor=user)
-        _creator_refresh(contact, reason="rescheduled")
+        agent_refresh(user_id=user.id, reason="rescheduled", contact_id=contact.id)
 
 
 def _scheduled_own(*, contact_id: str, user) -> Contact:
+    """Lock a task this user scheduled that has not started; anything else (someone else's task, one that
+    started or was cancelled) is refused the same way."""
     from ccp.selectors.panel import scheduled_by
 
-    gone = InvalidRequest("This task is no longer waiting for its scheduled time; the panel has been refreshed.")
-    if not scheduled_by(user).filter(pk=contact_id).exists():  # someone else's task, or started already
-        raise gone
-    contact = (
-        Contact.objects.select_for_update()
-        .filter(pk=contact_id, instance_id=user.instance_id, state=ContactState.SCHEDULED)
-        .first()
-    )
-    if contact is None:  # it started or was cancelled in between
-        raise gone
+    contact = scheduled_by(user).select_for_update(of=("self",)).filter(pk=contact_id).first()
+    if contact is None:
+        raise InvalidRequest("This task is no longer waiting for its scheduled time; the panel has been refreshed.")
     return contact
 
 
@@ -402,7 +399,11 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
     if queue_flow and contact.customer_queue_flow_id:
-        _hook_flow_run(contact, flow_id=contact.customer_queue_flow_id, mode="queue")
+        _hook_flow_run(contact, flow_id=contact.customer_queue_flow_id, mode=QUEUE)
+
+
+# The contact's event-hook flows: run mode → (the event that records the run, what the flow is called).
+HOOK_FLOWS = {QUEUE: ("CUSTOMER_QUEUE_FLOW", "customer queue"), DISCONNECT: ("DISCONNECT_FLOW", "disconnect")}
 
 
 def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
@@ -412,10 +413,10 @@ def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
     flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=flow_id).first()
     if flow is None:
         return
-    label = {"queue": "customer queue", "disconnect": "disconnect"}[mode]
+    event, label = HOOK_FLOWS[mode]
     contact_record_event(
         contact=contact,
-        event=f"{label.upper().replace(' ', '_')}_FLOW",
+        event=event,
         actor_type="flow",
         reason=f"Running {label} flow {flow.name}",
         detail={"flow_id": flow.id, "flow_name": flow.name},
@@ -471,7 +472,7 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
     FLOW_ERROR on the contact and changes nothing else; it never re-opens the contact.
     """
     if contact.disconnect_flow_id and reason != DisconnectReason.TRANSFERRED:
-        _hook_flow_run(contact, flow_id=contact.disconnect_flow_id, mode="disconnect")
+        _hook_flow_run(contact, flow_id=contact.disconnect_flow_id, mode=DISCONNECT)
 
 
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
@@ -528,6 +529,8 @@ def contact_update_routing(*, contact: Contact, priority=None, age_seconds=None,
     """Change routing priority (1 first) or add to the contact's age in queue; reorders the queue at once."""
     from ccp.routing.engine import routing_trigger
 
+    if contact.state == ContactState.ENDED:
+        raise ResourceConflict("The contact has ended, so its routing priority and age can no longer change.")
     fields = []
     if priority is not None:
         contact.routing_priority = validation.validate_routing_priority(priority)

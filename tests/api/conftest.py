@@ -83,6 +83,17 @@ def connect(live_server, key):
 
 
 @pytest.fixture
+def task(connect, instance, task_flow):
+    """Start a task on the task flow through boto3 and return its ContactId."""
+
+    def make(**extra):
+        params = {"InstanceId": instance.id, "ContactFlowId": task_flow.id, "Name": "Call back", **extra}
+        return connect.start_task_contact(**params)["ContactId"]
+
+    return make
+
+
+@pytest.fixture
 def raw_connect(live_server, key):
     """A client that sends whatever it is given (botocore's own parameter checks are off)."""
     api_key, secret = key

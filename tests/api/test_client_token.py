@@ -3,12 +3,11 @@ request under the same token is refused naming the mismatch; tokens are forgotte
 50 identical requests at once create one contact (against PostgreSQL)."""
 
 import datetime as dt
-import threading
 
 import pytest
 
 from ccp.models import Contact, ContactEvent, IdempotencyToken
-from tests.api.wire import client_for, expect_error, postgres_or_skip
+from tests.api.wire import client_for, expect_error, postgres_or_skip, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,25 +59,12 @@ def test_fifty_identical_requests_at_once_create_one_contact(wide_server, key, i
     postgres_or_skip()
     api_key, secret = key
     clients = [client_for(wide_server, api_key.access_key_id, secret) for _ in range(50)]
-    barrier = threading.Barrier(50)
-    results, errors = [], []
-
-    def fire(client):
-        barrier.wait()
-        try:
-            results.append(
-                client.start_task_contact(
-                    InstanceId=instance.id, ContactFlowId=task_flow.id, Name="Once", ClientToken="stampede"
-                )["ContactId"]
-            )
-        except Exception as exc:  # collected and shown below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=fire, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = race(
+        clients,
+        lambda client: client.start_task_contact(
+            InstanceId=instance.id, ContactFlowId=task_flow.id, Name="Once", ClientToken="stampede"
+        )["ContactId"],
+    )
     assert errors == []
     assert len(set(results)) == 1 and len(results) == 50
     assert Contact.objects.count() == 1

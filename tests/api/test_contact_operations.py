@@ -13,15 +13,6 @@ from tests.factories import AgentFactory, ContactFactory, ContactFlowFactory, Qu
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def task(connect, instance, task_flow):
-    def make(**extra):
-        params = {"InstanceId": instance.id, "ContactFlowId": task_flow.id, "Name": "Call back", **extra}
-        return connect.start_task_contact(**params)["ContactId"]
-
-    return make
-
-
 def test_stop_contact_ends_a_queued_task_with_reason_api(connect, instance, task):
     contact_id = task()
     connect.stop_contact(InstanceId=instance.id, ContactId=contact_id)

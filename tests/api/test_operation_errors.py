@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def task(connect, instance, task_flow):
-    def make(**extra):
-        params = {"InstanceId": instance.id, "ContactFlowId": task_flow.id, "Name": "Call back", **extra}
-        return connect.start_task_contact(**params)["ContactId"]
-
-    return make
-
-
-@pytest.fixture
 def refused():
     """Run a call that must fail with (code, status); assert nothing was written and the contact kept its state."""
 

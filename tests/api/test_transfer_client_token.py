@@ -2,12 +2,11 @@
 nothing; the same token with another request is IdempotencyException (409, as botocore models it for
 TransferContact) and writes nothing; 20 identical transfers at once make one (against PostgreSQL)."""
 
-import threading
 
 import pytest
 
 from ccp.models import Contact
-from tests.api.wire import client_for, counts, expect_error, postgres_or_skip
+from tests.api.wire import client_for, counts, expect_error, postgres_or_skip, race
 from tests.factories import QueueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,16 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def escalations(instance):
     return QueueFactory(instance=instance, name="Escalations")
-
-
-@pytest.fixture
-def task(connect, instance, task_flow):
-    def make():
-        return connect.start_task_contact(InstanceId=instance.id, ContactFlowId=task_flow.id, Name="Move me")[
-            "ContactId"
-        ]
-
-    return make
 
 
 @pytest.fixture
@@ -96,28 +85,18 @@ def test_twenty_identical_transfers_at_once_make_one(wide_server, key, instance,
     original = task()
     api_key, secret = key
     clients = [client_for(wide_server, api_key.access_key_id, secret) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    results, errors = [], []
 
-    def fire(client):
-        barrier.wait()
-        try:
-            result = client.transfer_contact(
-                InstanceId=instance.id,
-                ContactId=original,
-                QueueId=escalations.id,
-                ContactFlowId=task_flow.id,
-                ClientToken="stampede",
-            )
-            results.append((result["ContactId"], result["ContactArn"]))
-        except Exception as exc:  # collected and shown below
-            errors.append(exc)
+    def transfer(client):
+        result = client.transfer_contact(
+            InstanceId=instance.id,
+            ContactId=original,
+            QueueId=escalations.id,
+            ContactFlowId=task_flow.id,
+            ClientToken="stampede",
+        )
+        return result["ContactId"], result["ContactArn"]
 
-    threads = [threading.Thread(target=fire, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = race(clients, transfer)
     assert errors == []
     assert len(results) == 20 and len(set(results)) == 1
     assert Contact.objects.filter(previous_contact_id=original).count() == 1

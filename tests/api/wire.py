@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 import urllib.parse
 
 import boto3
@@ -79,3 +80,24 @@ def postgres_or_skip():
     if os.environ.get("CI") == "true":
         pytest.fail("CI must run this test with DATABASE_URL pointing at PostgreSQL.")
     pytest.skip("needs PostgreSQL: set DATABASE_URL")
+
+
+def race(clients, call) -> tuple[list, list]:
+    """Run `call(client)` for every client at the same instant (one thread each, released by a barrier);
+    returns (results, errors)."""
+    barrier = threading.Barrier(len(clients))
+    results, errors = [], []
+
+    def fire(client):
+        barrier.wait()
+        try:
+            results.append(call(client))
+        except Exception as exc:  # collected for the caller's assertions
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fire, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -1,4 +1,5 @@
 import asyncio
+import datetime as dt
 import functools
 
 import pytest
@@ -6,11 +7,13 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from ccp.models import Timer, TimerKind, User
 from ccp.realtime import consumers
 from ccp.realtime.consumers import AgentConsumer
 from ccp.realtime.publish import agent_group
+from ccp.services.contacts import task_scheduled_start, task_start
 from tests.factories import UserFactory
 from tests.panel.center import available, task_for_queue
 
@@ -114,3 +117,23 @@ async def test_two_tabs_of_one_agent_both_get_the_same_state(center):
     await first.disconnect()
     assert not await Timer.objects.filter(user=center.alice, kind=TimerKind.AGENT_AWAY).aexists()
     await second.disconnect()
+
+
+@run_async
+async def test_the_creators_panel_drops_a_scheduled_task_when_it_starts_for_someone_else(center):
+    task = await sync_to_async(task_start)(
+        instance=center.instance,
+        name="For Bob later",
+        quick_connect=center.qc_bob,
+        scheduled_time=timezone.now() + dt.timedelta(hours=1),
+        initiation_method="AGENT",
+        actor_type="agent",
+        actor=center.alice,
+    )
+    comm = communicator(center.alice)
+    await comm.connect()
+    assert f'id="tile-{task.id}"' in await comm.receive_from(timeout=5)
+    # Bob gets the task; only Alice's push as its creator can take the tile off her panel.
+    await sync_to_async(task_scheduled_start)(contact=task)
+    assert f'id="tile-{task.id}"' not in await comm.receive_from(timeout=5)
+    await comm.disconnect()

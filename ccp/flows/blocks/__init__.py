@@ -7,7 +7,7 @@ publish time and return messages; run-time problems (a queue that does not exist
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ccp.flows.paths import is_dynamic
 
@@ -63,7 +63,7 @@ class RunContext:
     flow: object
     actor_type: str = "flow"
     action_id: str = ""
-    extra: dict = field(default_factory=dict)
+    mode: str = MAIN  # what the run is for: MAIN, QUEUE or DISCONNECT
 
 
 @dataclass(frozen=True)

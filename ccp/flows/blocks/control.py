@@ -20,7 +20,7 @@ def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
     from ccp.services.contacts import contact_end
 
-    if ctx.contact.state != ContactState.ENDED and ctx.extra.get("mode") != DISCONNECT:
+    if ctx.contact.state != ContactState.ENDED and ctx.mode != DISCONNECT:
         contact_end(
             contact=ctx.contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
@@ -53,8 +53,7 @@ def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
     from ccp.services.contacts import contact_queue
 
-    mode = ctx.extra.get("mode")
-    if mode == DISCONNECT:
+    if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot queue it.")
     queue = ctx.contact.queue
     if queue is None:
@@ -65,7 +64,7 @@ def queue_transfer(ctx, action) -> Outcome:
         )
     try:
         # From a customer queue flow this moves the contact to the working queue without restarting that flow.
-        contact_queue(contact=ctx.contact, queue=queue, actor_type=ctx.actor_type, queue_flow=mode != QUEUE)
+        contact_queue(contact=ctx.contact, queue=queue, actor_type=ctx.actor_type, queue_flow=ctx.mode != QUEUE)
     except ServiceError as exc:
         return Outcome.error(exc.message)
     return Outcome.stop("Queued")
@@ -87,8 +86,7 @@ def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
     from ccp.services.timers import timer_schedule
 
-    mode = ctx.extra.get("mode", MAIN)
-    if mode == DISCONNECT:
+    if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot wait.")
     params = action.parameters
     raw = text_resolve(ctx.contact, params.get("TimeLimitSeconds", params.get("TimeoutSeconds")))
@@ -99,8 +97,8 @@ def wait(ctx, action) -> Outcome:
     if not 1 <= seconds <= MAX_WAIT_SECONDS:
         return Outcome.error(f"Wait time {seconds} is outside 1–{MAX_WAIT_SECONDS} seconds.")
     payload = {"flow_id": ctx.flow.id, "action": action.identifier}
-    if mode != MAIN:
-        payload["mode"] = mode
+    if ctx.mode != MAIN:
+        payload["mode"] = ctx.mode
     timer_schedule(
         instance=ctx.contact.instance,
         kind=TimerKind.FLOW_WAIT,
