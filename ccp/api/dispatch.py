@@ -3,7 +3,8 @@ inside one transaction, and render the result or the error in the REST-JSON wire
 
 Order of checks: signature (403) → operation and input shape (400) → the key's instance owns the
 InstanceId (403, or 404 when no such instance) → rate limit (429) → the handler. Nothing is written
-before the handler runs, and the handler runs in a transaction that rolls back on any error.
+before the handler runs, and the handler runs in a transaction that rolls back on any error (its own,
+for the handlers in OWN_TRANSACTION, whose one service call opens it).
 """
 
 import logging
@@ -98,6 +99,9 @@ def _handle(request):
     if not throttle_take(instance=instance, operation=operation):
         raise throttled()
     api_key_touch(api_key=api_key)
-    with transaction.atomic():
+    if operation in operations.OWN_TRANSACTION:
         result = handler(instance=instance, params=params)
+    else:
+        with transaction.atomic():
+            result = handler(instance=instance, params=params)
     return result_response(result)

@@ -4,18 +4,26 @@ A run goes until the contact is queued (Transfer to queue), waits (Wait: a FLOW_
 it), is disconnected, or the flow ends; a contact that leaves its flow without being queued ends
 with CONTACT_FLOW_DISCONNECT. An error takes the action's error branch; with none, the contact ends
 and a FLOW_ERROR event names the action and the reason. Each run has a step budget so a loop in a
-flow cannot spin forever. Runs happen inside the caller's transaction; each step is a savepoint so
-a failed step leaves nothing half-written.
+flow cannot spin forever. Runs happen inside the caller's transaction, and nothing a failed step did
+stays: the contact's own writes are held in memory for the run (`ccp.services.contact_writes`) and a
+failed step's are put back there; a block that writes other rows runs in a savepoint.
 """
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
 from ccp.models import ContactFlow, ContactState, DisconnectReason
+from ccp.services.contact_writes import (
+    contact_flush,
+    contact_restore,
+    contact_save,
+    contact_snapshot,
+    contact_writes_held,
+)
 from ccp.services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -26,6 +34,11 @@ STEP_BUDGET = 1_000
 
 def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", mode: str = MAIN) -> None:
     """Run the flow's published content for this contact from its StartAction."""
+    with contact_writes_held(contact):
+        _flow_run(contact, flow, actor_type, mode)
+
+
+def _flow_run(contact, flow: ContactFlow, actor_type: str, mode: str) -> None:
     if not _may_run(contact, mode):
         return
     if not flow.is_published:
@@ -38,7 +51,7 @@ def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", mode: str 
         return
     if contact.flow_id != flow.id and mode == MAIN:
         contact.flow = flow
-        contact.save(update_fields=["flow"])
+        contact_save(contact, ["flow"])
     _run(contact, flow, doc, doc.start_action, actor_type, mode)
 
 
@@ -52,6 +65,11 @@ def _may_run(contact, mode: str) -> bool:
 
 def flow_resume(*, contact, timer) -> None:
     """Continue after a Wait's timer fired: take the Wait's WaitCompleted branch (or its NextAction)."""
+    with contact_writes_held(contact):
+        _flow_resume(contact, timer)
+
+
+def _flow_resume(contact, timer) -> None:
     payload = timer.payload or {}
     state = contact.flow_state or {}
     mode = payload.get("mode", MAIN)
@@ -102,7 +120,7 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 doc = flow_parse(flow.published_content)
                 if mode == MAIN:
                     contact.flow = flow
-                    contact.save(update_fields=["flow"])
+                    contact_save(contact, ["flow"])
                 current = doc.start_action
                 continue
             if outcome.kind in ("stop", "finish"):
@@ -119,35 +137,42 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 return
             current = next_action
     finally:
-        contact.save(update_fields=["flow_state", "flow_trace"])
+        contact_save(contact, ["flow_state", "flow_trace"])
 
 
 def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> Outcome:
-    """Run one action in a savepoint; a block this server does not run is an error."""
+    """Run one action; a failed one leaves nothing behind. A block this server does not run is an error.
+
+    A block that holds (changes only its contact) runs on the contact in memory and is undone there; any
+    other runs after the held writes are flushed, in a savepoint."""
     block = BLOCKS.get(action.type)
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
     ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier, mode=mode)
-    state_before = _copy(contact.flow_state)
+    holds = block.holds(ctx) if callable(block.holds) else block.holds
+    if not holds:
+        contact_flush(contact)
+    before = contact_snapshot(contact)
     try:
-        with transaction.atomic():
+        if holds:
             outcome = block.run(ctx, action)
+        else:
+            with transaction.atomic():
+                outcome = block.run(ctx, action)
     except ServiceError as exc:
         outcome = Outcome.error(exc.message)
+    except DatabaseError:
+        if holds:  # no savepoint to go back to: on PostgreSQL the transaction is lost, so fail it whole
+            raise
+        logger.exception("Flow %s action %s (%s) failed", flow.id, action.identifier, action.type)
+        outcome = Outcome.error("The database refused this step.")
     except Exception as exc:  # a step must never leave the contact stuck in its flow
         logger.exception("Flow %s action %s (%s) failed", flow.id, action.identifier, action.type)
         outcome = Outcome.error(f"{type(exc).__name__}: {exc}")
-    if outcome.kind == "error":
-        # The savepoint rolled the step's writes back; forget its in-memory changes too.
-        contact.flow_state = state_before
-        contact.refresh_from_db(fields=["attributes", "state", "queue", "routing_priority", "flow_logging"])
+    if outcome.kind == "error" and not contact_restore(contact, before, rolled_back=not holds):
+        # Part of this held step reached the database and there is no savepoint: fail the transaction whole.
+        raise RuntimeError(f"Flow {flow.id} action {action.identifier} failed after writing; rolling back.")
     return outcome
-
-
-def _copy(value):
-    import copy
-
-    return copy.deepcopy(value or {})
 
 
 def _next(action: Action, outcome: Outcome) -> tuple[str | None, str]:
@@ -219,4 +244,4 @@ def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: s
             actor_type=actor_type,
             detail=detail,
         )
-    contact.save(update_fields=["flow_state", "flow_trace"])
+    contact_save(contact, ["flow_state", "flow_trace"])

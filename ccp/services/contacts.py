@@ -23,6 +23,13 @@ from ccp.models import (
 )
 from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
+from ccp.services.contact_writes import (
+    contact_event_save,
+    contact_flush,
+    contact_save,
+    contact_writes_held,
+    held_writes,
+)
 from ccp.services.errors import (
     InvalidRequest,
     QuotaExceeded,
@@ -40,7 +47,7 @@ def contact_record_event(
     *, contact: Contact, event: str, actor_type: str, actor=None, from_state="", to_state="", reason="", detail=None
 ) -> ContactEvent:
     """Append one entry to the contact's audit trail."""
-    return ContactEvent.objects.create(
+    event = ContactEvent(
         instance_id=contact.instance_id,
         contact=contact,
         at=timezone.now(),
@@ -54,6 +61,8 @@ def contact_record_event(
         reason=reason[:500],
         detail=detail or {},
     )
+    contact_event_save(contact, event)
+    return event
 
 
 def contact_set_state(
@@ -63,7 +72,7 @@ def contact_set_state(
     from_state = contact.state
     contact.state = state
     contact.last_update_timestamp = timezone.now()
-    contact.save(update_fields=["state", "last_update_timestamp", *fields])
+    contact_save(contact, ["state", "last_update_timestamp", *fields])
     contact_record_event(
         contact=contact,
         event=event,
@@ -257,8 +266,8 @@ def _task_create(
                 f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks linked to this PreviousContactId."
             )
         if not previous_contact.chain_id:
-            Contact.objects.filter(pk=previous_contact.pk).update(chain_id=chain_id)
             previous_contact.chain_id = chain_id
+            contact_save(previous_contact, ["chain_id"])
 
     contact = Contact(
         instance=instance,
@@ -283,21 +292,24 @@ def _task_create(
         contact.queue = quick_connect_queue(quick_connect)
     # A new task is its own initial contact (transfers keep the original's).
     contact.initial_contact_id = contact.id
-    contact.save(force_insert=True)
-    contact_record_event(
-        contact=contact,
-        event="CREATED",
-        actor_type=actor_type,
-        actor=actor,
-        to_state=contact.state,
-        detail={"initiation_method": initiation_method, "flow_id": flow.id},
-    )
-    # Amazon Connect ends a task 7 days after it was initiated.
-    timer_schedule(instance=instance, kind=TimerKind.EXPIRY, due_at=now + validation.TASK_MAX_DURATION, contact=contact)
-    if scheduled_time:
-        timer_schedule(instance=instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
-    else:
-        contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
+    # The row, its events and timers are written once, after the flow's first run (contact_writes).
+    with contact_writes_held(contact, insert=True):
+        contact_record_event(
+            contact=contact,
+            event="CREATED",
+            actor_type=actor_type,
+            actor=actor,
+            to_state=contact.state,
+            detail={"initiation_method": initiation_method, "flow_id": flow.id},
+        )
+        # Amazon Connect ends a task 7 days after it was initiated.
+        timer_schedule(
+            instance=instance, kind=TimerKind.EXPIRY, due_at=now + validation.TASK_MAX_DURATION, contact=contact
+        )
+        if scheduled_time:
+            timer_schedule(instance=instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
+        else:
+            contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
     return contact
 
 
@@ -414,6 +426,8 @@ def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
     if flow is None:
         return
     event, label = HOOK_FLOWS[mode]
+    # A hook flow's blocks may read the contact back (metrics count it in its queue): write what is held first.
+    contact_flush(contact)
     contact_record_event(
         contact=contact,
         event=event,
@@ -478,6 +492,8 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
     """Merge attributes into the contact; for a PreviousContactId chain, into every contact of the chain."""
     attributes = validation.validate_attributes(attributes)
+    if contact.chain_id and held_writes(contact) is not None:
+        contact_flush(contact)  # the chain is read back from the database, this contact with it
     targets = (
         list(Contact.objects.select_for_update().filter(instance_id=contact.instance_id, chain_id=contact.chain_id))
         if contact.chain_id
@@ -488,7 +504,7 @@ def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: st
         validation.validate_attributes(merged)
         target.attributes = merged
         target.last_update_timestamp = timezone.now()
-        target.save(update_fields=["attributes", "last_update_timestamp"])
+        contact_save(target, ["attributes", "last_update_timestamp"])
         if target.pk == contact.pk:
             contact.attributes = merged
         contact_record_event(
@@ -517,7 +533,7 @@ def contact_update(*, contact: Contact, name=None, description=None, references=
     if not fields:
         return
     contact.last_update_timestamp = timezone.now()
-    contact.save(update_fields=[*fields, "last_update_timestamp"])
+    contact_save(contact, [*fields, "last_update_timestamp"])
     contact_record_event(
         contact=contact, event="UPDATED", actor_type=actor_type, actor=actor, detail={"fields": fields}
     )
@@ -544,7 +560,7 @@ def contact_update_routing(*, contact: Contact, priority=None, age_seconds=None,
     if not fields:
         return
     contact.last_update_timestamp = timezone.now()
-    contact.save(update_fields=[*fields, "last_update_timestamp"])
+    contact_save(contact, [*fields, "last_update_timestamp"])
     contact_record_event(
         contact=contact,
         event="ROUTING_UPDATED",
@@ -564,7 +580,7 @@ def contact_reschedule(*, contact: Contact, scheduled_time: dt.datetime, actor_t
     timer_cancel(contact=contact, kinds=[TimerKind.SCHEDULED_START])
     contact.scheduled_timestamp = scheduled_time
     contact.last_update_timestamp = timezone.now()
-    contact.save(update_fields=["scheduled_timestamp", "last_update_timestamp"])
+    contact_save(contact, ["scheduled_timestamp", "last_update_timestamp"])
     timer_schedule(
         instance_id=contact.instance_id, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact
     )

@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from ccp.models import Timer
+from ccp.services.contact_writes import contact_timer_save, contact_timers_cancel_held
 
 
 def timer_schedule(
@@ -13,7 +14,7 @@ def timer_schedule(
     """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
     from ccp.worker.wakeup import worker_wake
 
-    timer = Timer.objects.create(
+    timer = Timer(
         instance_id=instance_id or instance.pk,
         kind=kind,
         due_at=due_at,
@@ -21,15 +22,21 @@ def timer_schedule(
         user=user,
         payload=payload or {},
     )
+    contact_timer_save(contact, timer)
     worker_wake(due_at)
     return timer
 
 
 def timer_cancel(*, contact=None, user=None, kinds: list[str]) -> int:
     """Cancel pending timers of the given kinds for a contact or a user."""
+    now = timezone.now()
+    cancelled = 0
     qs = Timer.objects.filter(fired_at__isnull=True, cancelled=False, kind__in=kinds)
     if contact is not None:
+        cancelled, in_database = contact_timers_cancel_held(contact, kinds=kinds, now=now)
+        if not in_database:
+            return cancelled
         qs = qs.filter(contact=contact)
     if user is not None:
         qs = qs.filter(user=user)
-    return qs.update(cancelled=True, fired_at=timezone.now())
+    return cancelled + qs.update(cancelled=True, fired_at=now)

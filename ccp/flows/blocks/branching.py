@@ -20,7 +20,7 @@ def _validate_compare(params: dict) -> list[str]:
     return []
 
 
-@block("Compare", validate=_validate_compare)
+@block("Compare", validate=_validate_compare, holds=True)
 def compare(ctx, action) -> Outcome:
     """Check contact attributes: the value the conditions compare (NoMatchingCondition when none match)."""
     return Outcome.success(path_resolve(ctx.contact, action.parameters["ComparisonValue"]))
@@ -31,7 +31,7 @@ def percentage_draw() -> int:
     return secrets.randbelow(100) + 1
 
 
-@block("DistributeByPercentage")
+@block("DistributeByPercentage", holds=True)
 def distribute(ctx, action) -> Outcome:
     """Distribute by percentage: a random number 1–100 for a chain of NumberLessThan conditions."""
     return Outcome.success(percentage_draw())
@@ -41,7 +41,7 @@ def _validate_loop(params: dict) -> list[str]:
     return static_int(params, "LoopCount", low=0, high=100, required=True, dynamic=True)
 
 
-@block("Loop", validate=_validate_loop)
+@block("Loop", validate=_validate_loop, holds=True)
 def loop(ctx, action) -> Outcome:
     """Loop: ContinueLooping LoopCount times for this action, then DoneLooping once, then start again."""
     raw = text_resolve(ctx.contact, action.parameters.get("LoopCount"))
@@ -66,7 +66,7 @@ def clock_now():
     return timezone.now()
 
 
-@block("CheckHoursOfOperation")
+@block("CheckHoursOfOperation", holds=True)
 def hours_check(ctx, action) -> Outcome:
     """Check hours of operation: True or False for the named hours, else the working queue's hours."""
     value = action.parameters.get("HoursOfOperationId")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from ccp.flows.blocks import Outcome, block, one_of, static_int, string_map
 from ccp.flows.paths import is_dynamic, text_resolve, value_resolve
 from ccp.flows.resources import ResourceMissing, agent_queue_find, flow_find, queue_find
+from ccp.services.contact_writes import contact_save
 from ccp.services.errors import ServiceError
 
 EVENT_HOOKS = (
@@ -31,7 +32,8 @@ def _validate_attributes(params: dict) -> list[str]:
     return problems
 
 
-@block("UpdateContactAttributes", validate=_validate_attributes)
+# A chain of PreviousContactId tasks is read back and written together, so that case runs in a savepoint.
+@block("UpdateContactAttributes", validate=_validate_attributes, holds=lambda ctx: not ctx.contact.chain_id)
 def attributes_update(ctx, action) -> Outcome:
     """Set contact attributes: keys and values static or `$.` paths."""
     from ccp.services.contacts import contact_set_attributes
@@ -56,7 +58,7 @@ def _validate_routing(params: dict) -> list[str]:
     return static_int(params, "QueueTimeAdjustmentSeconds", low=-2_147_483_648, high=2_147_483_647, required=True)
 
 
-@block("UpdateContactRoutingBehavior", validate=_validate_routing)
+@block("UpdateContactRoutingBehavior", validate=_validate_routing, holds=True)
 def routing_update(ctx, action) -> Outcome:
     """Change routing priority / age: a new priority, or seconds added to the contact's age in queue."""
     from ccp.services.contacts import contact_update_routing
@@ -100,7 +102,7 @@ def target_queue_resolve(ctx, params: dict, *, default_to_working: bool):
     raise ResourceMissing("The contact has no working queue.")
 
 
-@block("UpdateContactTargetQueue", validate=_validate_target)
+@block("UpdateContactTargetQueue", validate=_validate_target, holds=True)
 def target_queue_update(ctx, action) -> Outcome:
     """Set working queue: the queue (or the agent's personal queue) Transfer to queue will use."""
     try:
@@ -110,7 +112,7 @@ def target_queue_update(ctx, action) -> Outcome:
     contact = ctx.contact
     contact.queue = queue
     contact.last_update_timestamp = timezone.now()
-    contact.save(update_fields=["queue", "last_update_timestamp"])
+    contact_save(contact, ["queue", "last_update_timestamp"])
     return Outcome.success()
 
 
@@ -126,7 +128,7 @@ def _validate_hooks(params: dict) -> list[str]:
     return []
 
 
-@block("UpdateContactEventHooks", validate=_validate_hooks)
+@block("UpdateContactEventHooks", validate=_validate_hooks, holds=True)
 def event_hooks_update(ctx, action) -> Outcome:
     """Set customer queue flow / Set disconnect flow (and the agent UI hooks, kept in flow_state)."""
     (key, value), = action.parameters["EventHooks"].items()
@@ -137,17 +139,17 @@ def event_hooks_update(ctx, action) -> Outcome:
     contact = ctx.contact
     if key in HOOK_FIELDS:
         setattr(contact, HOOK_FIELDS[key], flow)
-        contact.save(update_fields=[HOOK_FIELDS[key]])
+        contact_save(contact, [HOOK_FIELDS[key]])
     else:
         contact.flow_state.setdefault("event_hooks", {})[key] = flow.id
     return Outcome.success()
 
 
 @block("UpdateFlowLoggingBehavior",
-       validate=lambda params: one_of(params, "FlowLoggingBehavior", ("Enabled", "Disabled")))
+       validate=lambda params: one_of(params, "FlowLoggingBehavior", ("Enabled", "Disabled")), holds=True)
 def logging_update(ctx, action) -> Outcome:
     """Set logging behavior: switches the contact's flow trace on or off."""
     enabled = value_resolve(ctx.contact, action.parameters.get("FlowLoggingBehavior")) == "Enabled"
     ctx.contact.flow_logging = enabled
-    ctx.contact.save(update_fields=["flow_logging"])
+    contact_save(ctx.contact, ["flow_logging"])
     return Outcome.success()

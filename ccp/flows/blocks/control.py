@@ -15,7 +15,7 @@ from ccp.services.errors import ServiceError
 MAX_WAIT_SECONDS = 604_800  # seven days, the Wait block's limit
 
 
-@block("DisconnectParticipant")
+@block("DisconnectParticipant", holds=True)
 def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
     from ccp.services.contacts import contact_end
@@ -30,13 +30,13 @@ def disconnect(ctx, action) -> Outcome:
     return Outcome.stop("Disconnected")
 
 
-@block("EndFlowExecution")
+@block("EndFlowExecution", holds=True)
 def flow_end(ctx, action) -> Outcome:
     """End flow / resume: the flow stops; a contact that was never queued then ends."""
     return Outcome.finish()
 
 
-@block("TransferToFlow", validate=lambda params: text_param(params, "ContactFlowId", required=True))
+@block("TransferToFlow", validate=lambda params: text_param(params, "ContactFlowId", required=True), holds=True)
 def flow_transfer(ctx, action) -> Outcome:
     """Transfer to flow: continue at the start of another published flow."""
     try:
@@ -48,7 +48,7 @@ def flow_transfer(ctx, action) -> Outcome:
     return Outcome.jump(flow)
 
 
-@block("TransferContactToQueue")
+@block("TransferContactToQueue", holds=True)
 def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
     from ccp.services.contacts import contact_queue
@@ -81,7 +81,7 @@ def _validate_wait(params: dict) -> list[str]:
     return problems
 
 
-@block("Wait", validate=_validate_wait)
+@block("Wait", validate=_validate_wait, holds=True)
 def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
     from ccp.services.timers import timer_schedule

@@ -71,7 +71,7 @@ def _flatten(response: dict, response_type: str) -> dict:
     return flat
 
 
-@block("InvokeLambdaFunction", validate=_validate)
+@block("InvokeLambdaFunction", validate=_validate, holds=True)
 def lambda_invoke(ctx, action) -> Outcome:
     """POST the contact's data to the mapped endpoint; its answer becomes $.External."""
     params = action.parameters

@@ -28,7 +28,7 @@ def _validate_check(params: dict) -> list[str]:
     return one_of(params, "MetricType", tuple(METRIC_TYPES)) + _validate_queue_choice(params)
 
 
-@block("CheckMetricData", validate=_validate_check)
+@block("CheckMetricData", validate=_validate_check, holds=True)
 def metric_check(ctx, action) -> Outcome:
     """Check queue status / Check staffing: one metric of a queue (default the working queue) to compare."""
     try:
@@ -47,7 +47,7 @@ def _validate_get(params: dict) -> list[str]:
     return problems
 
 
-@block("GetMetricData", validate=_validate_get)
+@block("GetMetricData", validate=_validate_get, holds=True)
 def metric_get(ctx, action) -> Outcome:
     """Get queue metrics: $.Metrics.Queue.* and $.Metrics.Agents.*.Count for later blocks."""
     try:

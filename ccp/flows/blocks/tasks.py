@@ -62,7 +62,8 @@ def _references(contact, references: dict) -> dict:
     return result
 
 
-@block("CreateTask", validate=_validate)
+# Writes another contact and links this one into its chain: runs in a savepoint, after a flush.
+@block("CreateTask", validate=_validate, holds=False)
 def task_create(ctx, action) -> Outcome:
     """Start a task linked to the current contact; its id becomes $.Task.ContactId."""
     from ccp.services.contacts import task_start
