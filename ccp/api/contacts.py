@@ -5,6 +5,7 @@ Every handler runs inside the dispatcher's transaction, so the row locks the ser
 
 from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
+from ccp.compiled import row_in_instance
 from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
 from ccp.services.contacts import (
@@ -29,7 +30,7 @@ TRANSFER_FLOW_TYPES = (FlowType.CONTACT_FLOW, FlowType.QUEUE_TRANSFER, FlowType.
 
 def instance_get(model, *, instance, pk, label: str):
     """A row of `model` in this instance by id, or ResourceNotFound naming what was missing."""
-    row = model.objects.filter(instance=instance, pk=pk).first()
+    row = row_in_instance(model, instance_id=instance.pk, pk=pk)
     if row is None:
         raise ResourceNotFound(f"{label} {pk[:256]!r} was not found in this instance.")
     return row

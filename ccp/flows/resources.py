@@ -6,6 +6,7 @@ instance, or an id that names nothing (such as an export's "**Enter a valid queu
 resource that does not exist.
 """
 
+from ccp.compiled import row_in_instance
 from ccp.models import ContactFlow, HoursOfOperation, Queue, User
 
 
@@ -33,7 +34,7 @@ def resource_id(value: str, *, kind: str, instance_id: str) -> str:
 def queue_find(instance, value: str) -> Queue:
     """The queue an id or queue ARN names."""
     queue_id = resource_id(str(value or ""), kind="queue", instance_id=instance.id)
-    queue = Queue.objects.filter(instance=instance, id=queue_id).first() if queue_id else None
+    queue = row_in_instance(Queue, instance_id=instance.id, pk=queue_id) if queue_id else None
     if queue is None:
         raise ResourceMissing(f"No queue {value!r} in this instance.")
     return queue
@@ -42,7 +43,7 @@ def queue_find(instance, value: str) -> Queue:
 def agent_queue_find(instance, value: str) -> Queue:
     """The personal queue of the agent an id or agent ARN names."""
     user_id = resource_id(str(value or ""), kind="agent", instance_id=instance.id)
-    user = User.objects.filter(instance=instance, id=user_id).first() if user_id else None
+    user = row_in_instance(User, instance_id=instance.id, pk=user_id) if user_id else None
     if user is None:
         raise ResourceMissing(f"No agent {value!r} in this instance.")
     queue = Queue.objects.filter(agent=user).first()
@@ -54,7 +55,7 @@ def agent_queue_find(instance, value: str) -> Queue:
 def flow_find(instance, value: str) -> ContactFlow:
     """The flow an id or contact-flow ARN names."""
     flow_id = resource_id(str(value or ""), kind="contact-flow", instance_id=instance.id)
-    flow = ContactFlow.objects.filter(instance=instance, id=flow_id).first() if flow_id else None
+    flow = row_in_instance(ContactFlow, instance_id=instance.id, pk=flow_id) if flow_id else None
     if flow is None:
         raise ResourceMissing(f"No flow {value!r} in this instance.")
     return flow
@@ -63,7 +64,7 @@ def flow_find(instance, value: str) -> ContactFlow:
 def hours_find(instance, value: str) -> HoursOfOperation:
     """The hours of operation an id or operating-hours ARN names."""
     hours_id = resource_id(str(value or ""), kind="operating-hours", instance_id=instance.id)
-    hours = HoursOfOperation.objects.filter(instance=instance, id=hours_id).first() if hours_id else None
+    hours = row_in_instance(HoursOfOperation, instance_id=instance.id, pk=hours_id) if hours_id else None
     if hours is None:
         raise ResourceMissing(f"No hours of operation {value!r} in this instance.")
     return hours

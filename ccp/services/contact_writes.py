@@ -19,6 +19,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ccp.compiled import insert_rows
 from ccp.models import Contact, ContactEvent, Timer
 
 _HELD = "_held_writes"
@@ -65,13 +66,11 @@ def contact_flush(contact: Contact) -> None:
     del contact.__dict__[_HELD]  # so the saves below go to the database
     try:
         if held.insert:
-            contact.save(force_insert=True)
+            insert_rows([contact])
         elif held.fields:
             contact.save(update_fields=sorted(held.fields))
-        if held.events:
-            ContactEvent.objects.bulk_create(held.events)
-        if held.timers:
-            Timer.objects.bulk_create(held.timers)
+        insert_rows(held.events)
+        insert_rows(held.timers)
     finally:
         contact.__dict__[_HELD] = held
     held.insert, held.fields, held.events, held.timers = False, set(), [], []

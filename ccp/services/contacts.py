@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
+from ccp.compiled import CompiledQuery
 from ccp.flows.blocks import DISCONNECT, QUEUE
 from ccp.models import (
     Channel,
@@ -18,6 +19,7 @@ from ccp.models import (
     InitiationMethod,
     Instance,
     QuickConnect,
+    RoutingProfileQueue,
     TaskTemplate,
     TimerKind,
 )
@@ -118,12 +120,26 @@ def _template_apply(template: TaskTemplate, *, name, description, references, at
     return name, description, references, attributes
 
 
+# Open tasks of an instance, counted from contact_instance_state_idx (compiled once: it runs on every task).
+_OPEN_TASKS = CompiledQuery(
+    lambda instance_id: Contact.objects.filter(
+        instance_id=instance_id, channel=Channel.TASK, state__in=OPEN_STATES
+    ).values("pk")
+)
+# A queue's routing-profile delays for tasks (the QUEUE_DELAY timers a queued task needs).
+_QUEUE_DELAYS = CompiledQuery(
+    lambda queue_id: RoutingProfileQueue.objects.filter(
+        queue_id=queue_id, channel=Channel.TASK, delay_seconds__gt=0
+    ).values_list("delay_seconds")
+)
+
+
 def _check_quota(instance: Instance) -> None:
     """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
-    open_tasks = Contact.objects.filter(instance=instance, channel=Channel.TASK, state__in=OPEN_STATES).count()
+    open_tasks = _OPEN_TASKS.count(instance.pk)
     if open_tasks >= instance.active_task_quota - QUOTA_LOCK_MARGIN:
         Instance.objects.select_for_update().filter(pk=instance.pk).first()
-        open_tasks = Contact.objects.filter(instance=instance, channel=Channel.TASK, state__in=OPEN_STATES).count()
+        open_tasks = _OPEN_TASKS.count(instance.pk)
     if open_tasks >= instance.active_task_quota:
         raise QuotaExceeded(
             f"This instance already has {open_tasks} open tasks; its active task quota is {instance.active_task_quota}."
@@ -387,7 +403,6 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
     what it changes (priority, age, a move to another queue, a hang-up) is settled before routing sees the
     contact; its Wait blocks resume it only while the contact is still queued.
     """
-    from ccp.models import RoutingProfileQueue
     from ccp.routing.decide import delay_expiries
     from ccp.routing.engine import routing_trigger
 
@@ -404,10 +419,8 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
         detail={"queue_id": queue.id, "queue_name": queue.name},
         fields=("queue", "enqueue_timestamp", "routing_order_at", "agent"),
     )
-    delays = RoutingProfileQueue.objects.filter(queue=queue, channel="TASK", delay_seconds__gt=0).values_list(
-        "delay_seconds", flat=True
-    )
-    for due in delay_expiries(now, set(delays)):
+    delays = {row[0] for row in _QUEUE_DELAYS.rows(queue.id)}
+    for due in delay_expiries(now, delays):
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
     if queue_flow and contact.customer_queue_flow_id:
