@@ -159,6 +159,8 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
         else:
             with transaction.atomic():
                 outcome = block.run(ctx, action)
+                if outcome.kind == "error":
+                    transaction.set_rollback(True)  # a step that reports an error keeps none of its writes
     except ServiceError as exc:
         outcome = Outcome.error(exc.message)
     except DatabaseError:
