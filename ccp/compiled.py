@@ -96,14 +96,8 @@ _INSERTS: dict[tuple, tuple] = {}
 _INSERTS_LOCK = threading.Lock()
 
 
-def insert_rows(objs: list[Model]) -> None:
-    """INSERT new instances of one model in one statement (ids they get from the database are not read back)."""
-    if not objs:
-        return
-    model = type(objs[0])
-    alias = objs[0]._state.db or "default"
-    connection = connections[alias]
-    key = (alias, model, len(objs))
+def _insert_sql(connection, alias: str, model: type[Model], count: int) -> tuple[list, str]:
+    key = (alias, model, count)
     cached = _INSERTS.get(key)
     if cached is None:
         with _INSERTS_LOCK:
@@ -113,19 +107,58 @@ def insert_rows(objs: list[Model]) -> None:
             row = "(" + ", ".join(["%s"] * len(fields)) + ")"
             # Names from the model, quoted by the backend; values are parameters.
             sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES " + ", ".join(  # noqa: S608
-                [row] * len(objs)
+                [row] * count
             )
             cached = _INSERTS[key] = (fields, sql)
-    fields, sql = cached
-    params = []
-    for obj in objs:
-        for field in fields:
-            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return cached
+
+
+# psycopg parses a statement for its placeholders once and caches the result, for statements of at most
+# 4,096 characters and 50 parameters (psycopg._queries); longer ones are parsed again on every execute.
+_PSYCOPG_CACHED_LENGTH, _PSYCOPG_CACHED_PARAMS = 4096, 50
+
+
+def _round_trips(connection, statements: list[tuple[str, list]]) -> list[tuple[str, list]]:
+    """Statements joined into as few executes as psycopg still caches (PostgreSQL with client-side binding,
+    Django's default, runs several statements in one execute); elsewhere one execute each."""
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return statements
+    joined: list[tuple[str, list]] = []
+    for sql, params in statements:
+        if joined:
+            last_sql, last_params = joined[-1]
+            if (
+                len(last_sql) + len(sql) + 2 <= _PSYCOPG_CACHED_LENGTH
+                and len(last_params) + len(params) <= _PSYCOPG_CACHED_PARAMS
+            ):
+                joined[-1] = (f"{last_sql}; {sql}", [*last_params, *params])
+                continue
+        joined.append((sql, params))
+    return joined
+
+
+def insert_rows(*groups: list[Model]) -> None:
+    """INSERT new model instances, one statement per group (each a list of one model's instances).
+
+    On PostgreSQL they share round trips where they can (`_round_trips`). Ids the database assigns are not
+    read back."""
+    groups = [group for group in groups if group]
+    if not groups:
+        return
+    alias = groups[0][0]._state.db or DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    statements = []
+    for objs in groups:
+        fields, sql = _insert_sql(connection, alias, type(objs[0]), len(objs))
+        params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+        statements.append((sql, params))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = alias
+        for sql, params in _round_trips(connection, statements):
+            cursor.execute(sql, params)
+    for objs in groups:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = alias
 
 
 _IN_INSTANCE: dict[type, CompiledQuery] = {}

@@ -65,12 +65,9 @@ def contact_flush(contact: Contact) -> None:
         return
     del contact.__dict__[_HELD]  # so the saves below go to the database
     try:
-        if held.insert:
-            insert_rows([contact])
-        elif held.fields:
+        if held.fields and not held.insert:
             contact.save(update_fields=sorted(held.fields))
-        insert_rows(held.events)
-        insert_rows(held.timers)
+        insert_rows([contact] if held.insert else [], held.events, held.timers)
     finally:
         contact.__dict__[_HELD] = held
     held.insert, held.fields, held.events, held.timers = False, set(), [], []

@@ -188,7 +188,8 @@ def task_start(
     """Create a task and run its flow (or schedule it). Idempotent per ClientToken for 7 days."""
     now = timezone.now()
     client_token = validation.validate_client_token(client_token)
-    fingerprint = request_hash(
+    # The request's fingerprint is kept with its ClientToken; without a token there is nothing to compare.
+    fingerprint = client_token and request_hash(
         {
             "name": name,
             "description": description,
