@@ -1,6 +1,6 @@
 """StartTaskContact throughput and latency, end to end through daphne with SigV4, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/api_ingest.py [--requests 2000] [--threads 8] [--db sqlite,postgres]
+    .venv/bin/python bench/api_ingest.py [--requests 2000] [--rounds 4] [--threads 8] [--db sqlite,postgres]
 
 For each database: migrate a fresh one, load the demo (`manage.py load_demo --json`), lift the demo
 instance's rate limit and task quota, start daphne (one process, timer worker off), then send
@@ -11,6 +11,7 @@ signed requests from client threads over keep-alive connections:
 - StartTaskContact: PUT /contact/task on the demo task flow (creates, runs the flow, queues).
 
 Both use the same client code (botocore's signer + urllib3), so the ratio is the cost of the work.
+They take turns in rounds, so drift in the machine's speed during the run weighs on both alike.
 """
 
 import argparse
@@ -173,12 +174,19 @@ def run_load(*, base: str, demo: dict, method: str, path: str, body_for, request
     for thread in pool:
         thread.join()
     elapsed = time.perf_counter() - started
-    latencies.sort()
+    return {"latencies": latencies, "elapsed": elapsed, "failures": failures}
+
+
+def summary(runs: list[dict], cpu_seconds: float) -> dict:
+    """Throughput, latency and server CPU per request over several runs of one request kind."""
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    elapsed = sum(run["elapsed"] for run in runs)
     return {
         "rps": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "failures": failures,
+        "cpu_ms": cpu_seconds * 1000 / len(latencies),
+        "failures": [f for run in runs for f in run["failures"]],
     }
 
 
@@ -215,24 +223,30 @@ def bench_database(label: str, env: dict, args) -> list[tuple]:
             requests=warm,
             threads=args.threads,
         )
-        rows = []
         print(f"[{label}] daphne on {base}; measuring …", flush=True)
-        for name, method, path, body_for in (
+        kinds = (
             ("baseline GET /api-ping (signed no-op)", "GET", "/api-ping", ping),
             ("StartTaskContact PUT /contact/task", "PUT", "/contact/task", task_body),
-        ):
-            cpu_before = server_cpu_seconds(proc.pid)
-            result = run_load(
-                base=base,
-                demo=demo,
-                method=method,
-                path=path,
-                body_for=body_for,
-                requests=args.requests,
-                threads=args.threads,
-            )
-            # Server CPU per request: steadier than req/s on a machine shared with other work.
-            result["cpu_ms"] = (server_cpu_seconds(proc.pid) - cpu_before) * 1000 / args.requests
+        )
+        # The two kinds take turns in rounds (ping, task, task, ping, …), so a machine that speeds up or slows
+        # down during the run (a shared VM does) weighs on both alike.
+        runs = {name: [] for name, *_ in kinds}
+        cpu = dict.fromkeys(runs, 0.0)
+        per_round = max(1, args.requests // args.rounds)
+        for round_ in range(args.rounds):
+            for name, method, path, body_for in kinds if round_ % 2 == 0 else kinds[::-1]:
+                cpu_before = server_cpu_seconds(proc.pid)
+                runs[name].append(
+                    run_load(
+                        base=base, demo=demo, method=method, path=path, body_for=body_for,
+                        requests=per_round, threads=args.threads,
+                    )
+                )
+                # Server CPU per request: steadier than req/s on a machine shared with other work.
+                cpu[name] += server_cpu_seconds(proc.pid) - cpu_before
+        rows = []
+        for name, *_ in kinds:
+            result = summary(runs[name], cpu[name])
             if result["failures"]:
                 print(f"  {name}: {len(result['failures'])} failed, first: {result['failures'][0]} (server log: {log})")
             rows.append((label, name, result))
@@ -249,6 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4, help="turns each request kind takes, alternating")
     parser.add_argument("--db", default="sqlite,postgres")
     args = parser.parse_args()
 
@@ -281,7 +296,10 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print(f"{args.requests} requests per row, {args.threads} client threads, one daphne process, worker off")
+    print(
+        f"{args.requests} requests per row in {args.rounds} alternating rounds, {args.threads} client threads, "
+        "one daphne process, worker off"
+    )
     print(
         f"{'database':<10} {'request':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}"
         f" {'server CPU ms/req':>18}"
