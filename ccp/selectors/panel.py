@@ -167,7 +167,11 @@ def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
 
 
 def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
-    """Everything the agent's panel shows, read fresh."""
+    """Everything the agent's panel shows, read fresh.
+
+    `now` is taken before the reads: the panel keeps the state with the latest one, so an action's answer
+    that arrives after a newer push (both carry the whole state) cannot put an older state back."""
+    now = timezone.now()
     user = User.objects.select_related("instance", "status", "routing_profile").get(pk=user_id)
     tz = agent_timezone(user)
     rp = user.routing_profile
@@ -204,7 +208,7 @@ def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
         tasks_open=sum(1 for t in tiles if t.contact.channel == Channel.TASK),
         task_capacity=rp.task_concurrency if rp else 0,
         tz=tz,
-        now=timezone.now(),
+        now=now,
     )
 
 

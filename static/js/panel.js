@@ -165,6 +165,27 @@
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var elt = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.elt;
     if (elt && !document.body.contains(elt)) evt.detail.shouldSwap = false;
+    else if (isOlderState(evt.detail && evt.detail.serverResponse)) resync = true;
+  });
+  // Answers and pushes race: an answer read before a change that a push has already shown (an offer,
+  // an accept) would put the older state back. Each state carries the server time its reads began; an
+  // answer older than what is shown still swaps (it may close a dialog), then the tab asks its socket
+  // for the state again.
+  var resync = false;
+  var socket = null;
+  document.addEventListener("htmx:wsOpen", function (evt) { socket = evt.detail && evt.detail.socketWrapper; });
+  function stateTime(html) {
+    var match = typeof html === "string" && /id="ccp-tiles"[^>]*data-server-now="([^"]+)"/.exec(html);
+    return match ? Date.parse(match[1]) : NaN;
+  }
+  function isOlderState(html) {
+    var tiles = $("#ccp-tiles");
+    return stateTime(html) < (tiles ? Date.parse(tiles.getAttribute("data-server-now")) : NaN); // false if unknown
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!resync) return;
+    resync = false;
+    if (socket) socket.send(JSON.stringify({ sync: true }));
   });
 
   // --- Dialogs (transfer, create task, number pad).

@@ -108,3 +108,31 @@ def test_the_panel_fits_a_narrow_side_panel(browser, live, center):
     assert width <= 360
     screenshot(page, "14-narrow")
     ctx.close()
+
+
+def test_an_answer_that_arrives_after_a_newer_push_does_not_put_the_older_state_back(page, live, center):
+    watch = login(page, live, center["users"]["alice"], center["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    held = []
+
+    def hold(route):
+        held.append((route, route.fetch()))  # the server answered now; the browser gets it later
+
+    page.route("**/ccp/tasks/", hold)
+    page.get_by_role("button", name="Create task").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Name (required)").fill("Answered slowly")
+    dialog.get_by_label("Assign to").select_option(label="Myself (Alice Agent)")
+    dialog.get_by_role("button", name="Create task").click()
+    while not held:
+        page.wait_for_timeout(50)
+    # After the answer was rendered, a new offer is pushed and shown.
+    newer = live.call("task_create", alias=center["alias"], name="Pushed meanwhile")
+    expect(page.locator(f'[data-offer="{newer}"]')).to_be_visible()
+    route, response = held[0]
+    route.fulfill(response=response)
+    expect(dialog).to_be_hidden()  # the late answer still closes its dialog
+    # Its older state may show for a moment; the tab then asks for the state again.
+    expect(page.locator(f'[data-offer="{newer}"]')).to_be_visible()
+    expect(page.locator(".ccp-tile")).to_have_count(2)
+    assert watch.unexpected() == []
