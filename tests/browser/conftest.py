@@ -166,4 +166,7 @@ def login(page, live, username: str, password: str) -> ConsoleWatch:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/ccp/")
     page.wait_for_selector("body:not(.ws-down)")
+    # Controls stay disabled from page load until the socket's first state arrives (no stale buttons);
+    # a test that types at once on a loaded machine would type into a disabled control.
+    page.wait_for_selector("#status-select:not([disabled])")
     return watch
