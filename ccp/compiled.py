@@ -19,6 +19,7 @@ already knows (table and column names, quoting, conversions) and drift from the 
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -26,55 +27,66 @@ from django.db.models import Model, QuerySet
 _MARKER = "\x00ccp-param-{}\x00"
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    model: type[Model]
+    sql: str
+    params: list  # the compiled parameters, markers included
+    slots: list  # per parameter: the index of the value that replaces it, or None to keep it
+    fields: list | None  # attnames of a model query's columns; None for values()/values_list()
+    converters: dict
+    compiler: object
+
+
 class CompiledQuery:
-    """A queryset built by `build(*params)` from string parameters, compiled once per database."""
+    """A queryset built by `build(*params)` from string parameters, compiled once (for DEFAULT_DB_ALIAS, the
+    one database here)."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self._build = build
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
 
-    def _get(self, count: int) -> tuple:
-        # One database here (DEFAULT_DB_ALIAS); the SQL is compiled for the vendor behind it.
-        compiled = self._compiled.get(DEFAULT_DB_ALIAS)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(DEFAULT_DB_ALIAS) or self._compile(count)
-                self._compiled[DEFAULT_DB_ALIAS] = compiled
-        return compiled
+    def _compile(self, count: int) -> _Compiled:
+        with self._lock:
+            if self._compiled is not None:
+                return self._compiled
+            markers = [_MARKER.format(i) for i in range(count)]
+            queryset = self._build(*markers).using(DEFAULT_DB_ALIAS)
+            compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+            sql, params = compiler.as_sql()
+            slots = [markers.index(p) if isinstance(p, str) and p in markers else None for p in params]
+            if {s for s in slots if s is not None} != set(range(count)):
+                raise ValueError("A compiled query's parameters must be exact matches on string values.")
+            if compiler.klass_info and compiler.klass_info.get("related_klass_infos"):
+                raise ValueError("A compiled query cannot select_related().")
+            columns = [col for col, _, _ in compiler.select]
+            self._compiled = _Compiled(
+                model=queryset.model,
+                sql=sql,
+                params=list(params),
+                slots=slots,
+                fields=[col.target.attname for col in columns] if queryset._fields is None else None,
+                converters=compiler.get_converters(columns),
+                compiler=compiler,
+            )
+            return self._compiled
 
-    def _compile(self, count: int) -> tuple:
-        markers = [_MARKER.format(i) for i in range(count)]
-        queryset = self._build(*markers).using(DEFAULT_DB_ALIAS)
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        slots = [markers.index(p) if isinstance(p, str) and p in markers else None for p in params]
-        used = {s for s in slots if s is not None}
-        if used != set(range(count)):
-            raise ValueError("A compiled query's parameters must be exact matches on string values.")
-        if compiler.klass_info and compiler.klass_info.get("related_klass_infos"):
-            raise ValueError("A compiled query cannot select_related().")
-        fields = [col.target.attname for col, _, _ in compiler.select] if queryset._fields is None else None
-        converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        return queryset.db, queryset.model, sql, list(params), slots, fields, converters, compiler
-
-    def _execute(self, values: tuple, sql_wrap: str = "{}") -> tuple[list, tuple]:
-        compiled = self._get(len(values))
-        alias, _model, sql, params, slots, _fields, converters, compiler = compiled
-        args = [values[s] if s is not None else p for p, s in zip(params, slots, strict=True)]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql_wrap.format(sql), args)
-            rows = cursor.fetchall()
-        return rows, compiled
+    def _fetch(self, values: tuple, sql_wrap: str = "{}") -> tuple[list, _Compiled]:
+        compiled = self._compiled or self._compile(len(values))
+        args = [values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)]
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(sql_wrap.format(compiled.sql), args)
+            return cursor.fetchall(), compiled
 
     def rows(self, *values: str) -> list:
         """The queryset's results: model instances, or tuples for a values_list() queryset."""
-        rows, (alias, model, _sql, _p, _s, fields, converters, compiler) = self._execute(values)
-        if converters:
-            rows = list(compiler.apply_converters(rows, converters))
-        if fields is None:
+        rows, compiled = self._fetch(values)
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        if compiled.fields is None:
             return [tuple(row) for row in rows]
-        return [model.from_db(alias, fields, row) for row in rows]
+        return [compiled.model.from_db(DEFAULT_DB_ALIAS, compiled.fields, row) for row in rows]
 
     def first(self, *values: str):
         """The first result, or None."""
@@ -83,12 +95,12 @@ class CompiledQuery:
 
     def count(self, *values: str) -> int:
         """How many rows the queryset matches (write it with .values("pk"), so the database can count an index)."""
-        rows, _ = self._execute(values, "SELECT COUNT(*) FROM ({}) counted")
+        rows, _ = self._fetch(values, "SELECT COUNT(*) FROM ({}) counted")
         return int(rows[0][0])
 
     def exists(self, *values: str) -> bool:
         """Whether the queryset matches any row (write it with [:1])."""
-        rows, _ = self._execute(values)
+        rows, _ = self._fetch(values)
         return bool(rows)
 
 

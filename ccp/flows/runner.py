@@ -149,7 +149,7 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
     ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier, mode=mode)
-    holds = block.holds(ctx) if callable(block.holds) else block.holds
+    holds = block.holds(ctx)
     if not holds:
         contact_flush(contact)
     before = contact_snapshot(contact)

@@ -36,7 +36,7 @@ class HeldWrites:
     written: int = 0
 
 
-def held_writes(contact) -> HeldWrites | None:
+def _held(contact) -> HeldWrites | None:
     return contact.__dict__.get(_HELD)
 
 
@@ -45,7 +45,7 @@ def contact_writes_held(contact: Contact, *, insert: bool = False):
     """Hold the contact's writes until the block ends, then write them; a nested hold joins the outer one.
 
     On an exception nothing held is written: the caller's transaction rolls back anyway."""
-    if held_writes(contact) is not None:
+    if _held(contact) is not None:
         yield
         return
     contact.__dict__[_HELD] = HeldWrites(insert=insert)
@@ -58,25 +58,21 @@ def contact_writes_held(contact: Contact, *, insert: bool = False):
 
 def contact_flush(contact: Contact) -> None:
     """Write what is held for the contact now, before work that reads it from the database."""
-    held = held_writes(contact)
+    held = _held(contact)
     if held is None:
         return
     if not (held.insert or held.fields or held.events or held.timers):
         return
-    del contact.__dict__[_HELD]  # so the saves below go to the database
-    try:
-        if held.fields and not held.insert:
-            contact.save(update_fields=sorted(held.fields))
-        insert_rows([contact] if held.insert else [], held.events, held.timers)
-    finally:
-        contact.__dict__[_HELD] = held
+    if held.fields and not held.insert:
+        contact.save(update_fields=sorted(held.fields))
+    insert_rows([contact] if held.insert else [], held.events, held.timers)
     held.insert, held.fields, held.events, held.timers = False, set(), [], []
     held.written += 1
 
 
 def contact_save(contact: Contact, fields) -> None:
     """Save these fields of the contact (held during a flow run)."""
-    held = held_writes(contact)
+    held = _held(contact)
     if held is None:
         contact.save(update_fields=list(fields))
     elif not held.insert:  # a row still to be inserted is written whole
@@ -85,7 +81,7 @@ def contact_save(contact: Contact, fields) -> None:
 
 def contact_event_save(contact: Contact, event: ContactEvent) -> None:
     """Save one of the contact's events (held during a flow run)."""
-    held = held_writes(contact)
+    held = _held(contact)
     if held is None:
         event.save(force_insert=True)
     else:
@@ -94,7 +90,7 @@ def contact_event_save(contact: Contact, event: ContactEvent) -> None:
 
 def contact_timer_save(contact: Contact | None, timer: Timer) -> None:
     """Save a timer, held with its contact during a flow run."""
-    held = held_writes(contact) if contact is not None else None
+    held = _held(contact) if contact is not None else None
     if held is None:
         timer.save(force_insert=True)
     else:
@@ -103,7 +99,7 @@ def contact_timer_save(contact: Contact | None, timer: Timer) -> None:
 
 def contact_timers_cancel_held(contact: Contact, *, kinds, now) -> tuple[int, bool]:
     """Cancel the contact's held timers of these kinds; returns (how many, whether the database may hold more)."""
-    held = held_writes(contact)
+    held = _held(contact)
     if held is None:
         return 0, True
     cancelled = 0
@@ -126,7 +122,7 @@ def contact_snapshot(contact: Contact) -> tuple:
     """The contact's fields and held writes before a step, for `contact_restore`."""
     values = {name: getattr(contact, name) for name in _FIELDS}
     values["flow_state"] = copy.deepcopy(values["flow_state"])  # blocks change it in place
-    held = held_writes(contact)
+    held = _held(contact)
     held_state = None
     if held is not None:
         timers = [(t, t.cancelled, t.fired_at) for t in held.timers]
@@ -138,7 +134,7 @@ def contact_restore(contact: Contact, snapshot: tuple, *, rolled_back: bool = Fa
     """Put the contact and its held writes back as they were; False when some already reached the database
     (unless a savepoint `rolled_back` those writes)."""
     values, cache, held_state = snapshot
-    held = held_writes(contact)
+    held = _held(contact)
     if held is not None and held_state is not None and held.written != held_state[4] and not rolled_back:
         return False
     for name, value in values.items():

@@ -30,7 +30,6 @@ from ccp.services.contact_writes import (
     contact_flush,
     contact_save,
     contact_writes_held,
-    held_writes,
 )
 from ccp.services.errors import (
     InvalidRequest,
@@ -506,8 +505,8 @@ def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
 def contact_set_attributes(*, contact: Contact, attributes: dict, actor_type: str = "flow", actor=None) -> None:
     """Merge attributes into the contact; for a PreviousContactId chain, into every contact of the chain."""
     attributes = validation.validate_attributes(attributes)
-    if contact.chain_id and held_writes(contact) is not None:
-        contact_flush(contact)  # the chain is read back from the database, this contact with it
+    if contact.chain_id:
+        contact_flush(contact)  # the chain is read back from the database, this contact with it (if held)
     targets = (
         list(Contact.objects.select_for_update().filter(instance_id=contact.instance_id, chain_id=contact.chain_id))
         if contact.chain_id

@@ -107,9 +107,14 @@
     if (!selected || !$('[data-pane="' + selected + '"]')) select(fresh[0].getAttribute("data-offer"));
   }
 
-  function syncClock() {
+  // The server time of the state on screen (when its reads began); NaN before the first one.
+  function shownStateTime() {
     var tiles = $("#ccp-tiles");
-    var server = tiles && Date.parse(tiles.getAttribute("data-server-now"));
+    return tiles ? Date.parse(tiles.getAttribute("data-server-now")) : NaN;
+  }
+
+  function syncClock() {
+    var server = shownStateTime();
     if (server) clockOffset = server - Date.now();
   }
 
@@ -128,7 +133,11 @@
     if (!up) $all("[data-live]").forEach(function (el) { el.disabled = true; });
   }
 
-  document.addEventListener("htmx:wsOpen", function () { setConnected(true); });
+  var socket = null; // the panel's socket wrapper, to ask for the state again (see isOlderState)
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    socket = evt.detail && evt.detail.socketWrapper;
+    setConnected(true);
+  });
   document.addEventListener("htmx:wsClose", function (evt) {
     setConnected(false);
     // htmx reconnects by itself only after abnormal closes; reconnect after any close.
@@ -172,15 +181,9 @@
   // answer older than what is shown still swaps (it may close a dialog), then the tab asks its socket
   // for the state again.
   var resync = false;
-  var socket = null;
-  document.addEventListener("htmx:wsOpen", function (evt) { socket = evt.detail && evt.detail.socketWrapper; });
-  function stateTime(html) {
-    var match = typeof html === "string" && /id="ccp-tiles"[^>]*data-server-now="([^"]+)"/.exec(html);
-    return match ? Date.parse(match[1]) : NaN;
-  }
   function isOlderState(html) {
-    var tiles = $("#ccp-tiles");
-    return stateTime(html) < (tiles ? Date.parse(tiles.getAttribute("data-server-now")) : NaN); // false if unknown
+    var match = typeof html === "string" && /id="ccp-tiles"[^>]*data-server-now="([^"]+)"/.exec(html);
+    return Boolean(match) && Date.parse(match[1]) < shownStateTime(); // false when either is unknown
   }
   document.addEventListener("htmx:afterSettle", function () {
     if (!resync) return;

@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from ccp.flows.blocks import BLOCKS, Block, Outcome
 from ccp.models import Contact, ContactEvent, ContactState, Queue, Timer, TimerKind
+from ccp.services.contact_writes import contact_flush
 from ccp.services.contacts import contact_record_event, task_start
 from ccp.services.timers import timer_schedule
 from tests.factories import QueueFactory
@@ -31,12 +33,21 @@ def _writes_another_row_then_fails(ctx, action):
     return Outcome.error("the step failed after writing")
 
 
+def _writes_the_contact_then_fails(ctx, action):
+    """A held step that writes its contact to the database half-way: memory can no longer undo it."""
+    ctx.contact.name = "half-written"
+    contact_flush(ctx.contact)
+    raise RuntimeError("the step broke after writing")
+
+
 @pytest.fixture
 def test_blocks(monkeypatch):
     monkeypatch.setitem(BLOCKS, "TestHeldFailure", Block("TestHeldFailure", _changes_the_contact_then_fails,
-                                                          lambda params: [], holds=True))
+                                                          lambda params: [], holds=lambda ctx: True))
     monkeypatch.setitem(BLOCKS, "TestSavepointFailure", Block("TestSavepointFailure", _writes_another_row_then_fails,
-                                                               lambda params: [], holds=False))
+                                                               lambda params: [], holds=lambda ctx: False))
+    monkeypatch.setitem(BLOCKS, "TestWrittenFailure", Block("TestWrittenFailure", _writes_the_contact_then_fails,
+                                                             lambda params: [], holds=lambda ctx: True))
 
 
 def test_a_task_on_a_two_block_flow_is_written_in_a_handful_of_statements(
@@ -67,6 +78,20 @@ def test_a_held_step_that_fails_half_way_leaves_nothing_of_itself(test_blocks, p
     assert "half" not in contact.flow_state
     assert not ContactEvent.objects.filter(event="HALF_WRITTEN").exists()
     assert not Timer.objects.filter(contact=contact, kind=TimerKind.FLOW_WAIT).exists()
+
+
+def test_a_held_step_that_fails_after_writing_fails_the_whole_task_and_writes_nothing(
+    test_blocks, publish, instance, queue
+):
+    flow = publish([
+        action("target", "UpdateContactTargetQueue", {"QueueId": queue.id}, next_action="broken"),
+        action("broken", "TestWrittenFailure", next_action="queue it", errors={"NoMatchingError": "queue it"}),
+    ])
+    with pytest.raises(RuntimeError, match="failed after writing"), transaction.atomic():
+        task_start(instance=instance, contact_flow=flow, name="Call back Mrs Jones")
+    assert not Contact.objects.exists()
+    assert not ContactEvent.objects.exists()
+    assert not Timer.objects.exists()
 
 
 def test_a_step_that_writes_other_rows_runs_in_a_savepoint_and_is_rolled_back(test_blocks, publish, start, queue):

@@ -71,10 +71,10 @@ class Block:
     type: str
     run: Callable
     validate: Callable
-    # True (or a function of the RunContext saying so) when the step reads other rows but writes only its
-    # contact, through the services' contact writes: it then runs on the held contact without a savepoint
-    # (see ccp.services.contact_writes). False, the safe default, for a block that writes other rows.
-    holds: bool | Callable = False
+    # A function of the RunContext: True when the step reads other rows but writes only its contact, through
+    # the services' contact writes; it then runs on the held contact without a savepoint (see
+    # ccp.services.contact_writes). False, the safe default, for a block that writes other rows.
+    holds: Callable = lambda ctx: False
 
 
 BLOCKS: dict[str, Block] = {}
@@ -84,7 +84,12 @@ def block(type_: str, *, validate: Callable | None = None, holds: bool | Callabl
     """Register a step function for an action Type."""
 
     def register(run: Callable) -> Callable:
-        BLOCKS[type_] = Block(type=type_, run=run, validate=validate or (lambda params: []), holds=holds)
+        BLOCKS[type_] = Block(
+            type=type_,
+            run=run,
+            validate=validate or (lambda params: []),
+            holds=holds if callable(holds) else (lambda ctx: holds),
+        )
         return run
 
     return register
