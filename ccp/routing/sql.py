@@ -15,96 +15,38 @@ Each decision used to be about eleven statements from Python; as one statement i
 round trip and one commit (bench/routing.py has the numbers). The Python path stays for SQLite, and the
 routing tests run against both.
 
-Migration 0003 installs the function. Changing it means a new migration that runs the new text again
-(CREATE OR REPLACE); the columns it names must follow any change to those tables.
+Where the text lives: in the migrations, not here. A migration's text is frozen (0003 installs what 0003
+says, forever), so each migration that installs the function carries its whole text as a literal
+`ROUTE_OFFER_FUNCTION`, and a change is a new migration with the new text (CREATE OR REPLACE). This module
+does not hold a second copy that could drift from the newest one; it reads the newest one
+(`route_offer_function`) for the checks in tests/routing/test_route_function.py — the live function is that
+text, and every column it names exists on the models — and test_route_property.py, which runs it against
+the Python path on random data. The runtime needs only the call, `SELECT * FROM ccp_route_offer(%s, %s)`,
+made by `engine._offer_next_postgres`.
 """
 
-ROUTE_OFFER_FUNCTION = r"""
-CREATE OR REPLACE FUNCTION ccp_route_offer(p_agent varchar, p_now timestamptz)
-RETURNS SETOF ccp_contact
-LANGUAGE plpgsql
-AS $fn$
-DECLARE
-    v_agent record;
-    v_open integer;
-    v_contact ccp_contact%ROWTYPE;
-    v_stamp timestamptz;
-    v_expires timestamptz;
-    v_auto boolean;
-BEGIN
-    SELECT u.id, u.instance_id, rp.task_concurrency, rp.task_auto_accept, rp.task_offer_timeout_seconds,
-           u.routing_profile_id
-      INTO v_agent
-      FROM ccp_user u
-      JOIN ccp_agentstatus s ON s.id = u.status_id
-      JOIN ccp_routingprofile rp ON rp.id = u.routing_profile_id
-     WHERE u.id = p_agent AND s.type = 'ROUTABLE'
-       FOR UPDATE OF u SKIP LOCKED;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
+import importlib
+import pkgutil
 
-    SELECT count(*) INTO v_open FROM ccp_contact
-     WHERE agent_id = p_agent AND channel = 'TASK' AND state IN ('CONNECTING', 'CONNECTED', 'AFTER_CONTACT_WORK');
-    IF v_open >= v_agent.task_concurrency THEN
-        RETURN;
-    END IF;
+import ccp.migrations
 
-    SELECT c.* INTO v_contact
-      FROM (
-            SELECT rpq.queue_id, rpq.priority, rpq.delay_seconds FROM ccp_routingprofilequeue rpq
-             WHERE rpq.routing_profile_id = v_agent.routing_profile_id AND rpq.channel = 'TASK'
-             UNION ALL
-            SELECT q.id, 1, 0 FROM ccp_queue q WHERE q.agent_id = p_agent
-           ) AS s
-     CROSS JOIN LATERAL (
-            SELECT * FROM ccp_contact c
-             WHERE c.queue_id = s.queue_id AND c.state = 'QUEUED' AND c.channel = 'TASK'
-               AND c.enqueue_timestamp <= p_now - make_interval(secs => s.delay_seconds)
-               AND NOT EXISTS (
-                   SELECT 1 FROM ccp_offercooldown oc
-                    WHERE oc.contact_id = c.id AND oc.agent_id = p_agent AND oc.until > p_now
-               )
-             ORDER BY c.routing_priority, c.routing_order_at, c.id
-             LIMIT 1
-               FOR UPDATE SKIP LOCKED
-           ) AS c
-     ORDER BY s.priority, c.routing_priority, c.routing_order_at, c.id
-     LIMIT 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
 
-    v_stamp := clock_timestamp();
-    v_auto := v_agent.task_auto_accept;
-    v_expires := p_now + make_interval(secs => v_agent.task_offer_timeout_seconds);
-    UPDATE ccp_contact
-       SET state = CASE WHEN v_auto THEN 'CONNECTED' ELSE 'CONNECTING' END,
-           agent_id = p_agent, offered_at = p_now, last_update_timestamp = v_stamp,
-           connected_to_agent_timestamp = CASE WHEN v_auto THEN p_now ELSE connected_to_agent_timestamp END
-     WHERE id = v_contact.id
-    RETURNING * INTO v_contact;
-    INSERT INTO ccp_contactevent
-           (instance_id, contact_id, at, actor_type, actor_id, event, from_state, to_state, agent_id, queue_id,
-            reason, detail)
-    VALUES (v_contact.instance_id, v_contact.id, v_stamp, 'routing', NULL,
-            CASE WHEN v_auto THEN 'CONNECTED' ELSE 'OFFERED' END, 'QUEUED', v_contact.state,
-            p_agent, v_contact.queue_id, CASE WHEN v_auto THEN 'auto-accept' ELSE '' END,
-            CASE WHEN v_auto THEN '{}'::jsonb
-                 ELSE jsonb_build_object('expires_at',
-                          to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) END);
-    IF NOT v_auto THEN
-        INSERT INTO ccp_timer
-               (instance_id, kind, due_at, lease_until, leased_by, fired_at, cancelled, payload, attempts,
-                contact_id, user_id)
-        VALUES (v_contact.instance_id, 'OFFER_TIMEOUT', v_expires, NULL, '', NULL, false, '{}'::jsonb, 0,
-                v_contact.id, p_agent);
-    END IF;
+def route_offer_migrations() -> list[tuple[str, str]]:
+    """(migration name, function text) of every migration that installs `ccp_route_offer`, oldest first."""
+    found = []
+    for module in sorted(m.name for m in pkgutil.iter_modules(ccp.migrations.__path__)):
+        text = getattr(importlib.import_module(f"ccp.migrations.{module}"), "ROUTE_OFFER_FUNCTION", None)
+        if text is not None:
+            found.append((module, text))
+    return found
 
-    UPDATE ccp_user SET idle_since = p_now WHERE id = p_agent;
-    RETURN NEXT v_contact;
-END;
-$fn$;
-"""
 
-DROP_ROUTE_OFFER_FUNCTION = "DROP FUNCTION IF EXISTS ccp_route_offer(varchar, timestamptz);"
+def route_offer_function() -> str:
+    """The newest text of `ccp_route_offer`: what a fully migrated PostgreSQL database runs."""
+    return route_offer_migrations()[-1][1]
+
+
+def route_offer_body(text: str) -> str:
+    """The PL/pgSQL body of a CREATE FUNCTION text (between its $fn$ quotes): what pg_proc.prosrc holds."""
+    start = text.index("$fn$") + len("$fn$")
+    return text[start : text.index("$fn$", start)]

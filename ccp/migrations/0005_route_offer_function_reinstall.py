@@ -1,0 +1,113 @@
+"""PostgreSQL: `ccp_route_offer` again, for databases that ran 0003 before commit 8dabc03. Nothing on SQLite.
+
+Until then 0003 imported the function's text from ccp/routing/sql.py, so what it installed depended on when
+it ran: before 8dabc03 an older text (one UPDATE and event INSERT per branch, offer and auto-accept), after
+it the text below — the same offer, written as one UPDATE and one event INSERT. 0003 now holds the second
+text as a literal; this migration brings databases that got the first one to it, so every database ends
+with the same function, whether migrated from zero or from any earlier state.
+
+This is the newest text of the function: ccp/routing/sql.py reads it from here, and
+tests/routing/test_route_function.py checks that the live function is this text. A change to the function
+is a new migration with the whole new text (CREATE OR REPLACE), never an edit of this one.
+"""
+
+from django.db import migrations
+
+ROUTE_OFFER_FUNCTION = r"""CREATE OR REPLACE FUNCTION ccp_route_offer(p_agent varchar, p_now timestamptz)
+RETURNS SETOF ccp_contact
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_agent record;
+    v_open integer;
+    v_contact ccp_contact%ROWTYPE;
+    v_stamp timestamptz;
+    v_expires timestamptz;
+    v_auto boolean;
+BEGIN
+    SELECT u.id, u.instance_id, rp.task_concurrency, rp.task_auto_accept, rp.task_offer_timeout_seconds,
+           u.routing_profile_id
+      INTO v_agent
+      FROM ccp_user u
+      JOIN ccp_agentstatus s ON s.id = u.status_id
+      JOIN ccp_routingprofile rp ON rp.id = u.routing_profile_id
+     WHERE u.id = p_agent AND s.type = 'ROUTABLE'
+       FOR UPDATE OF u SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+
+    SELECT count(*) INTO v_open FROM ccp_contact
+     WHERE agent_id = p_agent AND channel = 'TASK' AND state IN ('CONNECTING', 'CONNECTED', 'AFTER_CONTACT_WORK');
+    IF v_open >= v_agent.task_concurrency THEN
+        RETURN;
+    END IF;
+
+    SELECT c.* INTO v_contact
+      FROM (
+            SELECT rpq.queue_id, rpq.priority, rpq.delay_seconds FROM ccp_routingprofilequeue rpq
+             WHERE rpq.routing_profile_id = v_agent.routing_profile_id AND rpq.channel = 'TASK'
+             UNION ALL
+            SELECT q.id, 1, 0 FROM ccp_queue q WHERE q.agent_id = p_agent
+           ) AS s
+     CROSS JOIN LATERAL (
+            SELECT * FROM ccp_contact c
+             WHERE c.queue_id = s.queue_id AND c.state = 'QUEUED' AND c.channel = 'TASK'
+               AND c.enqueue_timestamp <= p_now - make_interval(secs => s.delay_seconds)
+               AND NOT EXISTS (
+                   SELECT 1 FROM ccp_offercooldown oc
+                    WHERE oc.contact_id = c.id AND oc.agent_id = p_agent AND oc.until > p_now
+               )
+             ORDER BY c.routing_priority, c.routing_order_at, c.id
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED
+           ) AS c
+     ORDER BY s.priority, c.routing_priority, c.routing_order_at, c.id
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+
+    v_stamp := clock_timestamp();
+    v_auto := v_agent.task_auto_accept;
+    v_expires := p_now + make_interval(secs => v_agent.task_offer_timeout_seconds);
+    UPDATE ccp_contact
+       SET state = CASE WHEN v_auto THEN 'CONNECTED' ELSE 'CONNECTING' END,
+           agent_id = p_agent, offered_at = p_now, last_update_timestamp = v_stamp,
+           connected_to_agent_timestamp = CASE WHEN v_auto THEN p_now ELSE connected_to_agent_timestamp END
+     WHERE id = v_contact.id
+    RETURNING * INTO v_contact;
+    INSERT INTO ccp_contactevent
+           (instance_id, contact_id, at, actor_type, actor_id, event, from_state, to_state, agent_id, queue_id,
+            reason, detail)
+    VALUES (v_contact.instance_id, v_contact.id, v_stamp, 'routing', NULL,
+            CASE WHEN v_auto THEN 'CONNECTED' ELSE 'OFFERED' END, 'QUEUED', v_contact.state,
+            p_agent, v_contact.queue_id, CASE WHEN v_auto THEN 'auto-accept' ELSE '' END,
+            CASE WHEN v_auto THEN '{}'::jsonb
+                 ELSE jsonb_build_object('expires_at',
+                          to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) END);
+    IF NOT v_auto THEN
+        INSERT INTO ccp_timer
+               (instance_id, kind, due_at, lease_until, leased_by, fired_at, cancelled, payload, attempts,
+                contact_id, user_id)
+        VALUES (v_contact.instance_id, 'OFFER_TIMEOUT', v_expires, NULL, '', NULL, false, '{}'::jsonb, 0,
+                v_contact.id, p_agent);
+    END IF;
+
+    UPDATE ccp_user SET idle_since = p_now WHERE id = p_agent;
+    RETURN NEXT v_contact;
+END;
+$fn$;
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(ROUTE_OFFER_FUNCTION, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ccp", "0004_lean_indexes")]
+
+    # Backwards there is nothing to undo: 0003 installs this same text.
+    operations = [migrations.RunPython(install, migrations.RunPython.noop)]
