@@ -1,15 +1,22 @@
-"""PostgreSQL: `ccp_route_offer` again, for databases that ran 0003 before commit 8dabc03. Nothing on SQLite.
+"""PostgreSQL: `ccp_route_offer` writes an offer's expires_at as the Python path does. Nothing on SQLite.
 
-Until then 0003 imported the function's text from ccp/routing/sql.py, so what it installed depended on when
-it ran: before 8dabc03 an older text (one UPDATE and event INSERT per branch, offer and auto-accept), after
-it the text below — the same offer, written as one UPDATE and one event INSERT. 0003 now holds the second
-text as a literal; this migration brings databases that got the first one to it, so every database ends
-with the same function, whether migrated from zero or from any earlier state.
+The offer event's detail carries {"expires_at": …}. The Python path writes `datetime.isoformat()`, which
+leaves the fraction out on a whole second ("2026-11-27T12:00:30+00:00"); 0003's text always printed six
+digits ("2026-11-27T12:00:30.000000+00:00"). Found by tests/routing/test_route_property.py, which compares
+the two paths on generated data: an offer made on a whole second (or any `now` whose microseconds are 0)
+was written differently by the two. The Python path is the reference — the function is its port, and every
+other timestamp in event details is written by isoformat() — so the function changes.
+
+It also brings every database to one text: until commit 8dabc03, 0003 imported its text from
+ccp/routing/sql.py, so databases migrated before then got an older one (one UPDATE and event INSERT per
+branch, offer and auto-accept). CREATE OR REPLACE here replaces whichever 0003 left.
 
 This is the newest text of the function: ccp/routing/sql.py reads it from here, and
 tests/routing/test_route_function.py checks that the live function is this text. A change to the function
 is a new migration with the whole new text (CREATE OR REPLACE), never an edit of this one.
 """
+
+import importlib
 
 from django.db import migrations
 
@@ -85,7 +92,11 @@ BEGIN
             p_agent, v_contact.queue_id, CASE WHEN v_auto THEN 'auto-accept' ELSE '' END,
             CASE WHEN v_auto THEN '{}'::jsonb
                  ELSE jsonb_build_object('expires_at',
-                          to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) END);
+                          -- As isoformat() writes it in the Python path: no fraction on a whole second.
+                          to_char(v_expires AT TIME ZONE 'UTC',
+                                  CASE WHEN v_expires = date_trunc('second', v_expires)
+                                       THEN 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'
+                                       ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"' END)) END);
     IF NOT v_auto THEN
         INSERT INTO ccp_timer
                (instance_id, kind, due_at, lease_until, leased_by, fired_at, cancelled, payload, attempts,
@@ -101,13 +112,19 @@ $fn$;
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ROUTE_OFFER_FUNCTION, params=None)
+def _run(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql, params=None)
+
+    return run
+
+
+# Backwards: 0003's text again (a frozen migration, so importing its text is safe).
+PREVIOUS = importlib.import_module("ccp.migrations.0003_route_offer_function").ROUTE_OFFER_FUNCTION
 
 
 class Migration(migrations.Migration):
     dependencies = [("ccp", "0004_lean_indexes")]
 
-    # Backwards there is nothing to undo: 0003 installs this same text.
-    operations = [migrations.RunPython(install, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(_run(ROUTE_OFFER_FUNCTION), _run(PREVIOUS))]
