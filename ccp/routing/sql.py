@@ -17,12 +17,13 @@ routing tests run against both.
 
 Where the text lives: in the migrations, not here. A migration's text is frozen (0003 installs what 0003
 says, forever), so each migration that installs the function carries its whole text as a literal
-`ROUTE_OFFER_FUNCTION`, and a change is a new migration with the new text (CREATE OR REPLACE). This module
-does not hold a second copy that could drift from the newest one; it reads the newest one
-(`route_offer_function`) for the checks in tests/routing/test_route_function.py — the live function is that
-text, and every column it names exists on the models — and test_route_property.py, which runs it against
-the Python path on random data. The runtime needs only the call, `SELECT * FROM ccp_route_offer(%s, %s)`,
-made by `engine._offer_next_postgres`.
+`ROUTE_OFFER_FUNCTION`, and a change is a new migration with the whole new text (CREATE OR REPLACE); 0005
+is the newest. This module keeps no copy of its own that could drift from the newest one: the runtime needs
+only the call, `SELECT * FROM ccp_route_offer(%s, %s)` in `engine._offer_next_postgres`, and the checks read
+the newest migration's text through `route_offer_function`. tests/routing/test_route_function.py: the live
+function is that text, and every column it names, or must fill, exists on the models.
+tests/routing/test_route_property.py: on generated contact centers, the function and the Python path make
+the same offer and write the same rows.
 """
 
 import importlib
