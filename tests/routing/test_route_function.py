@@ -6,6 +6,7 @@ its INSERTs leave out, breaks routing on PostgreSQL only, at run time. These tes
 the live text needs PostgreSQL.
 """
 
+import hashlib
 import re
 
 import pytest
@@ -129,11 +130,21 @@ def test_the_routing_function_fills_every_required_column_of_the_rows_it_inserts
     assert required - inserted == set()
 
 
-def test_only_migrations_hold_the_routing_function_text_and_the_newest_is_complete():
-    names = [name for name, _ in route_offer_migrations()]
+# Each migration's text as it was applied. A fresh test database installs whatever the newest migration says,
+# so only this list notices an applied migration edited in place: existing databases would never run it again.
+APPLIED_TEXTS = {
+    "0003_route_offer_function": "a77889ca8f2b77a2",
+    "0005_route_offer_expires_at": "6a7e4d789ccaaeb3",
+}
 
-    assert names[0] == "0003_route_offer_function"
-    assert "CREATE OR REPLACE FUNCTION ccp_route_offer(p_agent varchar, p_now timestamptz)" in route_offer_function()
+
+def test_a_migration_that_installed_the_routing_function_is_never_edited():
+    texts = {name: hashlib.sha256(text.encode()).hexdigest()[:16] for name, text in route_offer_migrations()}
+
+    for name, digest in APPLIED_TEXTS.items():
+        assert texts.pop(name) == digest, f"{name} changed: a change to ccp_route_offer is a new migration"
+    # A new migration: add it above, with its digest, once it is applied anywhere.
+    assert texts == {}
 
 
 @pytest.mark.services
