@@ -12,12 +12,19 @@ from contextvars import ContextVar
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
+def record_request_id(record: logging.LogRecord) -> str:
+    """The record's request id: Django's request logger hands over the request itself (it logs 4xx and
+    5xx answers after the middleware has returned); everything else reads the context."""
+    request = getattr(record, "request", None)
+    return getattr(request, "request_id", None) or request_id_var.get()
+
+
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record that passes the handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            record.request_id = record_request_id(record)
         return True
 
 
@@ -37,7 +44,7 @@ class TextFormatter(_UtcTime, logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            record.request_id = record_request_id(record)
         return super().format(record)
 
 
@@ -49,7 +56,7 @@ class JsonFormatter(_UtcTime, logging.Formatter):
             "time": self.formatTime(record),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            "request_id": getattr(record, "request_id", None) or record_request_id(record),
             "message": record.getMessage(),
         }
         if record.exc_info:
