@@ -24,6 +24,8 @@ class OneTurn(threading.Event):
         return self.checks > 1
 
 
+# The loop closes stale connections (close_old_connections), which a test transaction cannot survive.
+@pytest.mark.django_db(transaction=True)
 def test_one_turn_of_the_worker_loop_leaves_a_heartbeat_for_this_process():
     worker_loop(OneTurn(), max_sleep=0.01)
     beat = WorkerHeartbeat.objects.get()
