@@ -61,3 +61,17 @@ def test_a_starting_worker_forgets_workers_gone_for_a_day():
     WorkerHeartbeat.objects.create(worker="old-host:42", seen_at=long_ago, started_at=long_ago)
     heartbeat_beat()
     assert list(WorkerHeartbeat.objects.values_list("worker", flat=True)) == [worker_name()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_heartbeat_that_cannot_be_written_is_logged_and_never_stops_the_worker(caplog):
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        editor.delete_model(WorkerHeartbeat)
+    try:
+        assert heartbeat_beat() is False
+    finally:
+        with connection.schema_editor() as editor:
+            editor.create_model(WorkerHeartbeat)
+    assert "worker heartbeat could not be written" in caplog.text
