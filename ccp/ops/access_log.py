@@ -16,6 +16,21 @@ class LoggingAccessLog(AccessLogGenerator):
     def __init__(self):
         super().__init__(stream=None)
 
+    def __call__(self, protocol, action, details):
+        if protocol == "http" and action == "complete":
+            # daphne's own line leaves out how long the request took; ours keeps it.
+            access_log.info(
+                '%s "%s %s" %s %s %.1fms',
+                details["client"],
+                details["method"],
+                details["path"],
+                details["status"],
+                details["size"],
+                (details.get("time_taken") or 0) * 1000,
+            )
+            return
+        super().__call__(protocol, action, details)
+
     def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
         access_log.info('%s "%s" %s %s', host, request, status or "-", length or "-")
 

@@ -39,10 +39,11 @@ def test_daphne_parses_what_serve_hands_it():
 def test_the_server_serve_starts_writes_its_access_log_through_logging(caplog):
     server = ServeCommandLine.server_class(application=None, endpoints=["tcp:port=0"])
     caplog.set_level(logging.INFO, logger="daphne.access")
-    details = {"client": "10.0.0.5:5123", "method": "GET", "path": "/ccp/", "status": 200, "size": 512}
+    details = {"client": "10.0.0.5:5123", "method": "GET", "path": "/ccp/", "status": 200, "size": 512,
+               "time_taken": 0.0123}
     server.action_logger("http", "complete", details)
     server.action_logger("websocket", "connected", {"client": "10.0.0.5:5124", "path": "/ws/agent/"})
     assert isinstance(server.action_logger, LoggingAccessLog)
     assert [(r.name, r.levelname) for r in caplog.records] == [("daphne.access", "INFO")] * 2
-    assert caplog.records[0].getMessage() == '10.0.0.5:5123 "GET /ccp/" 200 512'
+    assert caplog.records[0].getMessage() == '10.0.0.5:5123 "GET /ccp/" 200 512 12.3ms'
     assert caplog.records[1].getMessage() == '10.0.0.5:5124 "WSCONNECT /ws/agent/" - -'
