@@ -15,7 +15,7 @@ from collections import Counter as Tally
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from prometheus_client import REGISTRY, Counter, Gauge
+from prometheus_client import REGISTRY, Counter, Gauge, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -103,3 +103,8 @@ class DatabaseCollector(Collector):
 
 DATABASE_COLLECTOR = DatabaseCollector()
 REGISTRY.register(DATABASE_COLLECTOR)
+
+
+def metrics_exposition() -> bytes:
+    """Every metric of this process, in Prometheus' text format."""
+    return generate_latest(REGISTRY)
