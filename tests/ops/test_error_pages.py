@@ -75,3 +75,15 @@ def test_a_failing_page_answers_with_the_products_500_page_and_its_request_id(cl
     html = response.content.decode()
     assert looks_like_the_product(html)
     assert "req-broken-1" in html
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_a_form_posted_without_its_csrf_token_gets_the_products_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/login/", {"username": "alex", "password": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert looks_like_the_product(html)
+    assert "<h1>This form has expired</h1>" in html
