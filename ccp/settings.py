@@ -188,6 +188,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # older than WORKER_HEARTBEAT_MAX_AGE (0 turns that check off).
 WORKER_HEARTBEAT_EVERY = envint("WORKER_HEARTBEAT_EVERY", 5)
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 3 * WORKER_HEARTBEAT_EVERY)
+# Replaces the LOGGING above: the same console handler and LOG_LEVEL, with request ids and a format.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
@@ -203,8 +204,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # daphne's access log (manage.py serve) shows whatever LOG_LEVEL says; ACCESS_LOG=false silences it.
+    # daphne's access log (manage.py serve) is on at INFO whatever LOG_LEVEL says; ACCESS_LOG=false silences it.
     "loggers": {"daphne.access": {"level": "INFO" if envbool("ACCESS_LOG", "true") else "WARNING"}},
 }
-# Load balancers probe over plain HTTP even when HTTPS_ENABLED redirects everything else.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
