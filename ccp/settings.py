@@ -174,3 +174,36 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+
+# Operations: health, metrics, logging (ccp/ops). README "Running in production" explains each one.
+INSTALLED_APPS += ["ccp.ops"]
+# First: every request gets an id before anything can log; probes are answered before Host checks.
+MIDDLEWARE = ["ccp.ops.middleware.RequestIdMiddleware", "ccp.ops.middleware.OpsEndpointsMiddleware", *MIDDLEWARE]
+# serve trusts X-Forwarded-For/-Port/-Proto only when told it runs behind a proxy that sets them.
+PROXY_HEADERS = envbool("PROXY_HEADERS", "false")
+METRICS_ENABLED = envbool("METRICS_ENABLED", "true")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# The worker writes its heartbeat at most this often (seconds); /readyz fails when the newest one is
+# older than WORKER_HEARTBEAT_MAX_AGE (0 turns that check off).
+WORKER_HEARTBEAT_EVERY = envint("WORKER_HEARTBEAT_EVERY", 5)
+WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 3 * WORKER_HEARTBEAT_EVERY)
+# Replaces the LOGGING above: the same console handler and LOG_LEVEL, with request ids and a format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "ccp.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "ccp.ops.logs.TextFormatter"},
+        "json": {"()": "ccp.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # daphne's access log (manage.py serve) is on at INFO whatever LOG_LEVEL says; ACCESS_LOG=false silences it.
+    "loggers": {"daphne.access": {"level": "INFO" if envbool("ACCESS_LOG", "true") else "WARNING"}},
+}

@@ -9,4 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ccp/", include("ccp.panel.urls")),
     path("console/", include("admin_console.urls")),
+    path("", include("ccp.ops.urls")),
 ]
+
+handler500 = "ccp.ops.views.server_error"

@@ -26,6 +26,7 @@ from ccp.api.shapes import input_parse, service_model
 from ccp.api.sigv4 import SignatureError, request_verify
 from ccp.api.throttle import throttle_take
 from ccp.models import Instance
+from ccp.ops.metrics import api_request_count
 from ccp.services.api_keys import api_key_touch
 from ccp.services.errors import ResourceNotFound, ServiceError
 
@@ -45,7 +46,14 @@ def is_api_request(request) -> bool:
 
 
 def handle_api_request(request):
-    """Answer one API request; every failure becomes an AWS error, anything unexpected a bare 500."""
+    """Answer one API request and count it (by operation and status) for /metrics."""
+    response = _answer(request)
+    api_request_count(request=request, response=response)
+    return response
+
+
+def _answer(request):
+    """Every failure becomes an AWS error, anything unexpected a bare 500."""
     try:
         return _handle(request)
     except SignatureError as exc:
@@ -84,6 +92,7 @@ def _handle(request):
     if matched is None or not matched[0]:
         raise ApiError("UnknownOperationException", 404, f"No operation at {request.method} {path[:200]}.")
     operation, uri_params = matched
+    request.api_operation = operation
     handler = operations.HANDLERS.get(operation)
     if handler is None:
         raise ApiError("UnknownOperationException", 400, f"{operation} is not supported by this server.")

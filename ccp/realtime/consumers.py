@@ -14,6 +14,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from ccp.ops.metrics import WEBSOCKET_CONNECTIONS
 from ccp.realtime.presence import presence_change
 from ccp.realtime.publish import agent_group, server_loop_register
 from ccp.selectors.panel import user_is_agent
@@ -63,6 +64,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         server_loop_register(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        WEBSOCKET_CONNECTIONS.inc()
         await database_sync_to_async(_connected)(user)
         self._beat = asyncio.ensure_future(self._heartbeat())
         await self._render_and_send()
@@ -70,6 +72,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.user is None:
             return
+        WEBSOCKET_CONNECTIONS.dec()
         if self._rendering is not None:
             self._rendering.cancel()
         if getattr(self, "_beat", None) is not None:

@@ -6,6 +6,7 @@ import time
 
 from django.db import close_old_connections
 
+from ccp.ops.heartbeat import heartbeat_beat
 from ccp.worker import wakeup
 from ccp.worker.sweep import SWEEP_EVERY, sweep_run
 from ccp.worker.timers import seconds_until_next, timers_run_once
@@ -19,10 +20,12 @@ def worker_loop(stop: threading.Event, *, max_sleep: float = 0.5) -> None:
     while not stop.is_set():
         try:
             close_old_connections()
+            heartbeat_beat()
             if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + SWEEP_EVERY.total_seconds()
                 sweep_run()
             while timers_run_once():
+                heartbeat_beat()  # a long backlog is still a live worker
                 if stop.is_set():
                     return
             delay = seconds_until_next(cap=max_sleep)
