@@ -74,6 +74,37 @@ def queue_flow():
 
 
 
+class Pushes(list):
+    """What `publish` sent, in order, as (group, event) pairs."""
+
+    def to(self, user) -> list[dict]:
+        """The events sent to one agent's tabs."""
+        from ccp.realtime.publish import agent_group
+
+        return [event for group, event in self if group == agent_group(user.id)]
+
+    def reasons(self, user) -> list[str]:
+        return [event["reason"] for event in self.to(user)]
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """Capture what `publish` sends (as Zulip's tests capture events): recorded at its final send, which runs
+    only once the transaction commits, and then passed on to the real channel layer. Needs on_commit to run:
+    a transactional test, or `django_capture_on_commit_callbacks(execute=True)`."""
+    from ccp.realtime import publish
+
+    sent = Pushes()
+    real_send = publish._send
+
+    def recording_send(groups, event):
+        sent.extend((group, event) for group in groups)
+        real_send(groups, event)
+
+    monkeypatch.setattr(publish, "_send", recording_send)
+    return sent
+
+
 class Center:
     """A small contact center: one Tasks queue, one routing profile, agents made on demand."""
 

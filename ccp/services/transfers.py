@@ -101,11 +101,17 @@ def _transfer(*, contact: Contact, quick_connect: QuickConnect, actor_type: str,
         to_state=new.state,
         detail={"initiation_method": method, "transferred_from": contact.id, "quick_connect": quick_connect.name},
     )
-    # The 7-day limit counts from the original task's initiation.
+    # The 7-day limit counts from the original task's initiation (the initial contact's: a transfer of a
+    # transfer was initiated at the first transfer).
+    started = (
+        Contact.objects.filter(pk=new.initial_contact_id).values_list("initiation_timestamp", flat=True).first()
+        or contact.initiation_timestamp
+        or now
+    )
     timer_schedule(
         instance=contact.instance,
         kind=TimerKind.EXPIRY,
-        due_at=(contact.initiation_timestamp or now) + validation.TASK_MAX_DURATION,
+        due_at=started + validation.TASK_MAX_DURATION,
         contact=new,
     )
     contact_end(

@@ -91,7 +91,11 @@ def test_rejecting_an_offer_returns_the_task_to_its_queue(alice_client, center):
     contact = offered_to_alice(center)
     alice_client.post(f"/ccp/contacts/{contact.id}/reject/", **HX)
     contact.refresh_from_db()
-    assert contact.agent_id != center.alice.id
+    assert contact.state == ContactState.QUEUED and contact.queue_id == center.queue.id
+    assert contact.agent_id is None and contact.disconnect_reason == ""
+    available(center.bob)
+    contact.refresh_from_db()
+    assert contact.state == ContactState.CONNECTING and contact.agent_id == center.bob.id
 
 
 def test_the_transfer_dialog_lists_the_queues_quick_connects_but_not_yourself(alice_client, center):

@@ -1,0 +1,165 @@
+"""Races the guards handle: a timer that arrives after what it was for has already happened does nothing;
+a timer whose work fails is tried again after its lease lapses and given up after its last attempt."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, Timer, TimerKind
+from ccp.services import contacts as contact_services
+from ccp.services.contacts import contact_reschedule, contact_stop, task_scheduled_start
+from ccp.services.offers import contact_accept, contact_offer_expire, contact_reject
+from ccp.worker.timers import LEASE, MAX_ATTEMPTS, timer_fire, timers_claim, timers_run_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def events(task) -> list[str]:
+    return list(ContactEvent.objects.filter(contact=task).order_by("id").values_list("event", flat=True))
+
+
+# The offer timer's guard: the offer is no longer standing.
+
+
+def test_an_offer_timeout_arriving_after_the_agent_accepted_changes_nothing(center):
+    agent = center.agent()
+    task = center.task()
+    contact_accept(contact_id=task.id, agent=agent)
+    contact_offer_expire(contact_id=task.id, agent_id=agent.id)
+    task.refresh_from_db()
+    agent.refresh_from_db()
+    assert task.state == ContactState.CONNECTED and task.agent_id == agent.id
+    assert agent.status.type == AgentStatus.Type.ROUTABLE
+    assert "MISSED" not in events(task)
+
+
+def test_an_offer_timeout_for_the_agent_who_rejected_does_not_touch_the_next_agents_offer(center):
+    rejecter = center.agent()
+    task = center.task()
+    colleague = center.agent()
+    contact_reject(contact_id=task.id, agent=rejecter)
+    task.refresh_from_db()
+    assert task.agent_id == colleague.id
+    contact_offer_expire(contact_id=task.id, agent_id=rejecter.id)
+    task.refresh_from_db()
+    rejecter.refresh_from_db()
+    assert task.state == ContactState.CONNECTING and task.agent_id == colleague.id
+    assert rejecter.status.type == AgentStatus.Type.ROUTABLE
+
+
+def test_an_offer_timer_claimed_by_the_worker_before_the_agent_accepted_does_not_fire(center):
+    agent = center.agent()
+    task = center.task()
+    claimed = timers_claim(now=timezone.now() + dt.timedelta(seconds=31))
+    offer_timer = Timer.objects.get(contact=task, kind=TimerKind.OFFER_TIMEOUT)
+    assert offer_timer.id in claimed
+    contact_accept(contact_id=task.id, agent=agent)
+    assert timer_fire(timer_id=offer_timer.id) is False
+    task.refresh_from_db()
+    assert task.state == ContactState.CONNECTED
+
+
+# The scheduled-start guard: the task is no longer waiting for that start.
+
+
+@pytest.fixture
+def scheduled(center):
+    center.agent()
+    task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=5))
+    assert task.state == ContactState.SCHEDULED
+    return task
+
+
+def test_a_scheduled_start_for_a_cancelled_task_does_nothing(scheduled):
+    with transaction.atomic():
+        contact_stop(contact=Contact.objects.select_for_update().get(pk=scheduled.pk))
+    task_scheduled_start(contact=scheduled)
+    scheduled.refresh_from_db()
+    assert scheduled.state == ContactState.ENDED and scheduled.agent_id is None
+    assert "SCHEDULE_REACHED" not in events(scheduled)
+
+
+def test_a_scheduled_start_for_a_task_that_already_started_does_nothing(scheduled):
+    assert timers_run_once(now=timezone.now() + dt.timedelta(minutes=6)) >= 1
+    scheduled.refresh_from_db()
+    assert scheduled.state == ContactState.CONNECTING
+    before = events(scheduled)
+    task_scheduled_start(contact=scheduled)
+    scheduled.refresh_from_db()
+    assert scheduled.state == ContactState.CONNECTING
+    assert events(scheduled) == before and before.count("SCHEDULE_REACHED") == 1
+
+
+def test_the_old_start_of_a_rescheduled_task_does_not_fire_even_when_already_claimed(scheduled):
+    old_start = timezone.now() + dt.timedelta(minutes=6)
+    old_timer = Timer.objects.get(contact=scheduled, kind=TimerKind.SCHEDULED_START)
+    assert old_timer.id in timers_claim(now=old_start)
+    with transaction.atomic():
+        contact_reschedule(
+            contact=Contact.objects.select_for_update().get(pk=scheduled.pk),
+            scheduled_time=timezone.now() + dt.timedelta(hours=2),
+        )
+    assert timer_fire(timer_id=old_timer.id) is False
+    assert timers_run_once(now=old_start) == 0
+    scheduled.refresh_from_db()
+    assert scheduled.state == ContactState.SCHEDULED
+    timers_run_once(now=timezone.now() + dt.timedelta(hours=2, seconds=1))
+    scheduled.refresh_from_db()
+    assert scheduled.state == ContactState.CONNECTING
+
+
+# Retry and give-up: a timer whose service raises.
+
+
+@pytest.fixture
+def failing_expiry(monkeypatch):
+    """Make the expiry service raise its first `failures` calls, then do its work; counts the calls."""
+    real = contact_services.contact_expire
+    calls = {"n": 0, "failures": 0}
+
+    def flaky(*, contact):
+        calls["n"] += 1
+        if calls["n"] <= calls["failures"]:
+            raise RuntimeError("the database blinked")
+        real(contact=contact)
+
+    monkeypatch.setattr(contact_services, "contact_expire", flaky)
+    return calls
+
+
+def expiring_task(center) -> tuple[Contact, Timer, dt.datetime]:
+    task = center.task()
+    timer = Timer.objects.get(contact=task, kind=TimerKind.EXPIRY)
+    return task, timer, timer.due_at
+
+
+def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(center, failing_expiry):
+    failing_expiry["failures"] = 1
+    task, timer, due = expiring_task(center)
+    assert timers_run_once(now=due) == 0
+    timer.refresh_from_db()
+    task.refresh_from_db()
+    assert timer.fired_at is None and not timer.cancelled and timer.attempts == 1
+    assert task.state == ContactState.QUEUED, "the failed attempt rolled back"
+    assert timers_run_once(now=due + LEASE - dt.timedelta(milliseconds=1)) == 0, "still leased"
+    assert failing_expiry["n"] == 1
+    assert timers_run_once(now=due + LEASE) == 1
+    task.refresh_from_db()
+    assert task.state == ContactState.ENDED and task.disconnect_reason == "EXPIRED"
+
+
+def test_a_timer_that_keeps_failing_is_given_up_after_its_last_attempt(center, failing_expiry):
+    failing_expiry["failures"] = 1000
+    task, timer, due = expiring_task(center)
+    now = due
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        timers_run_once(now=now)
+        timer.refresh_from_db()
+        assert timer.attempts == attempt
+        assert (timer.fired_at is not None) == (attempt == MAX_ATTEMPTS), attempt
+        now += LEASE
+    assert timer.cancelled
+    assert timers_run_once(now=now + dt.timedelta(days=1)) == 0
+    assert failing_expiry["n"] == MAX_ATTEMPTS, "no attempt after the last"
