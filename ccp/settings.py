@@ -2,6 +2,9 @@
 
 Nothing set: SQLite in the project folder, the in-memory channel layer, and everything in one
 process. DATABASE_URL=postgres://… and REDIS_URL=redis://… select service mode.
+
+This is the only module that reads the environment; everything else reads `settings.X`. Every
+variable is listed, with its default and meaning, in the README's Configuration table.
 """
 
 import os
@@ -25,13 +28,19 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def envfloat(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
 
 DEBUG = envbool("DEBUG", "false")
+# Refuse to start without a SECRET_KEY (when DEBUG is off).
+DJANGO_PRODUCTION = envbool("DJANGO_PRODUCTION", "false")
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "x" * 50
-if not DEBUG and not os.environ.get("SECRET_KEY") and os.environ.get("DJANGO_PRODUCTION") == "true":
+if not DEBUG and not os.environ.get("SECRET_KEY") and DJANGO_PRODUCTION:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -107,7 +116,6 @@ else:
             },
         }
     }
-SERVICE_MODE = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -130,6 +138,12 @@ else:
 # Run the durable-timer worker inside the web process (the embedded default). In service mode
 # run `manage.py run_worker` processes instead, or leave this on: workers share work safely.
 EMBEDDED_WORKER = envbool("EMBEDDED_WORKER", "true")
+# How long a worker's claim on a timer lasts; a killed worker's timers go to another worker after it.
+WORKER_LEASE_SECONDS = envfloat("WORKER_LEASE_SECONDS", 30)
+
+# Where `manage.py serve` listens, and the address `manage.py load_demo` prints.
+PORT = envint("PORT", 8000)
+HOST = os.environ.get("HOST", "127.0.0.1")
 
 AUTH_USER_MODEL = "ccp.User"
 LOGIN_URL = "login"
@@ -168,9 +182,10 @@ if HTTPS_ENABLED:
 AWS_REGION = os.environ.get("AWS_REGION", "us-east-1")
 SIGV4_MAX_SKEW_SECONDS = 300
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
