@@ -123,9 +123,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # channels-redis waits for messages with a 5 s server-side blocking pop; redis-py 8 reads
-                # with a 5 s client timeout by default, which fires first and crashed every idle websocket
-                # consumer every ~5 s (channels_redis issue 422). Read timeouts stay finite, well above it.
+                # channels-redis waits for messages with a 5 s server-side blocking pop, and redis-py's
+                # default 5 s read timeout would fire first and end every idle websocket consumer
+                # (channels_redis issue 422). The read timeout is finite but well above the pop.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "capacity": 1500,
                 "expiry": 30,
