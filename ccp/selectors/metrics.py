@@ -74,8 +74,8 @@ def agent_is_on_contact(state: AgentState) -> bool:
 def agent_is_in_after_contact_work(state: AgentState) -> bool:
     """After contact work (AGENTS_AFTER_CONTACT_WORK): the agent has at least one contact in ACW.
 
-    Amazon Connect's console counts ACW contacts here, not agents; this counts agents, as the metric's
-    API name says.
+    AWS notes the name is confusing: "in the Amazon Connect console, ACW counts the number of contacts
+    that are in an ACW state, not the number of agents". This counts agents, as the API name says.
     """
     return state.after_contact_work > 0
 
@@ -89,8 +89,8 @@ def agent_is_in_error(state: AgentState) -> bool:
 def agent_is_non_productive(state: AgentState) -> bool:
     """Non-productive (AGENTS_NON_PRODUCTIVE, "NPT"): the agent is in a custom status such as Break.
 
-    As in Amazon Connect, an agent in a custom status who still finishes a contact is both NPT and
-    On contact (or ACW).
+    As in Amazon Connect, an agent in a custom status who still handles a contact is counted twice:
+    "you'll see the agent is simultaneously on NPT ... and On contact" (About agent status, AWS).
     """
     return state.status_type == AgentStatus.Type.CUSTOM
 
@@ -193,8 +193,10 @@ def agents_staffed(*, instance: Instance, queue: Queue | None = None, channel: s
 
 
 def slots_active_of(states: list[AgentState]) -> int:
-    """SLOTS_ACTIVE over `states`: slots holding a contact — incoming, connected or in ACW."""
-    return sum(state.slots_in_use for state in states)
+    """SLOTS_ACTIVE over `states`: AWS counts "each contact where the contact state is either Connected,
+    On Hold, After contact work, Paused, or Outbound ring" — here connected or in ACW. An offer still
+    ringing holds a slot (it is not available) but is not active."""
+    return sum(state.on_contact + state.after_contact_work for state in states)
 
 
 def slots_available_of(states: list[AgentState]) -> int:
@@ -205,7 +207,7 @@ def slots_available_of(states: list[AgentState]) -> int:
 
 
 def slots_active(*, instance: Instance, queue: Queue | None = None, channel: str = DEFAULT_AGENT_CHANNEL) -> int:
-    """SLOTS_ACTIVE: the agents' slots of the channel that hold a contact (slots_active_of)."""
+    """SLOTS_ACTIVE: the agents' slots of the channel with a connected or ACW contact (slots_active_of)."""
     return slots_active_of(agent_states(instance=instance, queue=queue, channel=channel))
 
 
