@@ -104,6 +104,17 @@ def test_contacts_scheduled_counts_tasks_waiting_for_their_time(instance, suppor
     assert metrics.contacts_scheduled(instance=instance, queue=support) == 1
 
 
+def test_contacts_with_agents_counts_those_offered_connected_or_in_after_contact_work(instance, support, cast):
+    assert metrics.contacts_with_agents(instance=instance, queue=support) == 4
+
+
+def test_contacts_waiting_in_personal_queues_are_counted_apart(instance, support, cast):
+    ContactFactory(instance=instance, queue=cast["ava"].personal_queue)
+    page = metrics.instance_metrics(instance=instance, at=NOW)
+    assert page.personal_queued == 1
+    assert page.totals.contacts_in_queue == 3
+
+
 def test_queue_metrics_agree_with_each_metric(instance, support, cast):
     m = metrics.queue_metrics(queue=support, at=NOW)
     assert (m.contacts_in_queue, m.oldest_contact_age_seconds, m.contacts_scheduled, m.contacts_with_agents) == (
