@@ -348,6 +348,7 @@ def queue_metrics(
     at: datetime | None = None,
 ) -> QueueMetrics:
     """Every metric of one queue (what Check queue status, Check staffing and Get queue metrics read)."""
+    # Only the instance's key is read below; this spares fetching the row.
     instance = Instance(pk=queue.instance_id)
     counts = _contact_counts(instance=instance, queue=queue, channel=contact_channel).get(queue.pk, {})
     states = agent_states(instance=instance, queue=queue, channel=agent_channel)
