@@ -2,6 +2,9 @@
 
 Nothing set: SQLite in the project folder, the in-memory channel layer, and everything in one
 process. DATABASE_URL=postgres://… and REDIS_URL=redis://… select service mode.
+
+This is the only module that reads the environment; everything else reads `settings.X`. Every
+variable is listed, with its default and meaning, in the README's Configuration table.
 """
 
 import os
@@ -25,13 +28,19 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def envfloat(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
 
 DEBUG = envbool("DEBUG", "false")
+# Refuse to start without a SECRET_KEY (when DEBUG is off).
+DJANGO_PRODUCTION = envbool("DJANGO_PRODUCTION", "false")
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "x" * 50
-if not DEBUG and not os.environ.get("SECRET_KEY") and os.environ.get("DJANGO_PRODUCTION") == "true":
+if not DEBUG and not os.environ.get("SECRET_KEY") and DJANGO_PRODUCTION:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -107,7 +116,6 @@ else:
             },
         }
     }
-SERVICE_MODE = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -115,9 +123,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # channels-redis waits for messages with a 5 s server-side blocking pop; redis-py 8 reads
-                # with a 5 s client timeout by default, which fires first and crashed every idle websocket
-                # consumer every ~5 s (channels_redis issue 422). Read timeouts stay finite, well above it.
+                # channels-redis waits for messages with a 5 s server-side blocking pop, and redis-py's
+                # default 5 s read timeout would fire first and end every idle websocket consumer
+                # (channels_redis issue 422). The read timeout is finite but well above the pop.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "capacity": 1500,
                 "expiry": 30,
@@ -130,6 +138,12 @@ else:
 # Run the durable-timer worker inside the web process (the embedded default). In service mode
 # run `manage.py run_worker` processes instead, or leave this on: workers share work safely.
 EMBEDDED_WORKER = envbool("EMBEDDED_WORKER", "true")
+# How long a worker's claim on a timer lasts; a killed worker's timers go to another worker after it.
+WORKER_LEASE_SECONDS = envfloat("WORKER_LEASE_SECONDS", 30)
+
+# Where `manage.py serve` listens, and the address `manage.py load_demo` prints.
+PORT = envint("PORT", 8000)
+HOST = os.environ.get("HOST", "127.0.0.1")
 
 AUTH_USER_MODEL = "ccp.User"
 LOGIN_URL = "login"
@@ -168,12 +182,7 @@ if HTTPS_ENABLED:
 AWS_REGION = os.environ.get("AWS_REGION", "us-east-1")
 SIGV4_MAX_SKEW_SECONDS = 300
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 
 
 # Operations: health, metrics, logging (ccp/ops). README "Running in production" explains each one.
@@ -188,7 +197,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # older than WORKER_HEARTBEAT_MAX_AGE (0 turns that check off).
 WORKER_HEARTBEAT_EVERY = envint("WORKER_HEARTBEAT_EVERY", 5)
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 3 * WORKER_HEARTBEAT_EVERY)
-# Replaces the LOGGING above: the same console handler and LOG_LEVEL, with request ids and a format.
+# Logging: one console handler at LOG_LEVEL, each line with its request id, as text or JSON.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
@@ -203,7 +212,7 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # daphne's access log (manage.py serve) is on at INFO whatever LOG_LEVEL says; ACCESS_LOG=false silences it.
     "loggers": {"daphne.access": {"level": "INFO" if envbool("ACCESS_LOG", "true") else "WARNING"}},
 }

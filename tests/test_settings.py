@@ -1,6 +1,7 @@
 """Settings come from the environment; production settings pass `check --deploy`."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,28 @@ def test_database_and_redis_urls_select_service_mode():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer"]
+
+
+def _python_files():
+    for folder in ("ccp", "admin_console"):
+        yield from (p for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_only_the_settings_module_reads_the_environment():
+    # asgi.py only names the settings module, which settings can't do for itself.
+    allowed = {ROOT / "ccp" / "settings.py", ROOT / "ccp" / "asgi.py"}
+    readers = [
+        str(p.relative_to(ROOT))
+        for p in _python_files()
+        if p not in allowed and re.search(r"os\.environ|os\.getenv|getenv\(", p.read_text())
+    ]
+    assert readers == []
+
+
+def test_every_environment_variable_is_in_the_readmes_configuration_table():
+    source = (ROOT / "ccp" / "settings.py").read_text()
+    names = set(re.findall(r"""(?:env\w*|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]*)["']""", source))
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert names, "no environment variable found in settings.py"
+    assert sorted(n for n in names if f"`{n}`" not in table) == []

@@ -8,9 +8,10 @@ TIMEZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
 class TenantModelForm(forms.ModelForm):
     """A ModelForm for a row of one instance.
 
-    Every related-object choice is limited to the instance (`scoped_fields`), the row is saved into
-    the instance, and the per-instance unique name is checked here so a duplicate is an inline error
-    (the model's UniqueConstraint involves `instance`, which is not a form field, so Django skips it).
+    Every related-object choice is limited to the instance (`scoped_fields`), and the per-instance
+    unique name is checked here so a duplicate is an inline error (the model's UniqueConstraint
+    involves `instance`, which is not a form field, so Django skips it). The form never writes: the
+    view passes its cleaned data to a configuration service, which checks again and saves.
     """
 
     scoped_fields: dict[str, callable] = {}
@@ -31,5 +32,6 @@ class TenantModelForm(forms.ModelForm):
         return name
 
     def save(self, commit=True):
-        self.instance.instance = self.tenant
-        return super().save(commit=commit)
+        raise NotImplementedError(
+            "Console forms only validate; pass cleaned_data to the service in ccp.services.configuration."
+        )

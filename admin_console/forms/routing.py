@@ -216,6 +216,7 @@ class HoursForm(TenantModelForm):
                 }
             )
         self.instance.config = config
+        data["config"] = config
         return data
 
 

@@ -67,14 +67,6 @@ class UserForm(TenantModelForm):
                 self.add_error("password", error)
         return data
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        if self.cleaned_data.get("password"):
-            user.set_password(self.cleaned_data["password"])
-        if commit:
-            user.save()
-        return user
-
 
 class AgentStatusForm(TenantModelForm):
     type = forms.ChoiceField(

@@ -6,16 +6,14 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import validate_email
-from django.db.models import Count, Min
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from admin_console.access import analytics_required
 from admin_console.forms.analytics import ContactSearchForm
 from admin_console.views.crud import PAGE_SIZE
-from ccp.models import AgentStatus, Contact, ContactState, Queue, RoutingProfileQueue, User
-from ccp.models.contacts import AGENT_SLOT_STATES
+from ccp.models import Contact
+from ccp.selectors.metrics import instance_metrics
 
 
 @require_GET
@@ -130,73 +128,8 @@ def trace_rows(trace) -> list[list[tuple[str, str]]]:
 @require_GET
 @analytics_required
 def realtime(request):
-    """Per queue: contacts waiting and with agents, agents available and on contact. Refreshes itself."""
-    context = realtime_metrics(request.user.instance)
+    """Per queue: contacts waiting and with agents, agents available, on contact and staffed; every
+    agent's status. Refreshes itself. The numbers are ccp.selectors.metrics', as flows read them."""
+    context = {"metrics": instance_metrics(instance=request.user.instance)}
     template = "admin_console/realtime.html"
     return render(request, f"{template}#metrics" if request.htmx else template, context)
-
-
-def realtime_metrics(tenant) -> dict:
-    now = timezone.now()
-    open_states = [ContactState.QUEUED, *AGENT_SLOT_STATES]
-    counts = (
-        Contact.objects.filter(instance=tenant, state__in=open_states, queue__isnull=False)
-        .values("queue_id", "state")
-        .annotate(n=Count("id"), oldest=Min("enqueue_timestamp"))
-    )
-    queued, with_agents, oldest = {}, {}, {}
-    for row in counts:
-        if row["state"] == ContactState.QUEUED:
-            queued[row["queue_id"]] = row["n"]
-            oldest[row["queue_id"]] = row["oldest"]
-        else:
-            with_agents[row["queue_id"]] = with_agents.get(row["queue_id"], 0) + row["n"]
-
-    agents = list(
-        User.objects.filter(instance=tenant, is_active=True, routing_profile__isnull=False)
-        .select_related("status")
-        .order_by("first_name", "last_name", "username")
-    )
-    busy = dict(
-        Contact.objects.filter(instance=tenant, state__in=AGENT_SLOT_STATES)
-        .values_list("agent_id")
-        .annotate(n=Count("id"))
-    )
-    profile_queues = {}
-    for rp_id, queue_id in RoutingProfileQueue.objects.filter(routing_profile__instance=tenant).values_list(
-        "routing_profile_id", "queue_id"
-    ):
-        profile_queues.setdefault(rp_id, set()).add(queue_id)
-
-    def available(agent):
-        return agent.status is not None and agent.status.type == AgentStatus.Type.ROUTABLE
-
-    rows = []
-    for queue in Queue.objects.filter(instance=tenant, queue_type=Queue.Type.STANDARD).order_by("name"):
-        staff = [a for a in agents if queue.pk in profile_queues.get(a.routing_profile_id, ())]
-        waited = oldest.get(queue.pk)
-        rows.append(
-            {
-                "queue": queue,
-                "queued": queued.get(queue.pk, 0),
-                "with_agents": with_agents.get(queue.pk, 0),
-                "oldest_seconds": int((now - waited).total_seconds()) if waited else None,
-                "available": sum(1 for a in staff if available(a)),
-                "on_contact": sum(1 for a in staff if busy.get(a.pk)),
-                "staffed": len(staff),
-            }
-        )
-    personal = Queue.objects.filter(instance=tenant, queue_type=Queue.Type.AGENT).values_list("pk", flat=True)
-    agent_rows = [{"agent": a, "available": available(a), "contacts": busy.get(a.pk, 0)} for a in agents]
-    return {
-        "rows": rows,
-        "agent_rows": agent_rows,
-        "personal_queued": sum(queued.get(pk, 0) for pk in personal),
-        "totals": {
-            "queued": sum(queued.values()),
-            "with_agents": sum(with_agents.values()),
-            "available": sum(1 for a in agents if available(a)),
-            "on_contact": sum(1 for a in agents if busy.get(a.pk)),
-        },
-        "updated_at": now,
-    }

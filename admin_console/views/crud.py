@@ -5,9 +5,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Q
 from django.shortcuts import redirect, render
+
+from ccp.services.configuration.base import ResourceInUse
+from ccp.services.errors import ServiceError
 
 PAGE_SIZE = 50
 
@@ -44,34 +46,49 @@ def list_response(request, queryset, *, template, search, sorts, default_sort, e
     return render(request, template, context)
 
 
-def form_response(request, form_class, *, obj, template, noun, success_url, extra=None, form_kwargs=None):
-    """Show `form_class` for `obj` (None to add); on a valid POST save it atomically and toast."""
+def form_response(request, form_class, *, obj, save, template, noun, success_url, extra=None, form_kwargs=None):
+    """Show `form_class` for `obj` (None to add); on a valid POST call `save(cleaned_data)` (a
+    configuration service) and toast. A refusal from the service is shown next to its field."""
     form_kwargs = {"tenant": request.user.instance, **(form_kwargs or {})}
     if request.method == "POST":
         form = form_class(request.POST, instance=obj, **form_kwargs)
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-            messages.success(request, f"{noun} “{saved}” {'saved' if obj else 'created'}.")
-            return redirect(success_url)
+            try:
+                saved = save(form.cleaned_data)
+            except ServiceError as error:
+                form_error(form, error)
+            else:
+                messages.success(request, f"{noun} “{saved}” {'saved' if obj else 'created'}.")
+                return redirect(success_url)
     else:
         form = form_class(instance=obj, **form_kwargs)
     context = {"form": form, "object": obj, "noun": noun, "cancel_url": success_url, **(extra or {})}
     return render(request, template, context)
 
 
-def delete_response(request, obj, *, noun, success_url, consequences=""):
-    """GET asks for confirmation; POST deletes, or explains what still uses the object."""
+def form_error(form, error: ServiceError) -> None:
+    """Put a service's refusal next to the field it names, or above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def pick(data: dict, *names: str) -> dict:
+    """The named entries of a form's cleaned data, as keyword arguments for a service."""
+    return {name: data[name] for name in names}
+
+
+def delete_response(request, obj, *, delete, noun, success_url, consequences=""):
+    """GET asks for confirmation; POST calls `delete()` (a configuration service), or explains what
+    still uses the object."""
     blockers = []
     if request.method == "POST":
         try:
-            with transaction.atomic():
-                obj.delete()
-        except ProtectedError as error:
-            blockers = sorted(
-                {f"{o._meta.verbose_name.capitalize()} “{o}”" for o in error.protected_objects}
-            )[:10]
-            messages.error(request, f"“{obj}” is still in use and was not deleted.")
+            delete()
+        except ResourceInUse as error:
+            blockers = error.blockers
+            messages.error(request, error.message)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect(success_url)
         else:
             messages.success(request, f"{noun} “{obj}” deleted.")
             return redirect(success_url)

@@ -4,9 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from admin_console.access import analytics_required
-from admin_console.views.analytics import realtime_metrics
 from ccp.models import Contact, ContactFlow, Queue, RoutingProfile, User
 from ccp.models.contacts import OPEN_STATES
+from ccp.selectors.metrics import instance_metrics
 
 
 @require_GET
@@ -14,7 +14,7 @@ from ccp.models.contacts import OPEN_STATES
 def dashboard(request):
     tenant = request.user.instance
     context = {
-        "metrics": realtime_metrics(tenant),
+        "metrics": instance_metrics(instance=tenant),
         "open_contacts": Contact.objects.filter(instance=tenant, state__in=OPEN_STATES).count(),
     }
     if request.user.is_admin:

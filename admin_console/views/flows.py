@@ -8,10 +8,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from admin_console.access import admin_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
-from admin_console.views.crud import delete_response, form_response, list_response
+from admin_console.views.crud import delete_response, form_response, list_response, pick
 from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, TaskTemplate
-from ccp.services.errors import InvalidFlow
+from ccp.services import task_templates
+from ccp.services.configuration.flows import flow_delete as flow_delete_service
+from ccp.services.configuration.flows import flow_update_details
+from ccp.services.errors import InvalidFlow, ServiceError
+
+TASK_TEMPLATE_FIELDS = ("name", "description", "status", "fields", "constraints", "defaults")
 
 
 def _flow(request, pk):
@@ -60,11 +65,15 @@ def flow_edit(request, pk=None):
                         description=data["description"], publish=publish,
                     )
                 else:
-                    flow.save(update_fields=["name", "description", "type", "updated_at"])
+                    flow_update_details(flow=flow, **pick(data, "name", "description", "type"))
                     flow_save_content(flow=flow, content=data["content"], publish=publish)
         except InvalidFlow as error:
             form.add_error("content", error.message)
             problems = error.problems
+            flow = _flow(request, pk) if pk else None
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            problems = []
             flow = _flow(request, pk) if pk else None
         else:
             messages.success(request, f"Flow “{flow}” {'published' if publish else 'saved as a draft'}.")
@@ -78,9 +87,11 @@ def flow_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def flow_delete(request, pk):
+    flow = _flow(request, pk)
     return delete_response(
         request,
-        _flow(request, pk),
+        flow,
+        delete=lambda: flow_delete_service(flow=flow),
         noun="Flow",
         success_url=reverse("admin_console:flow_list"),
         consequences="Contacts that ran it keep their flow trace.",
@@ -109,10 +120,23 @@ def task_template_list(request):
 @admin_required
 def task_template_edit(request, pk=None):
     template = _template(request, pk) if pk else None
+
+    def save(data):
+        fields = pick(data, *TASK_TEMPLATE_FIELDS)
+        # An empty flow id clears the template's flow.
+        flow_id = data["flow"].pk if data["flow"] else ""
+        with transaction.atomic():
+            if template is None:
+                return task_templates.task_template_create(
+                    instance=request.user.instance, flow_id=flow_id or None, **fields
+                )
+            return task_templates.task_template_update(template=template, flow_id=flow_id, **fields)
+
     return form_response(
         request,
         TaskTemplateForm,
         obj=template,
+        save=save,
         template="admin_console/task_template_form.html",
         noun="Task template",
         success_url=reverse("admin_console:task_template_list"),
@@ -122,9 +146,16 @@ def task_template_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def task_template_delete(request, pk):
+    template = _template(request, pk)
+
+    def delete():
+        with transaction.atomic():
+            task_templates.task_template_delete(template=template)
+
     return delete_response(
         request,
-        _template(request, pk),
+        template,
+        delete=delete,
         noun="Task template",
         success_url=reverse("admin_console:task_template_list"),
     )

@@ -1,7 +1,6 @@
 """Routing: queues, routing profiles (with their per-channel queues), quick connects, hours of operation."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +14,25 @@ from admin_console.forms.routing import (
     QuickConnectForm,
     RoutingProfileForm,
 )
-from admin_console.views.crud import delete_response, form_response, list_response
+from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
 from ccp.models import HoursOfOperation, Queue, QuickConnect, RoutingProfile
+from ccp.services.configuration import hours as hours_services
+from ccp.services.configuration import queues, quick_connects, routing_profiles
+from ccp.services.errors import ServiceError
+
+QUEUE_FIELDS = ("name", "description", "hours", "max_contacts", "quick_connects")
+ROUTING_PROFILE_FIELDS = (
+    "name",
+    "description",
+    "default_outbound_queue",
+    "task_concurrency",
+    "task_offer_timeout_seconds",
+    "task_auto_accept",
+    "chat_concurrency",
+    "voice_concurrency",
+)
+QUICK_CONNECT_FIELDS = ("name", "description", "type", "user", "queue", "phone_number", "flow")
+HOURS_FIELDS = ("name", "description", "timezone", "config")
 
 
 def _queue(request, pk):
@@ -44,10 +60,17 @@ def queue_list(request):
 @admin_required
 def queue_edit(request, pk=None):
     queue = _queue(request, pk) if pk else None
+
+    def save(data):
+        if queue is None:
+            return queues.queue_create(instance=request.user.instance, **pick(data, *QUEUE_FIELDS))
+        return queues.queue_update(queue=queue, **pick(data, *QUEUE_FIELDS))
+
     return form_response(
         request,
         QueueForm,
         obj=queue,
+        save=save,
         template="admin_console/form.html",
         noun="Queue",
         success_url=reverse("admin_console:queue_list"),
@@ -57,9 +80,11 @@ def queue_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def queue_delete(request, pk):
+    queue = _queue(request, pk)
     return delete_response(
         request,
-        _queue(request, pk),
+        queue,
+        delete=lambda: queues.queue_delete(queue=queue),
         noun="Queue",
         success_url=reverse("admin_console:queue_list"),
         consequences="Routing profiles stop serving it and quick connects to it are removed. "
@@ -107,12 +132,17 @@ def routing_profile_edit(request, pk=None):
         form = RoutingProfileForm(request.POST, instance=profile, tenant=tenant)
         formset = QueueConfigFormSet(request.POST, instance=form.instance, tenant=tenant, prefix="queues")
         if form.is_valid() and formset.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-                formset.instance = saved
-                formset.save()
-            messages.success(request, f"Routing profile “{saved}” {'saved' if profile else 'created'}.")
-            return redirect(list_url)
+            fields = {**pick(form.cleaned_data, *ROUTING_PROFILE_FIELDS), "queues": profile_queues(formset)}
+            try:
+                if profile is None:
+                    saved = routing_profiles.routing_profile_create(instance=tenant, **fields)
+                else:
+                    saved = routing_profiles.routing_profile_update(routing_profile=profile, **fields)
+            except ServiceError as error:
+                form_error(form, error)
+            else:
+                messages.success(request, f"Routing profile “{saved}” {'saved' if profile else 'created'}.")
+                return redirect(list_url)
     else:
         form = RoutingProfileForm(instance=profile, tenant=tenant)
         formset = QueueConfigFormSet(instance=form.instance, tenant=tenant, prefix="queues")
@@ -126,12 +156,32 @@ def routing_profile_edit(request, pk=None):
     return render(request, "admin_console/routing_profile_form.html", context)
 
 
+def profile_queues(formset) -> list[routing_profiles.ProfileQueue]:
+    """The queue list the formset asks for: every row kept or added, none marked for removal."""
+    rows = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data or data.get("DELETE") or (form.instance.pk is None and not form.has_changed()):
+            continue
+        rows.append(
+            routing_profiles.ProfileQueue(
+                queue=data["queue"],
+                channel=data["channel"],
+                priority=data["priority"],
+                delay_seconds=data["delay_seconds"],
+            )
+        )
+    return rows
+
+
 @require_http_methods(["GET", "POST"])
 @admin_required
 def routing_profile_delete(request, pk):
+    profile = _routing_profile(request, pk)
     return delete_response(
         request,
-        _routing_profile(request, pk),
+        profile,
+        delete=lambda: routing_profiles.routing_profile_delete(routing_profile=profile),
         noun="Routing profile",
         success_url=reverse("admin_console:routing_profile_list"),
     )
@@ -160,10 +210,19 @@ def quick_connect_list(request):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def quick_connect_edit(request, pk=None):
+    quick_connect = _quick_connect(request, pk) if pk else None
+
+    def save(data):
+        fields = pick(data, *QUICK_CONNECT_FIELDS)
+        if quick_connect is None:
+            return quick_connects.quick_connect_create(instance=request.user.instance, **fields)
+        return quick_connects.quick_connect_update(quick_connect=quick_connect, **fields)
+
     return form_response(
         request,
         QuickConnectForm,
-        obj=_quick_connect(request, pk) if pk else None,
+        obj=quick_connect,
+        save=save,
         template="admin_console/form.html",
         noun="Quick connect",
         success_url=reverse("admin_console:quick_connect_list"),
@@ -173,9 +232,11 @@ def quick_connect_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def quick_connect_delete(request, pk):
+    quick_connect = _quick_connect(request, pk)
     return delete_response(
         request,
-        _quick_connect(request, pk),
+        quick_connect,
+        delete=lambda: quick_connects.quick_connect_delete(quick_connect=quick_connect),
         noun="Quick connect",
         success_url=reverse("admin_console:quick_connect_list"),
     )
@@ -204,10 +265,18 @@ def hours_list(request):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def hours_edit(request, pk=None):
+    hours = _hours(request, pk) if pk else None
+
+    def save(data):
+        if hours is None:
+            return hours_services.hours_create(instance=request.user.instance, **pick(data, *HOURS_FIELDS))
+        return hours_services.hours_update(hours=hours, **pick(data, *HOURS_FIELDS))
+
     return form_response(
         request,
         HoursForm,
-        obj=_hours(request, pk) if pk else None,
+        obj=hours,
+        save=save,
         template="admin_console/hours_form.html",
         noun="Hours of operation",
         success_url=reverse("admin_console:hours_list"),
@@ -217,9 +286,11 @@ def hours_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def hours_delete(request, pk):
+    hours = _hours(request, pk)
     return delete_response(
         request,
-        _hours(request, pk),
+        hours,
+        delete=lambda: hours_services.hours_delete(hours=hours),
         noun="Hours of operation",
         success_url=reverse("admin_console:hours_list"),
     )

@@ -8,17 +8,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from admin_console.access import admin_required
 from admin_console.forms.settings import ApiKeyForm, InstanceForm
-from admin_console.views.crud import form_response, list_response
+from admin_console.views.crud import form_response, list_response, pick
 from ccp.models import ApiKey
+from ccp.services import api_keys
+from ccp.services.configuration.instance_settings import instance_update
+
+INSTANCE_FIELDS = ("timezone", "active_task_quota", "api_rate_per_second", "api_burst")
 
 
 @require_http_methods(["GET", "POST"])
 @admin_required
 def instance_settings(request):
+    def save(data):
+        return instance_update(instance=request.user.instance, **pick(data, *INSTANCE_FIELDS))
+
     return form_response(
         request,
         InstanceForm,
         obj=request.user.instance,
+        save=save,
         template="admin_console/instance_form.html",
         noun="Instance",
         success_url=reverse("admin_console:instance_settings"),
@@ -43,12 +51,10 @@ def api_key_list(request):
 @admin_required
 def api_key_create(request):
     """Create a key and show its secret in this one response; it is stored encrypted and never shown again."""
-    from ccp.services.api_keys import api_key_create as create_key
-
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            key, secret = create_key(instance=request.user.instance, name=form.cleaned_data["name"])
+            key, secret = api_keys.api_key_create(instance=request.user.instance, name=form.cleaned_data["name"])
         messages.success(request, f"API key {key.access_key_id} created.")
         response = render(request, "admin_console/api_key_created.html", {"key": key, "secret": secret})
         # The secret must not linger in a browser or proxy cache.
@@ -60,8 +66,6 @@ def api_key_create(request):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def api_key_revoke(request, pk):
-    from ccp.services.api_keys import api_key_revoke as revoke_key
-
     key = get_object_or_404(ApiKey, pk=pk, instance=request.user.instance)
     list_url = reverse("admin_console:api_key_list")
     if not key.is_active:
@@ -69,7 +73,7 @@ def api_key_revoke(request, pk):
         return redirect(list_url)
     if request.method == "POST":
         with transaction.atomic():
-            revoke_key(api_key=key)
+            api_keys.api_key_revoke(api_key=key)
         messages.success(request, f"API key {key.access_key_id} revoked; requests signed with it now fail.")
         return redirect(list_url)
     return render(request, "admin_console/api_key_revoke.html", {"key": key, "cancel_url": list_url})

@@ -1,15 +1,30 @@
 """Users: people with their security profile and routing profile, and the agent statuses they can pick."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from admin_console.access import admin_required
 from admin_console.forms.users import AgentStatusForm, UserForm
-from admin_console.views.crud import delete_response, form_response, list_response
-from ccp.models import AgentStatus, Queue, User
+from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
+from ccp.models import AgentStatus, User
+from ccp.services.configuration import agent_statuses, users
+from ccp.services.errors import ServiceError
+
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "security_profile",
+    "routing_profile",
+    "phone_number",
+    "timezone",
+    "is_active",
+    "password",
+)
+AGENT_STATUS_FIELDS = ("name", "type", "display_order")
 
 
 def _user(request, pk):
@@ -45,19 +60,17 @@ def user_edit(request, pk=None):
     if request.method == "POST":
         form = UserForm(request.POST, instance=user, **form_kwargs)
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-                # Every user has a personal queue: it holds contacts transferred to them directly.
-                Queue.objects.get_or_create(
-                    agent=saved,
-                    defaults={
-                        "instance": saved.instance,
-                        "name": f"Agent queue {saved.username}",
-                        "queue_type": Queue.Type.AGENT,
-                    },
-                )
-            messages.success(request, f"User “{saved.username}” {'saved' if user else 'created'}.")
-            return redirect(list_url)
+            fields = pick(form.cleaned_data, *USER_FIELDS)
+            try:
+                if user is None:
+                    saved = users.user_create(instance=request.user.instance, **fields)
+                else:
+                    saved = users.user_update(user=user, actor=request.user, **fields)
+            except ServiceError as error:
+                form_error(form, error)
+            else:
+                messages.success(request, f"User “{saved.username}” {'saved' if user else 'created'}.")
+                return redirect(list_url)
     else:
         form = UserForm(instance=user, **form_kwargs)
     context = {"form": form, "object": user, "noun": "User", "cancel_url": list_url}
@@ -75,6 +88,7 @@ def user_delete(request, pk):
     return delete_response(
         request,
         user,
+        delete=lambda: users.user_delete(user=user, actor=request.user),
         noun="User",
         success_url=list_url,
         consequences="Their personal queue and quick connects to them are removed; "
@@ -104,10 +118,20 @@ def agent_status_list(request):
 @require_http_methods(["GET", "POST"])
 @admin_required
 def agent_status_edit(request, pk=None):
+    status = _status(request, pk) if pk else None
+
+    def save(data):
+        if status is None:
+            return agent_statuses.agent_status_create(
+                instance=request.user.instance, **pick(data, *AGENT_STATUS_FIELDS)
+            )
+        return agent_statuses.agent_status_update(status=status, **pick(data, *AGENT_STATUS_FIELDS))
+
     return form_response(
         request,
         AgentStatusForm,
-        obj=_status(request, pk) if pk else None,
+        obj=status,
+        save=save,
         template="admin_console/form.html",
         noun="Agent status",
         success_url=reverse("admin_console:agent_status_list"),
@@ -119,14 +143,15 @@ def agent_status_edit(request, pk=None):
 def agent_status_delete(request, pk):
     status = _status(request, pk)
     list_url = reverse("admin_console:agent_status_list")
-    others = AgentStatus.objects.filter(instance=status.instance, type=status.type).exclude(pk=status.pk)
-    if status.type != AgentStatus.Type.CUSTOM and not others.exists():
-        # Routing needs an Available, an Offline and a Missed status to move agents between.
-        messages.error(request, f"“{status}” is the only {status.type.lower()} status; agents need one.")
+    try:
+        agent_statuses.agent_status_check_deletable(status=status)
+    except ServiceError as error:
+        messages.error(request, error.message)
         return redirect(list_url)
     return delete_response(
         request,
         status,
+        delete=lambda: agent_statuses.agent_status_delete(status=status),
         noun="Agent status",
         success_url=list_url,
         consequences="Agents can no longer pick it.",

@@ -18,10 +18,6 @@ def agent_group(user_id: str) -> str:
     return f"agent.{user_id}"
 
 
-def instance_group(instance_id: str) -> str:
-    return f"instance.{instance_id}"
-
-
 # The web server's event loop in this process, recorded by the first websocket consumer. Services run in
 # sync threads; a send made there must be handed to this loop (thread-safely) or the in-memory layer
 # fills the loop's queues without waking it, and the push waits for an unrelated wake-up.

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,7 +23,7 @@ from ccp.models import Contact, Timer, TimerKind
 log = logging.getLogger(__name__)
 
 # How long a claim holds; a killed worker's timers are picked up by another worker after this.
-LEASE = dt.timedelta(seconds=float(os.environ.get("WORKER_LEASE_SECONDS", "30")))
+LEASE = dt.timedelta(seconds=settings.WORKER_LEASE_SECONDS)
 BATCH = 50
 # Give up on a timer whose action keeps failing after this many tries (its contact is ended by EXPIRY).
 MAX_ATTEMPTS = 5

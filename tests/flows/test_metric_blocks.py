@@ -42,7 +42,8 @@ def staff(instance, queue):
 
 @pytest.mark.parametrize(
     "metric, expected",
-    [("NumberOfAgentsAvailable", 1), ("NumberOfAgentsStaffed", 1), ("NumberOfAgentsOnline", 2)],
+    # Staffed is every Online agent (Available and Break), never the Offline one.
+    [("NumberOfAgentsAvailable", 1), ("NumberOfAgentsStaffed", 2), ("NumberOfAgentsOnline", 2)],
 )
 def test_check_staffing_counts_the_queues_agents(publish, start, queue, staff, metric, expected):
     contact = start(check_flow(publish, queue, metric, "Equals", str(expected)))
@@ -118,7 +119,7 @@ def test_get_queue_metrics_fills_metrics_that_later_blocks_read(publish, start, 
         }}, next_action="hang up"),
     ])
     contact = start(flow)
-    assert contact.attributes == {"size": "2", "name": "Support", "available": "1", "online": "2", "staffed": "1"}
+    assert contact.attributes == {"size": "2", "name": "Support", "available": "1", "online": "2", "staffed": "2"}
 
 
 def test_get_queue_metrics_of_a_missing_queue_takes_the_error_branch(publish, start):

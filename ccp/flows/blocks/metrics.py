@@ -1,5 +1,9 @@
 """Blocks that read queue metrics: Check queue status / Check staffing (CheckMetricData) and Get
-queue metrics (GetMetricData, filling $.Metrics.*)."""
+queue metrics (GetMetricData, filling $.Metrics.*).
+
+Every number is ccp.selectors.metrics' (Amazon Connect's definitions, shared with the console's
+real-time page); these blocks only pick which one a flow sees.
+"""
 
 from ccp.flows.blocks import Outcome, block, one_of
 from ccp.flows.blocks.contact import target_queue_resolve

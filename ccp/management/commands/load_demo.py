@@ -1,6 +1,6 @@
 import json
-import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ccp.demo.loader import demo_load
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data))
             return
         self.stdout.write(self.style.SUCCESS(f"Demo contact center ready (instance {data['instance_id']})."))
-        base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        base = f"http://127.0.0.1:{settings.PORT}"
         self.stdout.write(f"Log in at {base}/ with:")
         for user in data["users"]:
             self.stdout.write(f"  {user['role']:<18} {user['username']:<12} {user['password']}")

@@ -1,5 +1,3 @@
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -17,8 +15,8 @@ class Command(BaseCommand):
     help = "Serve HTTP and websockets with daphne; in the embedded default the timer worker runs in-process too."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--host", default=settings.HOST)
         parser.add_argument("--no-worker", action="store_true")
         parser.add_argument(
             "--proxy-headers",

@@ -1,0 +1,47 @@
+"""Agent statuses: Available (routable), Offline, custom ones such as Break, and the system's Missed."""
+
+from django.db import transaction
+
+from ccp.models import AgentStatus, Instance
+from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.services.errors import InvalidParameter, InvalidRequest
+
+# Statuses an admin can give; Missed is set by the system after a missed offer.
+PICKABLE_TYPES = (AgentStatus.Type.ROUTABLE, AgentStatus.Type.OFFLINE, AgentStatus.Type.CUSTOM)
+
+
+def agent_status_create(*, instance: Instance, name: str, type: str, display_order: int = 0) -> AgentStatus:
+    """A status agents can pick: routable ones receive tasks; custom ones (Break, Lunch) do not."""
+    if type not in PICKABLE_TYPES:
+        raise InvalidParameter(f"{type!r} is not a status type an admin can create.", field="type")
+    with transaction.atomic():
+        name = name_check(AgentStatus, instance_id=instance.pk, name=name)
+        return AgentStatus.objects.create(instance=instance, name=name, type=type, display_order=display_order)
+
+
+def agent_status_update(*, status: AgentStatus, name: str, type: str, display_order: int = 0) -> AgentStatus:
+    """Rename, retype or reorder a status; the system's Missed status keeps its type."""
+    if status.type == AgentStatus.Type.MISSED and type != AgentStatus.Type.MISSED:
+        raise InvalidParameter("The Missed status keeps its type.", field="type")
+    if status.type != AgentStatus.Type.MISSED and type not in PICKABLE_TYPES:
+        raise InvalidParameter(f"{type!r} is not a status type an admin can give.", field="type")
+    with transaction.atomic():
+        status.name = name_check(AgentStatus, instance_id=status.instance_id, name=name, exclude_pk=status.pk)
+        status.type, status.display_order = type, display_order
+        status.save()
+    return status
+
+
+def agent_status_check_deletable(*, status: AgentStatus) -> None:
+    """Refuse to delete the last status of a non-custom type: routing moves agents between an
+    Available, an Offline and a Missed status, so each must remain."""
+    others = AgentStatus.objects.filter(instance_id=status.instance_id, type=status.type).exclude(pk=status.pk)
+    if status.type != AgentStatus.Type.CUSTOM and not others.exists():
+        raise InvalidRequest(f"“{status}” is the only {status.type.lower()} status; agents need one.")
+
+
+def agent_status_delete(*, status: AgentStatus) -> None:
+    """Delete a status; refused while it is the last of its kind or an agent is in it (ResourceInUse)."""
+    with transaction.atomic():
+        agent_status_check_deletable(status=status)
+        delete_or_refuse(status)

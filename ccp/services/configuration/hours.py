@@ -1,0 +1,63 @@
+"""Hours of operation: create, change, delete."""
+
+from zoneinfo import available_timezones
+
+from django.db import transaction
+
+from ccp.models import HoursOfOperation, Instance
+from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.services.errors import InvalidParameter
+
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
+def _minutes(entry: dict, key: str) -> int:
+    try:
+        hours, minutes = int(entry[key]["Hours"]), int(entry[key]["Minutes"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidParameter(f"{key} needs Hours and Minutes.", field="config") from None
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        raise InvalidParameter(f"{key} is not a time of day.", field="config")
+    return hours * 60 + minutes
+
+
+def _check(*, timezone: str, config: list) -> None:
+    if timezone not in available_timezones():
+        raise InvalidParameter(f"{timezone!r} is not a timezone.", field="timezone")
+    if not isinstance(config, list):
+        raise InvalidParameter("The hours are a list of days with their open range.", field="config")
+    for entry in config:
+        if not isinstance(entry, dict) or entry.get("Day") not in DAYS:
+            raise InvalidParameter("Each range needs a Day (MONDAY … SUNDAY).", field="config")
+        if _minutes(entry, "EndTime") <= _minutes(entry, "StartTime"):
+            raise InvalidParameter(f"{entry['Day'].capitalize()} closes before it opens.", field="config")
+
+
+def hours_create(
+    *, instance: Instance, name: str, description: str = "", timezone: str = "UTC", config: list
+) -> HoursOfOperation:
+    """Weekly open hours in a timezone; `config` is [{Day, StartTime {Hours, Minutes}, EndTime {...}}]."""
+    with transaction.atomic():
+        name = name_check(HoursOfOperation, instance_id=instance.pk, name=name)
+        _check(timezone=timezone, config=config)
+        return HoursOfOperation.objects.create(
+            instance=instance, name=name, description=description, timezone=timezone, config=config
+        )
+
+
+def hours_update(
+    *, hours: HoursOfOperation, name: str, description: str = "", timezone: str = "UTC", config: list
+) -> HoursOfOperation:
+    """Change the name, description, timezone and open ranges of hours of operation."""
+    with transaction.atomic():
+        hours.name = name_check(HoursOfOperation, instance_id=hours.instance_id, name=name, exclude_pk=hours.pk)
+        _check(timezone=timezone, config=config)
+        hours.description, hours.timezone, hours.config = description, timezone, config
+        hours.save()
+    return hours
+
+
+def hours_delete(*, hours: HoursOfOperation) -> None:
+    """Delete hours of operation; refused (ResourceInUse) while a queue keeps them."""
+    with transaction.atomic():
+        delete_or_refuse(hours)

@@ -1,0 +1,30 @@
+"""The instance's own settings: timezone, active task quota and API throttling."""
+
+from zoneinfo import available_timezones
+
+from django.db import transaction
+
+from ccp.models import Instance
+from ccp.services.errors import InvalidParameter
+
+
+def instance_update(
+    *, instance: Instance, timezone: str, active_task_quota: int, api_rate_per_second: int, api_burst: int
+) -> Instance:
+    """Change the instance's timezone, its open-task quota and its per-operation API rate and burst."""
+    if timezone not in available_timezones():
+        raise InvalidParameter(f"{timezone!r} is not a timezone.", field="timezone")
+    for field, value in (
+        ("active_task_quota", active_task_quota),
+        ("api_rate_per_second", api_rate_per_second),
+        ("api_burst", api_burst),
+    ):
+        if value < 1:
+            raise InvalidParameter("At least 1.", field=field)
+    if api_burst < api_rate_per_second:
+        raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
+    with transaction.atomic():
+        instance.timezone, instance.active_task_quota = timezone, active_task_quota
+        instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
+        instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])
+    return instance

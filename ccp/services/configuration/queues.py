@@ -1,0 +1,72 @@
+"""Standard queues: create, change, delete."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect
+from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.errors import InvalidParameter, InvalidRequest
+
+
+def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:
+    same_instance(hours, instance_id=instance_id, field="hours")
+    if max_contacts is not None and max_contacts < 0:
+        raise InvalidParameter("The maximum can't be negative.", field="max_contacts")
+    quick_connects = list(quick_connects)
+    for quick_connect in quick_connects:
+        same_instance(quick_connect, instance_id=instance_id, field="quick_connects")
+    return quick_connects
+
+
+def queue_create(
+    *,
+    instance: Instance,
+    name: str,
+    description: str = "",
+    hours: HoursOfOperation | None = None,
+    max_contacts: int | None = None,
+    quick_connects: Iterable[QuickConnect] = (),
+) -> Queue:
+    """A standard queue; `max_contacts` None means no limit."""
+    with transaction.atomic():
+        name = name_check(Queue, instance_id=instance.pk, name=name)
+        quick_connects = _check(
+            instance_id=instance.pk, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
+        )
+        queue = Queue.objects.create(
+            instance=instance, name=name, description=description, hours=hours, max_contacts=max_contacts
+        )
+        queue.quick_connects.set(quick_connects)
+    return queue
+
+
+def queue_update(
+    *,
+    queue: Queue,
+    name: str,
+    description: str = "",
+    hours: HoursOfOperation | None = None,
+    max_contacts: int | None = None,
+    quick_connects: Iterable[QuickConnect] = (),
+) -> Queue:
+    """Change a standard queue's name, description, hours, capacity and quick connects."""
+    if queue.queue_type != Queue.Type.STANDARD:
+        raise InvalidRequest("An agent's personal queue can't be edited.")
+    with transaction.atomic():
+        queue.name = name_check(Queue, instance_id=queue.instance_id, name=name, exclude_pk=queue.pk)
+        quick_connects = _check(
+            instance_id=queue.instance_id, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
+        )
+        queue.description, queue.hours, queue.max_contacts = description, hours, max_contacts
+        queue.save()
+        queue.quick_connects.set(quick_connects)
+    return queue
+
+
+def queue_delete(*, queue: Queue) -> None:
+    """Delete a standard queue; refused (ResourceInUse) while a routing profile sends outbound work to it."""
+    if queue.queue_type != Queue.Type.STANDARD:
+        raise InvalidRequest("An agent's personal queue goes with its agent.")
+    with transaction.atomic():
+        delete_or_refuse(queue)
