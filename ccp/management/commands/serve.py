@@ -1,7 +1,9 @@
 import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from ccp.checks import SecretKeyMissing, secret_key_require
 
 
 class Command(BaseCommand):
@@ -13,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(self, *args, **options):
+        try:
+            secret_key_require()
+        except SecretKeyMissing as exc:
+            raise CommandError(str(exc))
         from daphne.cli import CommandLineInterface
         from django.core.management import call_command
 
