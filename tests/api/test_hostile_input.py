@@ -125,3 +125,63 @@ def test_a_token_the_server_issued_still_pages(connect, instance):
         "Queue 1",
         "Queue 2",
     ]
+
+
+def refs(count: int, start: int = 0) -> dict:
+    return {f"Ref {n}": {"Type": "STRING", "Value": "x" * 4000} for n in range(start, start + count)}
+
+
+def test_update_contact_refuses_the_twenty_sixth_reference_and_writes_nothing(connect, instance, task):
+    from ccp.models import Contact
+
+    contact_id = task()
+    connect.update_contact(InstanceId=instance.id, ContactId=contact_id, References=refs(20))
+    connect.update_contact(InstanceId=instance.id, ContactId=contact_id, References=refs(5, start=20))
+    before = every_table_count()
+    stored = Contact.objects.get(pk=contact_id).references
+    message = expect_error(
+        lambda: connect.update_contact(InstanceId=instance.id, ContactId=contact_id, References=refs(1, start=25)),
+        "InvalidParameterException",
+        400,
+    )
+    assert "at most 25 references" in message
+    assert Contact.objects.get(pk=contact_id).references == stored and len(stored) == 25
+    assert every_table_count() == before
+    # Replacing a reference it already has is still fine at the cap.
+    connect.update_contact(
+        InstanceId=instance.id, ContactId=contact_id, References={"Ref 3": {"Type": "STRING", "Value": "new"}}
+    )
+    assert Contact.objects.get(pk=contact_id).references["Ref 3"]["Value"] == "new"
+
+
+def test_a_task_started_with_more_than_twenty_five_references_is_refused(connect, instance, task_flow):
+    before = every_table_count()
+    message = expect_error(
+        lambda: connect.start_task_contact(
+            InstanceId=instance.id, ContactFlowId=task_flow.id, Name="Too many", References=refs(26)
+        ),
+        "InvalidParameterException",
+        400,
+    )
+    assert "at most 25 references" in message
+    assert every_table_count() == before
+
+
+def test_a_contacts_flow_trace_stops_growing_at_its_cap(instance, queue, task_flow):
+    from ccp.flows.runner import flow_run
+    from ccp.models import Contact
+    from ccp.services.contacts import task_start
+    from ccp.validation import FLOW_TRACE_MAX
+
+    contact = task_start(instance=instance, name="Traced", contact_flow=task_flow)
+    contact.refresh_from_db()
+    logged = len(contact.flow_trace)
+    assert logged > 0
+    Contact.objects.filter(pk=contact.pk).update(flow_trace=[{"action": "earlier"}] * (FLOW_TRACE_MAX - 1))
+    contact.refresh_from_db()
+    flow_run(contact=contact, flow=task_flow, actor_type="api")
+    contact.refresh_from_db()
+    assert len(contact.flow_trace) == FLOW_TRACE_MAX
+    flow_run(contact=contact, flow=task_flow, actor_type="api")
+    contact.refresh_from_db()
+    assert len(contact.flow_trace) == FLOW_TRACE_MAX
