@@ -6,7 +6,8 @@ in this instance and in another one, forged paging tokens; path parameters inclu
 botocore's signer and sent through the live server.
 
 Cost: HYPOTHESIS_PROFILE=ci (the default) sends about 2,000 requests in all (a few minutes); =quick about 200;
-=thorough about 10,000, for a run by hand:  HYPOTHESIS_PROFILE=thorough pytest tests/api/test_properties_all_operations.py -s
+=thorough about 10,000, for a run by hand:
+    HYPOTHESIS_PROFILE=thorough pytest tests/api/test_properties_all_operations.py -s
 (-s prints the statuses seen per operation).
 """
 
