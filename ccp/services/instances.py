@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from ccp.flows.publish import flow_create
 from ccp.models import (
     AgentStatus,
     ContactFlow,
@@ -142,8 +143,6 @@ def instance_create(
     """Create an instance as Amazon Connect would, with its first admin; all of it or nothing.
 
     An alias or username already taken is refused before anything is written."""
-    from ccp.flows.publish import flow_create
-
     _check(
         alias=alias,
         timezone=timezone,

@@ -107,3 +107,16 @@ def test_make_run_writes_a_private_random_key_file_once(tmp_path):
     )
     assert key_file.read_text() == first
     assert ".secret_key" in (ROOT / ".gitignore").read_text().split()
+
+
+@pytest.mark.django_db
+def test_a_demo_whose_api_key_was_encrypted_with_another_key_still_loads(settings):
+    from ccp.demo.loader import demo_load
+    from ccp.models import ApiKey
+    from ccp.services.api_keys import api_key_secret
+
+    settings.API_KEY_ENCRYPTION_KEY, settings.SECRET_KEY = "", "dev-insecure-" + "x" * 50
+    demo_load()
+    settings.SECRET_KEY = "a-new-random-key-from-dot-secret-key-" + "Zq8" * 10
+    secret = demo_load().secret_access_key
+    assert api_key_secret(ApiKey.objects.get(access_key_id="AKIADEMO0000000000001")) == secret
