@@ -40,7 +40,7 @@ def _subjects(username: str, address: str) -> list[tuple[str, int]]:
 def login_lockout_seconds(*, username: str, address: str) -> int:
     """Seconds until this username or address may try again; 0 when neither is locked out."""
     locks = _cache().get_many([f"lock:{key}" for key, _ in _subjects(username, address)])
-    return max((math.ceil(until - time.time()) for until in locks.values()), default=0) if locks else 0
+    return max([0, *(math.ceil(until - time.time()) for until in locks.values())])
 
 
 def login_failure_record(*, username: str, address: str) -> None:
