@@ -19,7 +19,12 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
-run: demo
+# The demo needs no settings: its SECRET_KEY is made once, at random, into .secret_key (git-ignored, 0600).
+.secret_key: | $(VENV)/.installed
+	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "Wrote a random SECRET_KEY to .secret_key (keep it: sessions and API key secrets depend on it)."
+
+run: .secret_key demo
 	$(PY) manage.py serve --port $(PORT)
 
 install-browser:

@@ -7,6 +7,13 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccp.settings")
 django_asgi_app = get_asgi_application()
 
+from ccp.checks import SecretKeyMissing, secret_key_require  # noqa: E402
+
+try:
+    secret_key_require()
+except SecretKeyMissing as exc:
+    raise SystemExit(str(exc)) from None
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

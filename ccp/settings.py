@@ -37,11 +37,7 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "false")
-# Refuse to start without a SECRET_KEY (when DEBUG is off).
-DJANGO_PRODUCTION = envbool("DJANGO_PRODUCTION", "false")
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "x" * 50
-if not DEBUG and not os.environ.get("SECRET_KEY") and DJANGO_PRODUCTION:
-    raise ImproperlyConfigured("SECRET_KEY must be set in production")
+# SECRET_KEY: see "First install and secrets" at the end.
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Key that encrypts API secret access keys at rest (Fernet); derived from SECRET_KEY when unset.
@@ -215,4 +211,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # daphne's access log (manage.py serve) is on at INFO whatever LOG_LEVEL says; ACCESS_LOG=false silences it.
     "loggers": {"daphne.access": {"level": "INFO" if envbool("ACCESS_LOG", "true") else "WARNING"}},
+}
+
+# First install and secrets ----------------------------------------------------------------------------------------
+# No built-in key. SECRET_KEY comes from the environment, else from SECRET_KEY_FILE (default: .secret_key in the
+# project folder, git-ignored, which `make run` fills with a random key). With neither, one-off commands (migrate,
+# check) run on a throwaway key, and the servers — `manage.py serve`, `run_worker`, daphne on ccp.asgi — refuse to
+# start and say what to set (ccp/checks.py). SECRET_KEY_SOURCE says where the key came from ("" = throwaway).
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key")
+if os.environ.get("SECRET_KEY"):
+    SECRET_KEY, SECRET_KEY_SOURCE = os.environ["SECRET_KEY"], "SECRET_KEY"
+elif SECRET_KEY_FILE.is_file():
+    SECRET_KEY, SECRET_KEY_SOURCE = SECRET_KEY_FILE.read_text().strip(), str(SECRET_KEY_FILE)
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(f"{SECRET_KEY_FILE} is empty: delete it (make run writes a new one) or fill it.")
+else:
+    import secrets
+
+    SECRET_KEY, SECRET_KEY_SOURCE = "throwaway-" + secrets.token_urlsafe(50), ""
+# The key that encrypted API secrets before API_KEY_ENCRYPTION_KEY changed: read by rotate_api_key_encryption.
+API_KEY_ENCRYPTION_KEY_PREVIOUS = os.environ.get("API_KEY_ENCRYPTION_KEY_PREVIOUS", "")
+# Users belong to an instance: ccp's createsuperuser (which points to create_instance) must win over auth's, and
+# the first app listing a command wins. daphne stays first for its runserver.
+INSTALLED_APPS.remove("ccp")
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django.contrib.auth"), "ccp")
+# Failed sign-ins are counted in the "login" cache (ccp/login.py): Redis in service mode, so every web process
+# counts the same attempts; in-process memory in the embedded default, which is one process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "login"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login"}
+    ),
 }

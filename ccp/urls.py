@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ccp.login import ThrottledLoginView
 from ccp.panel import views as panel_views
 
 urlpatterns = [
     path("", panel_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ccp/", include("ccp.panel.urls")),
     path("console/", include("admin_console.urls")),

@@ -26,6 +26,15 @@ ROUTING_PRIORITY_MAX = 2**31 - 1
 # Routing-age adjustments: one change and the running total stay within ten years either way.
 ROUTING_AGE_MAX_SECONDS = 10 * 365 * 86400
 REFERENCE_TYPES_AT_CREATION = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
+# At most 25 references on one contact: the number Amazon Connect lets you add to a task ("You can add up to 25
+# references", the rules guide, seeds 002). UpdateContact merges new references into the contact's, so the cap holds
+# for the merged set; before it, one task took 300 references of 4 KB (1.2 MB rewritten on every save of the row).
+REFERENCES_MAX = 25
+# A contact's flow trace (the steps shown on its summary page) keeps its first 1,000 entries — a flow run stops
+# after 1,000 steps anyway (ccp/flows/runner.py STEP_BUDGET) and ordinary contacts log a few dozen. Past the cap
+# further steps are not logged, so a queue flow looping on a Wait for 7 days can't grow the row without bound;
+# the contact's events (ContactEvent) are still all recorded.
+FLOW_TRACE_MAX = 1000
 
 ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
@@ -117,6 +126,8 @@ def validate_references(references, *, at_creation: bool = True) -> dict[str, di
         return {}
     if not isinstance(references, dict):
         raise InvalidParameter("References must be a map of names to {Type, Value}.", field="References")
+    if len(references) > REFERENCES_MAX:
+        raise InvalidParameter(f"A contact can have at most {REFERENCES_MAX} references.", field="References")
     clean = {}
     for name, ref in references.items():
         if not isinstance(name, str) or not name or len(name) > REFERENCE_NAME_MAX:
@@ -140,6 +151,23 @@ def validate_references(references, *, at_creation: bool = True) -> dict[str, di
         _check_reference_value(name, ref_type, value)
         clean[name] = {"Type": ref_type, "Value": value}
     return clean
+
+
+def references_merge(existing: dict | None, references) -> dict[str, dict[str, str]]:
+    """UpdateContact: the contact's references with the new ones checked and merged in, at most REFERENCES_MAX."""
+    merged = {**(existing or {}), **validate_references(references)}
+    if len(merged) > REFERENCES_MAX:
+        raise InvalidParameter(
+            f"A contact can have at most {REFERENCES_MAX} references; it has {len(existing or {})} and this update "
+            f"would bring it to {len(merged)}.",
+            field="References",
+        )
+    return merged
+
+
+def flow_trace_full(trace) -> bool:
+    """Whether a contact's flow trace has reached FLOW_TRACE_MAX entries (later steps are not logged)."""
+    return len(trace or []) >= FLOW_TRACE_MAX
 
 
 def validate_client_token(token) -> str:

@@ -6,6 +6,9 @@ from django.conf import settings
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety check must allow
 # ORM calls from the tests that drive a browser.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The servers the tests start (daphne, run_worker, the browser tests' live server) refuse a throwaway SECRET_KEY:
+# they get this process's key, so they also read the API secrets it encrypted.
+os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
 
 SERVICE_MODE = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_URL"))
 

@@ -3,6 +3,7 @@
 from ccp.api.contacts import instance_get
 from ccp.api.paging import page
 from ccp.api.render import flow_content_sha256, flow_render
+from ccp.flows.document import flow_nesting_problem
 from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, FlowStatus, FlowType
 from ccp.services.errors import InvalidParameter
@@ -16,6 +17,14 @@ def _checked(params, key: str, model_field: str):
     return value
 
 
+def _content(params) -> str:
+    """The flow's Content, refused (before anything is parsed or saved) when it nests absurdly deep."""
+    content = params["Content"]
+    if problem := flow_nesting_problem(content):
+        raise InvalidParameter(problem, field="Content")
+    return content
+
+
 def create_contact_flow(*, instance, params) -> dict:
     """CreateContactFlow: Status PUBLISHED (the default) validates before anything is saved."""
     if params["Type"] not in FlowType.values:
@@ -27,7 +36,7 @@ def create_contact_flow(*, instance, params) -> dict:
         instance=instance,
         name=_checked(params, "Name", "name"),
         type=params["Type"],
-        content=params["Content"],
+        content=_content(params),
         description=_checked(params, "Description", "description") or "",
         publish=params.get("Status", FlowStatus.PUBLISHED) == FlowStatus.PUBLISHED,
     )
@@ -47,7 +56,7 @@ def describe_contact_flow(*, instance, params) -> dict:
 def update_contact_flow_content(*, instance, params) -> dict:
     """UpdateContactFlowContent: a published flow is re-published (validated); a saved one stays a draft."""
     flow = instance_get(ContactFlow, instance=instance, pk=params["ContactFlowId"], label="Flow")
-    flow_save_content(flow=flow, content=params["Content"], publish=flow.status == FlowStatus.PUBLISHED)
+    flow_save_content(flow=flow, content=_content(params), publish=flow.status == FlowStatus.PUBLISHED)
     return {}
 
 

@@ -4,6 +4,10 @@ import base64
 
 from ccp.services.errors import InvalidParameter
 
+# No list holds two billion rows, so no token this server issued is larger; a forged one with a huge offset
+# (10**30) used to reach the database's OFFSET and fail there as a 500.
+OFFSET_MAX = 2**31 - 1
+
 
 def token_encode(offset: int) -> str:
     return base64.urlsafe_b64encode(f"v1:{offset}".encode()).decode()
@@ -18,7 +22,7 @@ def token_decode(token: str | None) -> int:
         value = int(offset)
     except (ValueError, UnicodeError):
         raise InvalidParameter("NextToken is not a token this server issued.", field="NextToken")
-    if version != "v1" or value < 0:
+    if version != "v1" or not 0 <= value <= OFFSET_MAX:
         raise InvalidParameter("NextToken is not a token this server issued.", field="NextToken")
     return value
 

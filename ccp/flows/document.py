@@ -6,6 +6,7 @@ Identifier, a Type, Parameters (may be missing) and Transitions {NextAction, Err
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +25,12 @@ NO_MATCHING_ERROR = "NoMatchingError"
 # Amazon Connect refuses these in an action's Identifier.
 FORBIDDEN_IDENTIFIER_CHARACTERS = "%:(\\/)=$,;[]{}"
 NO_MATCHING_CONDITION = "NoMatchingCondition"
+# Real flows nest a handful of levels (Actions → action → Transitions → Errors → branch; Metadata a few more).
+# 64 leaves room for any editor's Metadata and keeps JSON parsing and every walk over a document far from
+# Python's recursion limit: 100,000 nested arrays used to end in a RecursionError (a 500).
+FLOW_MAX_NESTING = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]")
 
 
 class FlowDocumentError(ValueError):
@@ -80,11 +87,33 @@ class FlowDocument:
     data: dict = field(repr=False, default_factory=dict)
 
 
+def flow_nesting_depth(content: str) -> int:
+    """How deep the JSON's arrays and objects nest, counted without parsing (brackets inside strings skipped)."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", content))
+    depth = deepest = 0
+    for char in brackets:
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def flow_nesting_problem(content) -> str:
+    """A message when the content nests deeper than FLOW_MAX_NESTING, else ""."""
+    if not isinstance(content, str):
+        return ""
+    depth = flow_nesting_depth(content)
+    if depth <= FLOW_MAX_NESTING:
+        return ""
+    return f"The flow content is nested {depth} levels deep; a flow may be nested at most {FLOW_MAX_NESTING} levels."
+
+
 def flow_parse(content: str) -> FlowDocument:
     """Parse flow content into a document, or raise FlowDocumentError when it is not one."""
+    if problem := flow_nesting_problem(content):
+        raise FlowDocumentError(problem)
     try:
         data = json.loads(content)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise FlowDocumentError(f"The flow is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise FlowDocumentError("The flow must be a JSON object with Version, StartAction and Actions.")

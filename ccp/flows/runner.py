@@ -25,6 +25,7 @@ from ccp.services.contact_writes import (
     contact_writes_held,
 )
 from ccp.services.errors import ServiceError
+from ccp.validation import flow_trace_full
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def _next(action: Action, outcome: Outcome) -> tuple[str | None, str]:
 
 
 def _trace(contact, flow, action: Action, branch: str) -> None:
-    if not contact.flow_logging:
+    if not contact.flow_logging or flow_trace_full(contact.flow_trace):
         return
     contact.flow_trace = [
         *(contact.flow_trace or []),

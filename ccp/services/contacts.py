@@ -541,7 +541,7 @@ def contact_update(*, contact: Contact, name=None, description=None, references=
         contact.description = validation.validate_description(description)
         fields.append("description")
     if references is not None:
-        contact.references = {**contact.references, **validation.validate_references(references)}
+        contact.references = validation.references_merge(contact.references, references)
         fields.append("references")
     if not fields:
         return

@@ -1,8 +1,9 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from ccp.checks import SecretKeyMissing, secret_key_require
 from ccp.worker.loop import worker_loop
 
 
@@ -13,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--max-sleep", type=float, default=0.5)
 
     def handle(self, *args, **options):
+        try:
+            secret_key_require()
+        except SecretKeyMissing as exc:
+            raise CommandError(str(exc))
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())

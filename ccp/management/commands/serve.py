@@ -1,5 +1,7 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from ccp.checks import SecretKeyMissing, secret_key_require
 
 
 def daphne_argv(*, host: str, port: int, proxy_headers: bool) -> list[str]:
@@ -26,6 +28,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            secret_key_require()
+        except SecretKeyMissing as exc:
+            raise CommandError(str(exc))
         from django.core.management import call_command
 
         from ccp.ops.access_log import ServeCommandLine
