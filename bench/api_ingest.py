@@ -17,6 +17,7 @@ They take turns in rounds, so drift in the machine's speed during the run weighs
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -273,6 +274,8 @@ def main() -> None:
         "EMBEDDED_WORKER": "false",
         "LOG_LEVEL": "ERROR",
         "DEBUG": "false",
+        # The server refuses to start without a real key (no built-in secret); a fresh one per run.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
     }
     base_env.pop("DATABASE_URL", None)
     base_env.pop("REDIS_URL", None)

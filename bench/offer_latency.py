@@ -15,6 +15,7 @@ import asyncio
 import base64
 import json
 import os
+import secrets
 import socket
 import statistics
 import struct
@@ -288,6 +289,7 @@ async def drive(port: int, rpc: Client, sessions: list[str]) -> dict:
 def mode_run(mode: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="ccp.settings", EMBEDDED_WORKER="false", LOG_LEVEL="ERROR")
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # the server refuses to start without a real key
     tmp = tempfile.mkdtemp()
     if mode == "service":
         dbname, admin = PG_URL.rsplit("/", 1)[1], PG_URL.rsplit("/", 1)[0] + "/postgres"
