@@ -5,9 +5,13 @@ import ast
 import importlib.metadata
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ["ccp", "admin_console", "bench", "tests", "manage.py"]
@@ -126,3 +130,106 @@ def test_no_file_in_the_checkout_names_a_directory_that_exists_only_on_our_machi
         if ours.search(line)
     ]
     assert hits == []
+
+
+# --- make test without a browser -------------------------------------------------------------------
+
+ONE_BROWSER_TEST = "tests/browser/test_create_task.py::test_a_scheduled_task_arrives_when_it_is_due"
+ONE_OTHER_TEST = (
+    "tests/test_fresh_machine.py::test_every_declared_package_is_pinned_in_requirements_lock_at_the_pyprojects_version"
+)
+
+
+def _env(**changes):
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "DATABASE_URL", "REDIS_URL", "PYTEST_ADDOPTS")}
+    env.update(changes)
+    return env
+
+
+def _pytest_without_chromium(**env):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:xdist", ONE_OTHER_TEST, ONE_BROWSER_TEST],
+        cwd=ROOT, env=_env(CHROMIUM_PATH="/nonexistent", **env), capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_without_chromium_the_other_tests_pass_and_the_last_lines_name_the_browser_tests_and_the_fix():
+    run = _pytest_without_chromium()
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.strip().splitlines()
+    summary = next(i for i, line in enumerate(lines) if "1 passed" in line)
+    assert "1 deselected" in lines[summary]
+    after = "\n".join(lines[summary + 1:])
+    assert "Not run: 1 browser test, because Chromium is not at /nonexistent:" in after
+    assert ONE_BROWSER_TEST in after
+    assert lines[-1].startswith("Install it with: sudo apt-get install chromium")
+
+
+def test_under_ci_a_missing_chromium_fails_the_run_and_says_why():
+    run = _pytest_without_chromium(CI="true")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 passed, 1 error" in run.stdout
+    assert "Chromium not found at /nonexistent: install it with `sudo apt-get install chromium`" in run.stdout
+    assert run.stdout.strip().splitlines()[-1].startswith("CI=true: 1 browser test failed because Chromium is not")
+
+
+@pytest.mark.parametrize(("ci", "exit_code"), [(None, 0), ("true", 1)])
+def test_ensure_chromium_stops_make_only_under_ci(ci, exit_code):
+    env = _env(CHROMIUM_PATH="/nonexistent", **({"CI": ci} if ci else {}))
+    run = subprocess.run([str(ROOT / "scripts" / "ensure-chromium")], env=env, capture_output=True, text=True)
+    assert run.returncode == exit_code
+    assert "sudo apt-get install chromium" in run.stderr
+
+
+# --- a Python without venv -------------------------------------------------------------------------
+
+
+def _python_without_ensurepip(tmp_path: Path) -> dict:
+    """A PATH whose every python3.x is this interpreter with `ensurepip` hidden, as on Debian without
+    python3.X-venv."""
+    shadow = tmp_path / "shadow" / "ensurepip"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("ensurepip is packaged apart")\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real = os.path.realpath(sys.executable)
+    for name in ("python3.14", "python3.13", "python3.12", "python3"):
+        fake = bin_dir / name
+        fake.write_text(f'#!/bin/sh\nPYTHONPATH={shadow.parent} exec {real} "$@"\n')
+        fake.chmod(0o755)
+    return _env(PATH=f"{bin_dir}:/usr/bin:/bin", HOME=str(tmp_path))
+
+
+def test_find_python_names_the_venv_package_when_the_python_cannot_make_a_venv(tmp_path):
+    run = subprocess.run([str(ROOT / "scripts" / "find-python")], env=_python_without_ensurepip(tmp_path),
+                         capture_output=True, text=True)
+    version = "{}.{}".format(*sys.version_info[:2])
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert f"sudo apt-get install python{version}-venv" in run.stderr
+
+
+def test_find_python_prints_a_python_that_can_make_a_venv():
+    run = subprocess.run([str(ROOT / "scripts" / "find-python")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    code = "import venv, ensurepip, sys; assert sys.version_info >= (3, 12)"
+    check = subprocess.run([run.stdout.strip(), "-c", code])
+    assert check.returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_a_failed_venv_leaves_no_half_made_venv_for_the_next_make(tmp_path):
+    for name in ("Makefile", "requirements.lock", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "scripts").mkdir()
+    broken = tmp_path / "broken-python"
+    # `python -m venv DIR` that dies half-way, as it does without ensurepip: a python, no pip.
+    broken.write_text('#!/bin/sh\nmkdir -p "$3/bin" && ln -s /bin/false "$3/bin/python" && exit 1\n')
+    broken.chmod(0o755)
+    finder = tmp_path / "scripts" / "find-python"
+    finder.write_text(f"#!/bin/sh\necho {broken}\n")
+    finder.chmod(0o755)
+    run = subprocess.run(["make", "install"], cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "Could not create .venv" in run.stderr
+    assert not (tmp_path / ".venv").exists()
