@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-browser lint migrate demo ci clean
+.PHONY: run test install install-browser lint migrate demo ci clean mutate
 
 # A .venv whose python or pip does not run (an interrupted or failed `venv`) is made again; a failed
 # `venv` removes what it left, so the next `make` does not trip on half a .venv.
@@ -33,6 +33,10 @@ install-browser:
 
 test: install install-browser
 	$(PY) -m pytest
+
+# By hand, not in CI: applies small bugs one at a time and says which the tests catch (scripts/mutate.py).
+mutate: install
+	$(PY) scripts/mutate.py $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
