@@ -3,10 +3,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-browser lint migrate demo ci clean
+.PHONY: run test install install-browser lint migrate demo ci clean mutate
 
+# A .venv whose python or pip does not run (an interrupted or failed `venv`) is made again; a failed
+# `venv` removes what it left, so the next `make` does not trip on half a .venv.
 $(VENV)/.installed: requirements.lock pyproject.toml
-	@test -x $(PY) || { PYTHON=$$(scripts/find-python) && $$PYTHON -m venv $(VENV); }
+	@$(PY) -m pip --version >/dev/null 2>&1 || { \
+	  rm -rf $(VENV) && PYTHON=$$(scripts/find-python) && \
+	  { $$PYTHON -m venv $(VENV) || { rm -rf $(VENV); echo "Could not create $(VENV) with $$PYTHON" >&2; exit 1; }; }; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	@touch $@
@@ -27,11 +31,17 @@ demo: migrate
 run: .secret_key demo
 	$(PY) manage.py serve --port $(PORT)
 
+# Installs chromium as root; otherwise a note (pytest names the browser tests it could not run),
+# or an error under CI=true.
 install-browser:
 	@scripts/ensure-chromium
 
 test: install install-browser
 	$(PY) -m pytest
+
+# By hand, not in CI: applies small bugs one at a time and says which the tests catch (scripts/mutate.py).
+mutate: install
+	$(PY) scripts/mutate.py $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -270,13 +270,18 @@ def _raw_path(request) -> str:
     return quote(request.path, safe="/~")
 
 
+def server_now() -> float:
+    """The server's clock, read once per request (tests replace this to sign exactly at the skew limit)."""
+    return time.time()
+
+
 def request_verify(request, *, now: float | None = None) -> ApiKey:
     """Verify the request's SigV4 signature (header or presigned URL); return its active ApiKey or raise
     SignatureError."""
     header = request.headers.get("Authorization", "")
     query_string = request.META.get("QUERY_STRING", "")
     presigned = query_authorization_parse(query_string)
-    now = time.time() if now is None else now
+    now = server_now() if now is None else now
     if header and presigned:
         raise SignatureError(
             "IncompleteSignatureException",

@@ -4,6 +4,7 @@ bodies and headers, and clocks more than 5 minutes off are refused with 403 and 
 import datetime as dt
 import io
 import json
+import time
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ import urllib3
 from django.core.management import call_command
 from django.test import override_settings
 
+from ccp.api import sigv4
 from ccp.models import ApiKey
 from ccp.services.api_keys import api_key_create, api_key_revoke, api_key_secret
 from tests.api.wire import client_for, expect_error, send, signed_request
@@ -96,19 +98,34 @@ def test_a_request_path_moved_to_another_operation_is_an_invalid_signature(put_t
     nothing_written()
 
 
-@pytest.mark.parametrize("minutes", [-6, 6])
-def test_a_clock_more_than_five_minutes_off_is_refused(connect, instance, task_flow, nothing_written, minutes):
-    skewed = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=minutes)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=skewed):
-        message = expect_error(start_with(connect, instance, task_flow), "InvalidSignatureException", 403)
-    assert "expired" in message.lower()
-    nothing_written()
+@pytest.fixture
+def clocks(monkeypatch):
+    """The server's clock stopped on a whole second; `client_off(seconds)` signs as a client whose clock
+    is that far from it."""
+    server = float(int(time.time()))
+    monkeypatch.setattr(sigv4, "server_now", lambda: server)
+
+    def client_off(seconds: int):
+        moment = dt.datetime.fromtimestamp(server + seconds, dt.UTC).replace(tzinfo=None)
+        return mock.patch("botocore.auth.get_current_datetime", return_value=moment)
+
+    return client_off
 
 
-def test_a_clock_four_minutes_off_is_accepted(connect, instance, task_flow):
-    skewed = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=4)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=skewed):
+@pytest.mark.parametrize("seconds", [-300, 300])
+def test_a_clock_exactly_five_minutes_off_is_accepted(connect, instance, task_flow, clocks, seconds):
+    with clocks(seconds):
         assert start_with(connect, instance, task_flow)()["ContactId"]
+
+
+@pytest.mark.parametrize("seconds", [-301, 301])
+def test_a_clock_one_second_more_than_five_minutes_off_is_refused(
+    connect, instance, task_flow, nothing_written, clocks, seconds
+):
+    with clocks(seconds):
+        message = expect_error(start_with(connect, instance, task_flow), "InvalidSignatureException", 403)
+    assert "expired" in message.lower() and "300 seconds" in message
+    nothing_written()
 
 
 def test_a_request_with_an_amz_date_but_no_signature_is_refused(put_task, nothing_written):

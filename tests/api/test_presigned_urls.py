@@ -5,6 +5,7 @@ incomplete; nothing is written."""
 
 import datetime as dt
 import json
+import time
 import urllib.parse
 from unittest import mock
 
@@ -14,6 +15,7 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from ccp.api import sigv4
 from ccp.models import Contact
 from ccp.services.api_keys import api_key_revoke
 from tests.api.wire import REGION, counts, signed_request
@@ -69,21 +71,42 @@ def test_a_presigned_describe_contact_is_answered(signed_by_us, live_server, ins
     assert (status, error) == (200, "") and body["Contact"]["Id"] == contact_id
 
 
-def test_a_presigned_url_stays_valid_for_its_expiry(signed_by_us, attributes_url):
-    # Six days old, signed for seven: far past the 5 minutes a header signature gets.
-    assert get(signed_by_us(attributes_url, expires=604800, signed_at=ago(days=6)))[0] == 200
+@pytest.fixture
+def server_time(monkeypatch):
+    """The server's clock stopped on a whole second, so a URL can be signed exactly at a limit."""
+    now = dt.datetime.fromtimestamp(int(time.time()), dt.UTC)
+    monkeypatch.setattr(sigv4, "server_now", lambda: now.timestamp())
+    return now
 
 
-@pytest.mark.parametrize(("expires", "signed_at"), [(60, ago(minutes=2)), (3600, ago(hours=2))])
-def test_an_expired_presigned_url_is_refused(signed_by_us, attributes_url, expires, signed_at):
+@pytest.mark.parametrize("expires", [60, 604800])
+def test_a_presigned_url_is_valid_up_to_the_last_second_of_its_expiry(
+    signed_by_us, attributes_url, server_time, expires
+):
+    # A week-old URL signed for a week: far past the 5 minutes a header signature gets.
+    url = signed_by_us(attributes_url, expires=expires, signed_at=server_time - dt.timedelta(seconds=expires))
+    assert get(url)[:2] == (200, "")
+
+
+@pytest.mark.parametrize("expires", [60, 604800])
+def test_a_presigned_url_one_second_past_its_expiry_is_refused(signed_by_us, attributes_url, server_time, expires):
+    signed_at = server_time - dt.timedelta(seconds=expires + 1)
     status, error, body = get(signed_by_us(attributes_url, expires=expires, signed_at=signed_at))
     assert (status, error) == (403, "InvalidSignatureException")
     assert "Request has expired" in body["message"] and "Signature expired" in body["message"]
 
 
-def test_a_presigned_url_from_the_future_is_refused(signed_by_us, attributes_url):
-    future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
-    status, error, body = get(signed_by_us(attributes_url, signed_at=future))
+def test_a_presigned_url_signed_five_minutes_ahead_of_the_server_is_accepted(
+    signed_by_us, attributes_url, server_time
+):
+    url = signed_by_us(attributes_url, signed_at=server_time + dt.timedelta(seconds=300))
+    assert get(url)[:2] == (200, "")
+
+
+def test_a_presigned_url_signed_a_second_more_than_five_minutes_ahead_is_refused(
+    signed_by_us, attributes_url, server_time
+):
+    status, error, body = get(signed_by_us(attributes_url, signed_at=server_time + dt.timedelta(seconds=301)))
     assert (status, error) == (403, "InvalidSignatureException") and "not yet current" in body["message"]
 
 

@@ -5,6 +5,7 @@ pytest-django's live_server is WSGI and has no websockets, hence this.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,71 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+INSTALL_CHROMIUM = "sudo apt-get install chromium"
+_unrun = pytest.StashKey[list[str]]()
+
+
+def chromium_path() -> str:
+    """Where the browser tests look for Chromium: CHROMIUM_PATH, else `chromium` on PATH, else Debian's."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def chromium_missing() -> bool:
+    path = chromium_path()
+    return not (os.path.isfile(path) and os.access(path, os.X_OK))
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, a developer's run leaves the browser tests out and says so in its last lines;
+    under CI=true they stay and fail (see `chromium` below), so a CI machine without a browser is red."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if not browser or not chromium_missing():
+        return
+    config.stash[_unrun] = [item.nodeid for item in browser]
+    if _ci():
+        return
+    config.hook.pytest_deselected(items=browser)
+    items[:] = [item for item in items if not item.get_closest_marker("browser")]
+
+
+def _tests(nodeids: list[str]) -> str:
+    return f"{len(nodeids)} browser test{'' if len(nodeids) == 1 else 's'}"
+
+
+def pytest_unconfigure(config):
+    """Printed after pytest's own summary, so it is what the user reads last."""
+    unrun = config.stash.get(_unrun, [])
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if not unrun or reporter is None:
+        return
+    if _ci():
+        reporter.write_line(
+            f"CI=true: {_tests(unrun)} failed because Chromium is not at {chromium_path()} "
+            f"(set CHROMIUM_PATH or install it: {INSTALL_CHROMIUM}).",
+            red=True,
+        )
+        return
+    path = chromium_path()
+    reporter.write_line(f"Not run: {_tests(unrun)}, because Chromium is not at {path}:", yellow=True)
+    for nodeid in unrun:
+        reporter.write_line(f"  {nodeid}")
+    reporter.write_line(f"Install it with: {INSTALL_CHROMIUM}  (or set CHROMIUM_PATH), then run make test again.",
+                        yellow=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium():
+    """Under CI=true the browser tests are not left out: each fails here, before a server starts."""
+    if chromium_missing():
+        pytest.fail(f"Chromium not found at {chromium_path()}: install it with `{INSTALL_CHROMIUM}` "
+                    "or set CHROMIUM_PATH.", pytrace=False)
+    return chromium_path()
 
 
 def _free_port() -> int:
@@ -122,8 +188,8 @@ def center(live):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+def browser_type_launch_args(browser_type_launch_args, chromium):
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")

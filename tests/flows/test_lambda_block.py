@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,9 +15,11 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:crm-lookup"
 
 
 class Endpoint(BaseHTTPRequestHandler):
-    """Answers by path: /ok, /nested, /error, /slow, /text."""
+    """Answers by path: /ok, /nested, /error, /slow, /text. /slow holds its answer until the test sets
+    `release` (or 30 s pass), so "too late" never depends on how fast the machine is."""
 
     received: list[dict] = []
+    release = threading.Event()
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -30,7 +31,7 @@ class Endpoint(BaseHTTPRequestHandler):
             "/text": (200, None),
         }
         if self.path == "/slow":
-            time.sleep(2)
+            Endpoint.release.wait(30)
             status, answer = 200, {"tier": "late"}
         else:
             status, answer = answers[self.path]
@@ -52,7 +53,9 @@ def endpoint():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     Endpoint.received = []
+    Endpoint.release = threading.Event()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    Endpoint.release.set()
     server.shutdown()
     server.server_close()
 
@@ -116,12 +119,42 @@ def test_lambda_server_error_takes_the_error_branch(publish, start, instance, en
     assert start(lambda_flow(publish)).attributes["tier"] == "unknown"
 
 
-def test_lambda_that_answers_too_late_takes_the_error_branch(publish, start, instance, endpoint):
+def test_lambda_that_has_not_answered_when_its_time_limit_ends_takes_the_error_branch(
+    publish, start, instance, endpoint
+):
     mapped(instance, f"{endpoint}/slow")
-    began = time.monotonic()
     contact = start(lambda_flow(publish, timeout="1"))
+    # The endpoint had the request and was still holding its answer when the flow moved on.
+    assert len(Endpoint.received) == 1 and not Endpoint.release.is_set()
     assert contact.attributes["tier"] == "unknown"
-    assert time.monotonic() - began < 1.9
+
+
+def test_lambda_answer_given_while_the_flow_still_waits_is_used(publish, start, instance, endpoint):
+    mapped(instance, f"{endpoint}/slow")
+    # Released only once the request has arrived, so the flow is waiting when the answer comes.
+    threading.Thread(target=_release_once_received, daemon=True).start()
+    contact = start(lambda_flow(publish, timeout="8"))
+    assert contact.attributes["tier"] == "late"
+
+
+def _release_once_received():
+    while not Endpoint.received:
+        threading.Event().wait(0.01)
+    Endpoint.release.set()
+
+
+@pytest.mark.parametrize("seconds", ["1", "8"])
+def test_lambda_time_limit_from_one_to_eight_seconds_publishes(publish, seconds):
+    assert lambda_flow(publish, timeout=seconds).status == "PUBLISHED"
+
+
+@pytest.mark.parametrize("seconds", ["0", "9"])
+def test_lambda_time_limit_just_outside_one_to_eight_seconds_is_refused_at_publish(publish, seconds):
+    from ccp.services.errors import InvalidFlow
+
+    with pytest.raises(InvalidFlow) as refused:
+        lambda_flow(publish, timeout=seconds)
+    assert refused.value.problems[0]["action"] == "lookup"
 
 
 def test_lambda_answer_that_is_not_json_takes_the_error_branch(publish, start, instance, endpoint):

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,8 @@ from ccp.services.errors import InvalidFlow
 from tests.flows.conftest import action, document
 
 pytestmark = pytest.mark.django_db
+
+TASK_HANDLER = Path(__file__).resolve().parent / "exports" / "task-handler.json"
 
 
 def problems_of(actions, start=None):
@@ -141,8 +144,7 @@ def test_a_refused_publish_leaves_the_flow_as_it_was(instance):
 
 
 def test_content_is_kept_byte_for_byte_so_export_then_import_gives_it_back(instance):
-    with open("/work/shared/flows/task-handler.json") as f:
-        content = f.read()
+    content = TASK_HANDLER.read_text()
     flow = flow_create(instance=instance, name="Handler", type=FlowType.CONTACT_FLOW, content=content)
     exported = ContactFlow.objects.get(pk=flow.pk).content
     again = flow_create(instance=instance, name="Handler again", type=FlowType.CONTACT_FLOW, content=exported)
@@ -151,7 +153,6 @@ def test_content_is_kept_byte_for_byte_so_export_then_import_gives_it_back(insta
 
 
 def test_the_flow_type_is_the_flows_not_the_metadatas(instance):
-    with open("/work/shared/flows/task-handler.json") as f:
-        content = f.read()
+    content = TASK_HANDLER.read_text()
     flow = flow_create(instance=instance, name="Queue flow", type=FlowType.CUSTOMER_QUEUE, content=content)
     assert flow.type == FlowType.CUSTOMER_QUEUE

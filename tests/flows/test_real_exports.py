@@ -1,4 +1,4 @@
-"""The flows exported from Amazon Connect in /work/shared/flows import, publish and run."""
+"""The flows exported from Amazon Connect (tests/flows/exports, MIT-0) import, publish and run."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from tests.flows.conftest import branches
 
 pytestmark = pytest.mark.django_db
 
-EXPORTS = Path("/work/shared/flows")
+EXPORTS = Path(__file__).resolve().parent / "exports"
 QUEUE_PLACEHOLDER = "**Enter a valid queue ARN in your Connect Instance**"
 
 
