@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-RUN useradd --system --create-home --home-dir /home/taskcenter --uid 10001 taskcenter
+RUN useradd --system --home-dir /app --uid 10001 taskcenter
 
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY requirements.lock ./

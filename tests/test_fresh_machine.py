@@ -15,7 +15,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ["ccp", "admin_console", "bench", "tests", "manage.py"]
-SKIP = {".git", ".venv", "__pycache__", "test-artifacts", "node_modules", ".pytest_cache", ".ruff_cache"}
 
 
 def _canonical(name: str) -> str:
@@ -106,18 +105,16 @@ def test_every_declared_package_is_pinned_in_requirements_lock_at_the_pyprojects
 
 
 def _text_files():
-    for dirpath, dirnames, filenames in os.walk(ROOT):
-        dirnames[:] = [d for d in dirnames if d not in SKIP and not d.endswith(".egg-info")]
-        for filename in filenames:
-            if filename in SKIP:  # a worktree's .git is a file naming where the repository lives
-                continue
-            path = Path(dirpath) / filename
-            if path.suffix in {".sqlite3", ".png", ".pyc"} or filename.startswith("db.sqlite3"):
-                continue
-            try:
-                yield path, path.read_text()
-            except (UnicodeDecodeError, OSError):
-                continue
+    """The files git tracks (what a fresh clone has), read as text."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        path = ROOT / name
+        if path.suffix in {".sqlite3", ".png", ".pyc"} or not path.is_file():
+            continue
+        try:
+            yield path, path.read_text()
+        except (UnicodeDecodeError, OSError):
+            continue
 
 
 def test_no_file_in_the_checkout_names_a_directory_that_exists_only_on_our_machines():
