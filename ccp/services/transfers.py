@@ -60,6 +60,11 @@ def contact_transfer(
 def _transfer(*, contact: Contact, quick_connect: QuickConnect, actor_type: str, actor) -> Contact:
     if quick_connect.instance_id != contact.instance_id:
         raise ResourceNotFound("Quick connect not found in this instance.")
+    # TransferContact describes its destination with an unsaved quick connect: its queue, user and flow
+    # are checked here too, so no caller can move a task into another instance's rows.
+    for target in (quick_connect.queue, quick_connect.user, quick_connect.flow):
+        if target is not None and target.instance_id != contact.instance_id:
+            raise ResourceNotFound("The transfer's destination was not found in this instance.")
     if contact.state not in (ContactState.QUEUED, ContactState.CONNECTED, ContactState.IN_FLOW):
         raise InvalidRequest("Only a queued or connected task can be transferred.")
     if quick_connect.type == QuickConnect.Type.PHONE_NUMBER:

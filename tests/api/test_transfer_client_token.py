@@ -2,10 +2,11 @@
 nothing; the same token with another request is IdempotencyException (409, as botocore models it for
 TransferContact) and writes nothing; 20 identical transfers at once make one (against PostgreSQL)."""
 
-
 import pytest
 
-from ccp.models import Contact
+from ccp.flows.publish import flow_create
+from ccp.models import Contact, FlowType
+from tests.api.conftest import flow_document
 from tests.api.wire import client_for, counts, expect_error, postgres_or_skip, race
 from tests.factories import QueueFactory
 
@@ -73,10 +74,35 @@ def test_a_token_over_500_characters_is_refused(task, raw_connect, transfer):
     assert Contact.objects.get(pk=original).state == "QUEUED"
 
 
-def test_transfers_without_a_repeated_token_are_independent(task, transfer):
-    # boto3 fills in a fresh ClientToken on every call, so two transfers never collide.
-    first, second = transfer(task()), transfer(task())
-    assert first["ContactId"] != second["ContactId"]
+def test_a_repeat_under_the_token_returns_the_first_transfer_and_a_changed_repeat_is_refused(
+    task, transfer, instance, escalations
+):
+    original = task()
+    first = transfer(original, ClientToken="move-1")
+    before = counts()
+    again = transfer(original, ClientToken="move-1")
+    assert (again["ContactId"], again["ContactArn"]) == (first["ContactId"], first["ContactArn"])
+    assert counts() == before
+    other_flow = flow_create(
+        instance=instance, name="Another flow", type=FlowType.CONTACT_FLOW, content=flow_document(escalations.id)
+    )
+    message = expect_error(
+        lambda: transfer(original, ClientToken="move-1", ContactFlowId=other_flow.id), "IdempotencyException", 409
+    )
+    assert "different request" in message
+    assert counts() == before
+    assert [c.id for c in Contact.objects.filter(previous_contact_id=original)] == [first["ContactId"]]
+
+
+def test_a_repeat_without_a_token_is_a_new_request_that_the_transferred_task_refuses(task, transfer):
+    # boto3 fills in a fresh ClientToken on every call: the second call is not a replay of the first.
+    original = task()
+    first = transfer(original)
+    before = counts()
+    expect_error(lambda: transfer(original), "InvalidRequestException", 400)
+    assert counts() == before
+    assert Contact.objects.get(pk=original).state == "ENDED"
+    assert [c.id for c in Contact.objects.filter(previous_contact_id=original)] == [first["ContactId"]]
 
 
 @pytest.mark.services

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from ccp.models import Channel, Contact, ContactState, Timer, TimerKind
 from ccp.selectors.panel import agent_timezone, reference_rows
-from tests.factories import ContactFactory, InstanceFactory, UserFactory
+from ccp.services.offers import contact_accept
+from tests.factories import ContactEventFactory, ContactFactory, InstanceFactory, UserFactory
 from tests.panel.center import available, center_build, task_for_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -182,7 +183,7 @@ def test_a_scheduled_task_waits_until_its_time(alice_client, center):
     assert Timer.objects.filter(contact=task, kind=TimerKind.SCHEDULED_START).exists()
     html = alice_client.get("/ccp/", **HX).content.decode()
     assert f'id="tile-{task.id}"' in html and "ccp-st-scheduled" in html
-    assert f'/ccp/scheduled/{task.id}/cancel/' in html and f'/ccp/scheduled/{task.id}/move/' in html
+    assert f"/ccp/scheduled/{task.id}/cancel/" in html and f"/ccp/scheduled/{task.id}/move/" in html
 
 
 def schedule(client, center, name="Later", hours=2):
@@ -333,6 +334,40 @@ def test_a_contact_with_hostile_values_renders_inert(alice_client, center):
 
 def test_two_instances_never_see_each_others_tasks(client, center):
     other = center_build(alias="other")
-    contact = offered_to_alice(center)
+    ours = offered_to_alice(center)
+    theirs = offered_to_alice(other)
+    contact_accept(contact_id=theirs.id, agent=other.alice)
+    # Rows of our instance that name the other instance's ids, as a bug elsewhere could write them: the
+    # panel's tenant filter is what keeps them off the other agent's screen.
+    naming_their_agent = ContactFactory(
+        instance=center.instance, agent=other.alice, state=ContactState.CONNECTED, name="Ours for their agent"
+    )
+    naming_their_task = ContactFactory(instance=center.instance, related_contact=theirs, name="Ours linked to theirs")
+    scheduled_by_them = ContactFactory(
+        instance=center.instance,
+        state=ContactState.SCHEDULED,
+        scheduled_timestamp=timezone.now() + dt.timedelta(hours=1),
+        name="Ours scheduled by them",
+    )
+    ContactEventFactory(contact=scheduled_by_them, actor_type="agent", actor=other.alice, event="CREATED")
+    other.queue.quick_connects.add(center.qc_bob)
+    other.alice.routing_profile.queue_configs.create(queue=center.other_queue, channel="TASK", priority=2)
+    center.other_queue.quick_connects.add(center.qc_other_queue)
+
     client.force_login(other.alice)
-    assert contact.id not in client.get("/ccp/").content.decode()
+    pages = [
+        client.get("/ccp/").content.decode(),
+        client.get("/ccp/", **HX).content.decode(),
+        client.get(f"/ccp/contacts/{theirs.id}/transfer/", **HX).content.decode(),
+        client.get("/ccp/tasks/new/", **HX).content.decode(),
+    ]
+    assert theirs.id in pages[0] and other.statuses["ROUTABLE"].id in pages[0]  # the page shows their own
+    assert other.qc_bob.id in pages[2] and other.template.id in pages[3]
+    ours_ids = [ours.id, naming_their_agent.id, naming_their_task.id, scheduled_by_them.id, center.template.id]
+    ours_ids += [center.qc_bob.id, center.qc_alice.id, center.qc_other_queue.id]
+    ours_ids += [status.id for status in center.statuses.values()]
+    for html in pages:
+        for our_id in ours_ids:
+            assert our_id not in html
+        for name in ("Ours for their agent", "Ours linked to theirs", "Ours scheduled by them"):
+            assert name not in html
