@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from admin_console.access import admin_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
 from admin_console.views.crud import delete_response, form_response, list_response
+from ccp.errors import InvalidFlow
 from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, TaskTemplate
-from ccp.services.errors import InvalidFlow
 
 
 def _flow(request, pk):

@@ -6,6 +6,7 @@ Every handler runs inside the dispatcher's transaction, so the row locks the ser
 from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
 from ccp.compiled import row_in_instance
+from ccp.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
 from ccp.services.contacts import (
@@ -17,7 +18,6 @@ from ccp.services.contacts import (
     contact_update_routing,
     task_start,
 )
-from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.services.transfers import contact_transfer
 
 # AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that

@@ -25,9 +25,9 @@ from ccp.api.errors import (
 from ccp.api.shapes import input_parse, service_model
 from ccp.api.sigv4 import SignatureError, request_verify
 from ccp.api.throttle import throttle_take
+from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import Instance
 from ccp.services.api_keys import api_key_touch
-from ccp.services.errors import ResourceNotFound, ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 import base64
 
-from ccp.services.errors import InvalidParameter
+from ccp.errors import InvalidParameter
 
 
 def token_encode(offset: int) -> str:

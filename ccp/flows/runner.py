@@ -5,7 +5,7 @@ it), is disconnected, or the flow ends; a contact that leaves its flow without b
 with CONTACT_FLOW_DISCONNECT. An error takes the action's error branch; with none, the contact ends
 and a FLOW_ERROR event names the action and the reason. Each run has a step budget so a loop in a
 flow cannot spin forever. Runs happen inside the caller's transaction, and nothing a failed step did
-stays: the contact's own writes are held in memory for the run (`ccp.services.contact_writes`) and a
+stays: the contact's own writes are held in memory for the run (`ccp.held_writes`) and a
 failed step's are put back there; a block that writes other rows runs in a savepoint.
 """
 
@@ -14,17 +14,18 @@ import logging
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from ccp.errors import ServiceError
 from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
-from ccp.models import ContactFlow, ContactState, DisconnectReason
-from ccp.services.contact_writes import (
+from ccp.held_writes import (
     contact_flush,
     contact_restore,
     contact_save,
     contact_snapshot,
     contact_writes_held,
 )
-from ccp.services.errors import ServiceError
+from ccp.models import ContactFlow, ContactState, DisconnectReason
+from ccp.models.held import HeldWritesError
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
                     transaction.set_rollback(True)  # a step that reports an error keeps none of its writes
     except ServiceError as exc:
         outcome = Outcome.error(exc.message)
+    except HeldWritesError:
+        raise  # a block that wrote around the hold (declared holds= wrongly): a bug, never a flow branch
     except DatabaseError:
         if holds:  # no savepoint to go back to: on PostgreSQL the transaction is lost, so fail it whole
             raise

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from ccp.errors import ServiceError
 from ccp.models import AgentStatus, QuickConnect, TaskTemplate
 from ccp.panel.forms import CallForm, RescheduleForm, StatusForm, TaskCreateForm, TransferForm
 from ccp.selectors.panel import (
@@ -28,7 +29,6 @@ from ccp.selectors.panel import (
 from ccp.services import offers, transfers
 from ccp.services.agents import agent_set_status
 from ccp.services.contacts import task_scheduled_cancel, task_scheduled_move, task_start
-from ccp.services.errors import ServiceError
 
 PAGE = "ccp/panel.html"
 

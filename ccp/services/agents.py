@@ -5,9 +5,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from ccp.errors import InvalidRequest
 from ccp.models import AgentEvent, AgentStatus, TimerKind, User
 from ccp.realtime.publish import agent_refresh
-from ccp.services.errors import InvalidRequest
 from ccp.services.timers import timer_cancel, timer_schedule
 
 # When every tab of an agent has been closed this long, their status goes to Offline.

@@ -8,7 +8,19 @@ from django.utils import timezone
 
 from ccp import validation
 from ccp.compiled import CompiledQuery
+from ccp.errors import (
+    InvalidRequest,
+    QuotaExceeded,
+    ResourceConflict,
+    ResourceNotFound,
+)
 from ccp.flows.blocks import DISCONNECT, QUEUE
+from ccp.held_writes import (
+    contact_event_save,
+    contact_flush,
+    contact_save,
+    contact_writes_held,
+)
 from ccp.models import (
     Channel,
     Contact,
@@ -25,18 +37,6 @@ from ccp.models import (
 )
 from ccp.models.contacts import AGENT_SLOT_STATES, OPEN_STATES
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contact_writes import (
-    contact_event_save,
-    contact_flush,
-    contact_save,
-    contact_writes_held,
-)
-from ccp.services.errors import (
-    InvalidRequest,
-    QuotaExceeded,
-    ResourceConflict,
-    ResourceNotFound,
-)
 from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_cancel, timer_schedule
 

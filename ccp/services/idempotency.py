@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
+from ccp.errors import IdempotencyConflict
 from ccp.models import Contact, IdempotencyToken
-from ccp.services.errors import IdempotencyConflict
 
 # ClientTokens are remembered for 7 days.
 CLIENT_TOKEN_TTL = dt.timedelta(days=7)

@@ -5,10 +5,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from ccp.errors import Conflict
 from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
 from ccp.services.contacts import contact_disconnect_flow_run, contact_end, contact_set_state
-from ccp.services.errors import Conflict
 from ccp.services.timers import timer_cancel, timer_schedule
 
 # After a rejected or missed offer, the same agent isn't offered the same task for this long.

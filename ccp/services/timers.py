@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from ccp.held_writes import contact_timer_save, contact_timers_cancel_held, contact_written_through
 from ccp.models import Timer
-from ccp.services.contact_writes import contact_timer_save, contact_timers_cancel_held
 
 
 def timer_schedule(
@@ -39,4 +39,7 @@ def timer_cancel(*, contact=None, user=None, kinds: list[str]) -> int:
         qs = qs.filter(contact=contact)
     if user is not None:
         qs = qs.filter(user=user)
-    return cancelled + qs.update(cancelled=True, fired_at=now)
+    in_database = qs.update(cancelled=True, fired_at=now)
+    if in_database and contact is not None:
+        contact_written_through(contact)
+    return cancelled + in_database

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
+from ccp.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
 from ccp.models import (
     Channel,
     Contact,
@@ -23,7 +24,6 @@ from ccp.services.contacts import (
     contact_run_flow,
     quick_connect_queue,
 )
-from ccp.services.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
 from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_schedule
 

@@ -73,7 +73,7 @@ class Block:
     validate: Callable
     # A function of the RunContext: True when the step reads other rows but writes only its contact, through
     # the services' contact writes; it then runs on the held contact without a savepoint (see
-    # ccp.services.contact_writes). False, the safe default, for a block that writes other rows.
+    # ccp.held_writes). False, the safe default, for a block that writes other rows.
     holds: Callable = lambda ctx: False
 
 

@@ -3,11 +3,11 @@ queue, Set customer queue flow / Set disconnect flow, Set logging behavior."""
 
 from django.utils import timezone
 
+from ccp.errors import ServiceError
 from ccp.flows.blocks import Outcome, block, one_of, static_int, string_map
 from ccp.flows.paths import is_dynamic, text_resolve, value_resolve
 from ccp.flows.resources import ResourceMissing, agent_queue_find, flow_find, queue_find
-from ccp.services.contact_writes import contact_save
-from ccp.services.errors import ServiceError
+from ccp.held_writes import contact_save
 
 EVENT_HOOKS = (
     "AgentHold",

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from ccp.errors import ServiceError
 from ccp.flows.blocks import DISCONNECT, MAIN, QUEUE, Outcome, block, static_int, text_param
 from ccp.flows.paths import text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import ContactState, DisconnectReason, TimerKind
 from ccp.selectors.metrics import queue_contacts_waiting
-from ccp.services.errors import ServiceError
 
 MAX_WAIT_SECONDS = 604_800  # seven days, the Wait block's limit
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from ccp.errors import ServiceError
 from ccp.flows.blocks import Outcome, block, static_int, string_map, text_param
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import TaskTemplate
-from ccp.services.errors import ServiceError
 
 MAX_DELAY_SECONDS = 518_400  # six days, Amazon Connect's limit for DelaySeconds
 
