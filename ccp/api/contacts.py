@@ -9,15 +9,15 @@ from ccp.compiled import row_in_instance
 from ccp.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
+from ccp.services.contact_events import contact_lock
 from ccp.services.contacts import (
-    contact_lock,
     contact_reschedule,
     contact_set_attributes,
     contact_stop,
     contact_update,
     contact_update_routing,
-    task_start,
 )
+from ccp.services.tasks import task_start
 from ccp.services.transfers import contact_transfer
 
 # AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ccp.errors import InvalidRequest
 from ccp.models import AgentEvent, AgentStatus, TimerKind, User
 from ccp.realtime.publish import agent_refresh
+from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
 
 # When every tab of an agent has been closed this long, their status goes to Offline.
@@ -35,8 +36,6 @@ def agent_statuses_ensure(*, instance) -> dict[str, AgentStatus]:
 
 def agent_set_status(*, user: User, status: AgentStatus, actor=None) -> None:
     """Set an agent's status; going Available opens them to offers at once."""
-    from ccp.routing.engine import routing_trigger
-
     if status.instance_id != user.instance_id:
         raise InvalidRequest("That status does not exist.")
     if status.type == AgentStatus.Type.MISSED and actor is not None:

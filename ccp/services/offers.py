@@ -8,7 +8,10 @@ from django.utils import timezone
 from ccp.errors import Conflict
 from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contacts import contact_disconnect_flow_run, contact_end, contact_set_state
+from ccp.services.agents import agent_set_missed
+from ccp.services.contact_events import contact_set_state
+from ccp.services.contacts import contact_end, contact_to_after_contact_work
+from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
 
 # After a rejected or missed offer, the same agent isn't offered the same task for this long.
@@ -78,8 +81,6 @@ def contact_accept(*, contact_id: str, agent: User) -> Contact:
 
 def _return_to_queue(*, contact: Contact, agent: User, event: str, actor_type: str, actor=None) -> None:
     """A rejected or missed task goes back to the front of its queue; this agent cools off from it."""
-    from ccp.routing.engine import routing_trigger
-
     now = timezone.now()
     OfferCooldown.objects.update_or_create(contact=contact, agent=agent, defaults={"until": now + OFFER_COOLDOWN})
     timer_cancel(contact=contact, kinds=[TimerKind.OFFER_TIMEOUT])
@@ -108,8 +109,6 @@ def contact_reject(*, contact_id: str, agent: User) -> None:
 
 def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
     """The offer ran out: the task returns to its queue and the agent goes to Missed (worker)."""
-    from ccp.services.agents import agent_set_missed
-
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None or contact.state != ContactState.CONNECTING or contact.agent_id != agent_id:
@@ -117,26 +116,6 @@ def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
         agent = User.objects.select_for_update().get(pk=agent_id)
         _return_to_queue(contact=contact, agent=agent, event="MISSED", actor_type="worker")
         agent_set_missed(user=agent)
-
-
-def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: str, actor=None) -> None:
-    """Disconnect a connected task into after-contact work; the agent then closes it."""
-    now = timezone.now()
-    contact.disconnect_timestamp = now
-    contact.disconnect_reason = reason
-    contact.after_contact_work_start_timestamp = now
-    contact_set_state(
-        contact=contact,
-        state=ContactState.AFTER_CONTACT_WORK,
-        event="AFTER_CONTACT_WORK",
-        actor_type=actor_type,
-        actor=actor,
-        reason=reason,
-        fields=("disconnect_timestamp", "disconnect_reason", "after_contact_work_start_timestamp"),
-    )
-    timer_cancel(contact=contact, kinds=[TimerKind.FLOW_WAIT])
-    contact_disconnect_flow_run(contact=contact, reason=reason)
-    agent_refresh(user_id=contact.agent_id, reason="acw", contact_id=contact.id)
 
 
 def contact_complete(*, contact_id: str, agent: User) -> Contact:

@@ -6,14 +6,13 @@ from django.utils import timezone
 
 from ccp.held_writes import contact_timer_save, contact_timers_cancel_held, contact_written_through
 from ccp.models import Timer
+from ccp.worker.wakeup import worker_wake
 
 
 def timer_schedule(
     *, instance=None, instance_id=None, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None
 ) -> Timer:
     """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
-    from ccp.worker.wakeup import worker_wake
-
     timer = Timer(
         instance_id=instance_id or instance.pk,
         kind=kind,

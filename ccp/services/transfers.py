@@ -17,13 +17,8 @@ from ccp.models import (
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contacts import (
-    contact_end,
-    contact_queue,
-    contact_record_event,
-    contact_run_flow,
-    quick_connect_queue,
-)
+from ccp.services.contact_events import contact_record_event
+from ccp.services.contacts import contact_end, contact_queue, contact_run_flow, quick_connect_queue
 from ccp.services.idempotency import contact_create_once, request_hash
 from ccp.services.timers import timer_schedule
 

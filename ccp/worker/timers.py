@@ -17,7 +17,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ccp.flows.runner import flow_resume
 from ccp.models import Contact, Timer, TimerKind
+from ccp.services import agents, contacts, offers, tasks
+from ccp.services.hooks import routing_trigger
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +67,9 @@ def timer_fire(*, timer_id: int) -> bool:
 
 
 def _dispatch(timer: Timer) -> None:
-    from ccp.routing.engine import routing_trigger
-    from ccp.services import agents, contacts, offers
-
     kind = timer.kind
     if kind == TimerKind.SCHEDULED_START:
-        contacts.task_scheduled_start(contact=timer.contact)
+        tasks.task_scheduled_start(contact=timer.contact)
     elif kind == TimerKind.OFFER_TIMEOUT:
         offers.contact_offer_expire(contact_id=timer.contact_id, agent_id=timer.user_id)
     elif kind == TimerKind.QUEUE_DELAY:
@@ -77,8 +77,6 @@ def _dispatch(timer: Timer) -> None:
         if contact and contact.queue_id:
             routing_trigger(instance_id=contact.instance_id, queue_ids=[contact.queue_id])
     elif kind == TimerKind.FLOW_WAIT:
-        from ccp.flows.runner import flow_resume
-
         # flow_resume checks the contact is still where the wait left it (in its flow, or queued for a
         # customer queue flow) and ignores a stale timer.
         contact = Contact.objects.select_for_update().get(pk=timer.contact_id)

@@ -8,7 +8,7 @@ from ccp.flows.blocks import BLOCKS, Block
 from ccp.held_writes import contact_save, contact_writes_held
 from ccp.models import Contact, ContactEvent, ContactState, Timer
 from ccp.models.held import HeldWritesError
-from ccp.services.contacts import task_start
+from ccp.services.tasks import task_start
 from tests.factories import ContactFactory
 from tests.flows.conftest import action, branches
 

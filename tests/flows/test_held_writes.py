@@ -9,7 +9,8 @@ from django.utils import timezone
 from ccp.flows.blocks import BLOCKS, Block, Outcome
 from ccp.held_writes import contact_flush
 from ccp.models import Contact, ContactEvent, ContactState, Queue, Timer, TimerKind
-from ccp.services.contacts import contact_record_event, task_start
+from ccp.services.contact_events import contact_record_event
+from ccp.services.tasks import task_start
 from ccp.services.timers import timer_schedule
 from tests.factories import QueueFactory
 from tests.flows.conftest import action, branches

@@ -1,7 +1,7 @@
 """Blocks that read queue metrics: Check queue status / Check staffing (CheckMetricData) and Get
 queue metrics (GetMetricData, filling $.Metrics.*)."""
 
-from ccp.flows.blocks import Outcome, block, one_of
+from ccp.flows.blocks.base import Outcome, block, one_of
 from ccp.flows.blocks.contact import target_queue_resolve
 from ccp.flows.resources import ResourceMissing
 from ccp.selectors.metrics import queue_metrics

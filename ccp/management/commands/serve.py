@@ -3,6 +3,8 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from ccp.worker.loop import worker_thread_start
+
 
 class Command(BaseCommand):
     help = "Serve HTTP and websockets with daphne; in the embedded default the timer worker runs in-process too."
@@ -18,8 +20,6 @@ class Command(BaseCommand):
 
         call_command("collectstatic", interactive=False, verbosity=0)
         if settings.EMBEDDED_WORKER and not options["no_worker"]:
-            from ccp.worker.loop import worker_thread_start
-
             worker_thread_start()
             self.stdout.write("timer worker running in this process")
         self.stdout.write(f"serving on http://{options['host']}:{options['port']}/")
