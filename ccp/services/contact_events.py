@@ -3,11 +3,14 @@
 These run inside their caller's transaction (an entry-point service or a flow run) and on the contact's
 held writes when a flow run holds them (ccp.held_writes)."""
 
+from contextlib import contextmanager
+
 from django.utils import timezone
 
 from ccp.errors import ResourceNotFound
 from ccp.held_writes import contact_event_save, contact_save
 from ccp.models import Contact, ContactEvent
+from ccp.services.transactions import entry_transaction
 
 
 def contact_record_event(
@@ -58,3 +61,11 @@ def contact_lock(*, instance, contact_id: str) -> Contact:
     if contact is None:
         raise ResourceNotFound("Contact not found in this instance.")
     return contact
+
+
+@contextmanager
+def contact_locked(*, instance, contact_id: str):
+    """An entry point's own transaction with the contact's row locked until it ends (the API's contact
+    operations: StopContact, UpdateContact…, TransferContact); any error rolls all of it back."""
+    with entry_transaction():
+        yield contact_lock(instance=instance, contact_id=contact_id)

@@ -69,14 +69,18 @@ def contact_create_once(
     mismatch: str,
     now: dt.datetime,
     create: Callable[[], Contact],
+    durable: bool,
 ) -> Contact:
-    """Run `create` in a transaction, once per (instance, operation, token) when a token is given."""
+    """Run `create` in a transaction, once per (instance, operation, token) when a token is given.
+
+    `durable`: the transaction is the entry point's own (StartTaskContact); otherwise a savepoint inside the
+    caller's (TransferContact, which holds the original contact's row lock)."""
     if not token:
-        with transaction.atomic():
+        with transaction.atomic(durable=durable):
             return create()
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=durable):
                 existing = token_lookup(instance_id=instance_id, operation=operation, token=token, now=now)
                 if existing is not None:
                     if existing.request_hash != fingerprint:

@@ -13,6 +13,7 @@ from ccp.services.contact_events import contact_set_state
 from ccp.services.contacts import contact_end, contact_to_after_contact_work
 from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
+from ccp.services.transactions import entry_transaction, transaction_required
 
 # After a rejected or missed offer, the same agent isn't offered the same task for this long.
 OFFER_COOLDOWN = dt.timedelta(seconds=60)
@@ -20,6 +21,7 @@ OFFER_COOLDOWN = dt.timedelta(seconds=60)
 
 def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
     """Offer a locked QUEUED contact to a locked agent (called by the routing engine only)."""
+    transaction_required("An offer")
     rp = agent.routing_profile
     contact.agent = agent
     contact.offered_at = now
@@ -63,7 +65,7 @@ def _lock_own(*, contact_id: str, agent: User, states: list[str]) -> Contact:
 
 def contact_accept(*, contact_id: str, agent: User) -> Contact:
     """The agent accepts an offer: the task is CONNECTED to them."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTING])
         contact.connected_to_agent_timestamp = timezone.now()
         contact_set_state(
@@ -102,7 +104,7 @@ def _return_to_queue(*, contact: Contact, agent: User, event: str, actor_type: s
 
 def contact_reject(*, contact_id: str, agent: User) -> None:
     """The agent rejects an offer."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTING])
         _return_to_queue(contact=contact, agent=agent, event="REJECTED", actor_type="agent", actor=agent)
 
@@ -120,7 +122,7 @@ def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
 
 def contact_complete(*, contact_id: str, agent: User) -> Contact:
     """End task: the agent finishes the work; the task moves to after-contact work."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTED])
         contact_to_after_contact_work(
             contact=contact, reason=DisconnectReason.AGENT_DISCONNECT, actor_type="agent", actor=agent
@@ -130,7 +132,7 @@ def contact_complete(*, contact_id: str, agent: User) -> Contact:
 
 def contact_close(*, contact_id: str, agent: User) -> Contact:
     """Close contact: after-contact work is done; the task ends and the slot frees at once."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.AFTER_CONTACT_WORK])
         contact_end(
             contact=contact,

@@ -34,6 +34,7 @@ from ccp.services.contact_events import contact_record_event, contact_set_state
 from ccp.services.contacts import contact_reschedule, contact_run_flow, contact_stop, quick_connect_queue
 from ccp.services.idempotency import RequestFields, contact_create_once
 from ccp.services.timers import timer_schedule
+from ccp.services.transactions import entry_transaction, transaction_required
 
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
@@ -168,6 +169,7 @@ def task_start(
         mismatch="ClientToken was already used with a different request "
         "(name, description, attributes, references, flow or schedule differ).",
         now=now,
+        durable=True,  # an entry point: its transaction is its own
         create=lambda: _task_create(
             instance=instance,
             request=request,
@@ -202,6 +204,7 @@ def _task_create(
     contact_flow, quick_connect, task_template = request.contact_flow, request.quick_connect, request.task_template
     previous_contact, related_contact = request.previous_contact, request.related_contact
     scheduled_time = request.scheduled_time
+    transaction_required("Creating a task")
     if previous_contact is not None and related_contact is not None:
         raise InvalidRequest("Give PreviousContactId or RelatedContactId, not both.")
     flow = _resolve_flow(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
@@ -305,7 +308,7 @@ def _creator_refresh(contact: Contact, *, reason: str) -> None:
 
 def task_scheduled_cancel(*, contact_id: str, user) -> None:
     """The agent cancels a task they scheduled, before its time (StopContact on a scheduled task)."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _scheduled_own(contact_id=contact_id, user=user)
         contact_stop(contact=contact, actor_type="agent", actor=user, reason=DisconnectReason.AGENT_DISCONNECT)
         agent_refresh(user_id=user.id, reason="scheduled-cancelled", contact_id=contact.id)
@@ -313,7 +316,7 @@ def task_scheduled_cancel(*, contact_id: str, user) -> None:
 
 def task_scheduled_move(*, contact_id: str, user, scheduled_time: dt.datetime) -> None:
     """The agent moves a task they scheduled to another time (UpdateContactSchedule)."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _scheduled_own(contact_id=contact_id, user=user)
         contact_reschedule(contact=contact, scheduled_time=scheduled_time, actor_type="agent", actor=user)
         agent_refresh(user_id=user.id, reason="rescheduled", contact_id=contact.id)

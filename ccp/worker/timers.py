@@ -39,7 +39,7 @@ def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: st
     """Lease up to `limit` due timers to this worker; returns their ids."""
     now = now or timezone.now()
     name = name or worker_name()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         due = (
             Timer.objects.filter(fired_at__isnull=True, cancelled=False, due_at__lte=now)
             .exclude(lease_until__gt=now)
@@ -54,8 +54,9 @@ def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: st
 
 
 def timer_fire(*, timer_id: int) -> bool:
-    """Fire one claimed timer exactly once; returns True if it fired now."""
-    with transaction.atomic():
+    """Fire one claimed timer exactly once; returns True if it fired now. The firing owns the transaction
+    (durable): the service it runs is a step inside it."""
+    with transaction.atomic(durable=True):
         timer = Timer.objects.select_for_update().filter(pk=timer_id).first()
         if timer is None or timer.fired_at is not None or timer.cancelled:
             return False
