@@ -281,7 +281,6 @@ def contact_expire(*, contact: Contact) -> None:
             contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
 
 
-
 def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: str, actor=None) -> None:
     """Disconnect a connected task into after-contact work; the agent then closes it."""
     now = timezone.now()
