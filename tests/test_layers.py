@@ -53,3 +53,21 @@ def test_no_two_of_our_modules_import_each_other_even_through_others():
     graph = grimp.build_graph("ccp", "admin_console", cache_dir=None)
     modules = {m for m in graph.modules if not m.startswith("ccp.migrations")}
     assert _cycles(graph, modules) == []
+
+
+def test_our_modules_import_each_other_at_the_top_unless_a_comment_says_why():
+    hidden = []
+    for path in sorted((ROOT / "ccp").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            stripped = line.strip()
+            if not line.startswith((" ", "\t")) or not stripped.startswith(("from ccp", "import ccp")):
+                continue
+            above = number - 1
+            while above >= 0 and lines[above].strip().startswith(("from ccp", "import ccp")):
+                above -= 1
+            if above < 0 or not lines[above].strip().startswith("#"):
+                hidden.append(f"{path.relative_to(ROOT)}:{number + 1}: {stripped}")
+    assert hidden == []
