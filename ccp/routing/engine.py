@@ -11,7 +11,6 @@ tests run against both.
 """
 
 import datetime as dt
-import logging
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -33,8 +32,6 @@ from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import FreeAgent, QueuedContact, QueueSlot, order_agents, pick_contact
 from ccp.services.offers import contact_offer
 from ccp.worker.wakeup import worker_wake
-
-log = logging.getLogger(__name__)
 
 # A safety bound on offers made by one dispatch call (a trigger never routes forever).
 MAX_OFFERS_PER_DISPATCH = 2000
