@@ -263,7 +263,7 @@ def _task_create(
         contact.queue = quick_connect_queue(quick_connect)
     # A new task is its own initial contact (transfers keep the original's).
     contact.initial_contact_id = contact.id
-    # The row, its events and timers are written once, after the flow's first run (contact_writes).
+    # The row, its events and timers are written once, after the flow's first run (ccp.held_writes).
     with contact_writes_held(contact, insert=True):
         contact_record_event(
             contact=contact,
