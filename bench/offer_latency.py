@@ -104,7 +104,7 @@ def server_seed(agents: int) -> dict:
 
 def server_task(alias: str, n: int) -> dict:
     from ccp.models import ContactFlow, Instance
-    from ccp.services.contacts import task_start
+    from ccp.services.tasks import task_start
 
     instance = Instance.objects.get(alias=alias)
     flow = ContactFlow.objects.get(instance=instance, name="Bench")

@@ -6,4 +6,13 @@ class CcpConfig(AppConfig):
     verbose_name = "Task contact center"
 
     def ready(self):
+        # Imported here, not at the top: these modules import the models, which Django loads after this
+        # module. They wire the layers together — the flow runner (below the services) gets the services it
+        # may call, and the services (below routing) get the routing dispatch they trigger after commit.
         from ccp import checks  # noqa: F401  (registers the deploy checks)
+        from ccp.routing.engine import routing_dispatch
+        from ccp.services.flow_interface import flow_interface_install
+        from ccp.services.hooks import routing_dispatcher_install
+
+        flow_interface_install()
+        routing_dispatcher_install(routing_dispatch)

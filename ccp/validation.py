@@ -8,7 +8,7 @@ import re
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-from ccp.services.errors import InvalidParameter, InvalidRequest
+from ccp.errors import InvalidParameter, InvalidRequest
 
 NAME_MAX = 512
 DESCRIPTION_MAX = 4096

@@ -134,7 +134,7 @@ class Center:
         return user
 
     def task(self, name="Follow up", **kwargs):
-        from ccp.services.contacts import task_start
+        from ccp.services.tasks import task_start
 
         kwargs.setdefault("contact_flow", self.flow)
         contact = task_start(instance=self.instance, name=name, **kwargs)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ccp import models as m
 from ccp.services.agents import agent_statuses_ensure
-from ccp.services.contacts import task_start
+from ccp.services.tasks import task_start
 from tests.panel.center import PASSWORD, flow_content, flow_publish
 
 # The tables a refused request could write to.

@@ -66,7 +66,7 @@ def test_the_demo_json_names_everything_a_client_needs():
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_task_flow_puts_a_task_in_the_demo_queue_and_an_available_agent_gets_it():
     from ccp.services.agents import agent_set_status
-    from ccp.services.contacts import task_start
+    from ccp.services.tasks import task_start
 
     data = load_json()
     agent = m.User.objects.get(username="agent1")

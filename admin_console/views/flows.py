@@ -9,12 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from admin_console.access import admin_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
 from admin_console.views.crud import delete_response, form_response, list_response, pick
+from ccp.errors import InvalidFlow, ServiceError
 from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, TaskTemplate
 from ccp.services import task_templates
 from ccp.services.configuration.flows import flow_delete as flow_delete_service
 from ccp.services.configuration.flows import flow_update_details
-from ccp.services.errors import InvalidFlow, ServiceError
 
 TASK_TEMPLATE_FIELDS = ("name", "description", "status", "fields", "constraints", "defaults")
 

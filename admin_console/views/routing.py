@@ -15,10 +15,10 @@ from admin_console.forms.routing import (
     RoutingProfileForm,
 )
 from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
+from ccp.errors import ServiceError
 from ccp.models import HoursOfOperation, Queue, QuickConnect, RoutingProfile
 from ccp.services.configuration import hours as hours_services
 from ccp.services.configuration import queues, quick_connects, routing_profiles
-from ccp.services.errors import ServiceError
 
 QUEUE_FIELDS = ("name", "description", "hours", "max_contacts", "quick_connects")
 ROUTING_PROFILE_FIELDS = (

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from admin_console.access import admin_required
 from admin_console.forms.users import AgentStatusForm, UserForm
 from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
+from ccp.errors import ServiceError
 from ccp.models import AgentStatus, User
 from ccp.services.configuration import agent_statuses, users
-from ccp.services.errors import ServiceError
 
 USER_FIELDS = (
     "username",

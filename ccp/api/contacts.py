@@ -1,23 +1,23 @@
 """Handlers for the contact operations: read the parsed input, find the rows, call the service, render.
 
-Every handler runs inside the dispatcher's transaction, so the row locks the services expect
-(`contact_lock`) are held until the response is ready."""
+A handler that changes a contact does it in the transaction `contact_locked` opens (the services' own,
+durable), so the contact's row stays locked until every check and change is done; the dispatcher opens none."""
 
 from ccp.api.paging import page
 from ccp.api.render import contact_render, reference_summary
 from ccp.compiled import row_in_instance
+from ccp.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
 from ccp.models import Contact, ContactFlow, FlowType, QuickConnect, TaskTemplate, User
 from ccp.models import Queue as QueueModel
+from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import (
-    contact_lock,
     contact_reschedule,
     contact_set_attributes,
     contact_stop,
     contact_update,
     contact_update_routing,
-    task_start,
 )
-from ccp.services.errors import IdempotencyConflict, InvalidRequest, ResourceNotFound
+from ccp.services.tasks import task_start
 from ccp.services.transfers import contact_transfer
 
 # AWS documents ListContactReferences as one page (its NextToken "is always null"), for contacts that
@@ -77,8 +77,8 @@ def start_task_contact(*, instance, params) -> dict:
 
 def stop_contact(*, instance, params) -> dict:
     """StopContact: POST /contact/stop."""
-    contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    contact_stop(contact=contact, actor_type="api")
+    with contact_locked(instance=instance, contact_id=params["ContactId"]) as contact:
+        contact_stop(contact=contact, actor_type="api")
     return {}
 
 
@@ -96,21 +96,21 @@ def describe_contact(*, instance, params) -> dict:
 
 def update_contact(*, instance, params) -> dict:
     """UpdateContact: name, description and references of a task."""
-    contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    contact_update(
-        contact=contact,
-        name=params.get("Name"),
-        description=params.get("Description"),
-        references=params.get("References"),
-        actor_type="api",
-    )
+    with contact_locked(instance=instance, contact_id=params["ContactId"]) as contact:
+        contact_update(
+            contact=contact,
+            name=params.get("Name"),
+            description=params.get("Description"),
+            references=params.get("References"),
+            actor_type="api",
+        )
     return {}
 
 
 def update_contact_attributes(*, instance, params) -> dict:
     """UpdateContactAttributes: merges into the contact, or into its whole PreviousContactId chain."""
-    contact = contact_lock(instance=instance, contact_id=params["InitialContactId"])
-    contact_set_attributes(contact=contact, attributes=params["Attributes"], actor_type="api")
+    with contact_locked(instance=instance, contact_id=params["InitialContactId"]) as contact:
+        contact_set_attributes(contact=contact, attributes=params["Attributes"], actor_type="api")
     return {}
 
 
@@ -132,8 +132,8 @@ def list_contact_references(*, instance, params) -> dict:
 
 def update_contact_schedule(*, instance, params) -> dict:
     """UpdateContactSchedule: move a scheduled task."""
-    contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    contact_reschedule(contact=contact, scheduled_time=params["ScheduledTime"], actor_type="api")
+    with contact_locked(instance=instance, contact_id=params["ContactId"]) as contact:
+        contact_reschedule(contact=contact, scheduled_time=params["ScheduledTime"], actor_type="api")
     return {}
 
 
@@ -142,35 +142,35 @@ def transfer_contact(*, instance, params) -> dict:
 
     The transfer service works on quick connects; an unsaved quick connect describes the destination
     the API names (QueueId or UserId, and ContactFlowId), so both paths share one service."""
-    contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    flow = instance_get(ContactFlow, instance=instance, pk=params["ContactFlowId"], label="Flow")
-    if flow.type not in TRANSFER_FLOW_TYPES:
-        raise InvalidRequest(
-            f"Flow {flow.name!r} is a {flow.type} flow; TransferContact runs inbound, transfer-to-queue "
-            "or transfer-to-agent flows."
+    with contact_locked(instance=instance, contact_id=params["ContactId"]) as contact:
+        flow = instance_get(ContactFlow, instance=instance, pk=params["ContactFlowId"], label="Flow")
+        if flow.type not in TRANSFER_FLOW_TYPES:
+            raise InvalidRequest(
+                f"Flow {flow.name!r} is a {flow.type} flow; TransferContact runs inbound, transfer-to-queue "
+                "or transfer-to-agent flows."
+            )
+        queue_id, user_id = params.get("QueueId"), params.get("UserId")
+        if bool(queue_id) == bool(user_id):
+            raise InvalidRequest("Give exactly one of QueueId and UserId.")
+        if queue_id:
+            queue = instance_get(QueueModel, instance=instance, pk=queue_id, label="Queue")
+            destination = QuickConnect(instance=instance, name="TransferContact", type="QUEUE", queue=queue, flow=flow)
+        else:
+            user = instance_get(User, instance=instance, pk=user_id, label="User")
+            destination = QuickConnect(instance=instance, name="TransferContact", type="USER", user=user, flow=flow)
+        new = contact_transfer(
+            contact=contact, quick_connect=destination, actor_type="api", client_token=params.get("ClientToken", "")
         )
-    queue_id, user_id = params.get("QueueId"), params.get("UserId")
-    if bool(queue_id) == bool(user_id):
-        raise InvalidRequest("Give exactly one of QueueId and UserId.")
-    if queue_id:
-        queue = instance_get(QueueModel, instance=instance, pk=queue_id, label="Queue")
-        destination = QuickConnect(instance=instance, name="TransferContact", type="QUEUE", queue=queue, flow=flow)
-    else:
-        user = instance_get(User, instance=instance, pk=user_id, label="User")
-        destination = QuickConnect(instance=instance, name="TransferContact", type="USER", user=user, flow=flow)
-    new = contact_transfer(
-        contact=contact, quick_connect=destination, actor_type="api", client_token=params.get("ClientToken", "")
-    )
     return {"ContactId": new.id, "ContactArn": f"{instance.arn}/contact/{new.id}"}
 
 
 def update_contact_routing_data(*, instance, params) -> dict:
     """UpdateContactRoutingData: queue priority (1 first) and queue time adjustment (seconds)."""
-    contact = contact_lock(instance=instance, contact_id=params["ContactId"])
-    contact_update_routing(
-        contact=contact,
-        priority=params.get("QueuePriority"),
-        age_seconds=params.get("QueueTimeAdjustmentSeconds"),
-        actor_type="api",
-    )
+    with contact_locked(instance=instance, contact_id=params["ContactId"]) as contact:
+        contact_update_routing(
+            contact=contact,
+            priority=params.get("QueuePriority"),
+            age_seconds=params.get("QueueTimeAdjustmentSeconds"),
+            actor_type="api",
+        )
     return {}

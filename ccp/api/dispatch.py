@@ -1,15 +1,14 @@
-"""The API's front door: recognise an AWS request, verify its signature, route it to its handler
-inside one transaction, and render the result or the error in the REST-JSON wire format.
+"""The API's front door: recognise an AWS request, verify its signature, route it to its handler, and
+render the result or the error in the REST-JSON wire format.
 
 Order of checks: signature (403) → operation and input shape (400) → the key's instance owns the
 InstanceId (403, or 404 when no such instance) → rate limit (429) → the handler. Nothing is written
-before the handler runs, and the handler runs in a transaction that rolls back on any error (its own,
-for the handlers in OWN_TRANSACTION, whose one service call opens it).
+before the handler runs. The dispatcher opens no transaction: each write is one transaction that its
+service owns (durable), which rolls back on any error.
 """
 
 import logging
 
-from django.db import transaction
 from django.http.request import RawPostDataException
 from django.utils.datastructures import MultiValueDict
 
@@ -25,10 +24,10 @@ from ccp.api.errors import (
 from ccp.api.shapes import input_parse, service_model
 from ccp.api.sigv4 import SignatureError, request_verify
 from ccp.api.throttle import throttle_take
+from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import Instance
 from ccp.ops.metrics import api_request_count
 from ccp.services.api_keys import api_key_touch
-from ccp.services.errors import ResourceNotFound, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +107,4 @@ def _handle(request):
     if not throttle_take(instance=instance, operation=operation):
         raise throttled()
     api_key_touch(api_key=api_key)
-    if operation in operations.OWN_TRANSACTION:
-        result = handler(instance=instance, params=params)
-    else:
-        with transaction.atomic():
-            result = handler(instance=instance, params=params)
-    return result_response(result)
+    return result_response(handler(instance=instance, params=params))

@@ -8,7 +8,7 @@ import uuid
 
 from django.http import HttpResponse
 
-from ccp.services.errors import ServiceError
+from ccp.errors import ServiceError
 
 
 class ApiError(ServiceError):

@@ -3,10 +3,10 @@
 from ccp.api.contacts import instance_get
 from ccp.api.paging import page
 from ccp.api.render import flow_content_sha256, flow_render
+from ccp.errors import InvalidParameter
 from ccp.flows.document import flow_nesting_problem
 from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, FlowStatus, FlowType
-from ccp.services.errors import InvalidParameter
 
 
 def _checked(params, key: str, model_field: str):

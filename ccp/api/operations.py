@@ -46,12 +46,6 @@ HANDLERS = {
     "ListUsers": lists.list_users,
 }
 
-# Handlers whose service opens the transaction itself (StartTaskContact: task_start, once per ClientToken).
-# The dispatcher's own transaction around them would turn the service's into a savepoint: two more
-# statements on every task, for nothing, since the handler writes only through that service.
-OWN_TRANSACTION = frozenset({"StartTaskContact"})
-
-
 @dataclass(frozen=True)
 class Route:
     operation: str

@@ -2,7 +2,7 @@
 
 import base64
 
-from ccp.services.errors import InvalidParameter
+from ccp.errors import InvalidParameter
 
 # No list holds two billion rows, so no token this server issued is larger; a forged one with a huge offset
 # (10**30) used to reach the database's OFFSET and fail there as a 500.

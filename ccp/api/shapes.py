@@ -13,7 +13,7 @@ import math
 from urllib.parse import unquote
 
 from ccp.api.errors import ApiError
-from ccp.services.errors import InvalidParameter
+from ccp.errors import InvalidParameter
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote
 from django.conf import settings
 
 from ccp.models import ApiKey
+from ccp.services.api_keys import ApiKeySecretUnreadable, api_key_secret
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "connect"
@@ -319,8 +320,6 @@ def request_verify(request, *, now: float | None = None) -> ApiKey:
     )
     if api_key is None or not api_key.is_active or has_token:
         raise SignatureError("UnrecognizedClientException", "The security token included in the request is invalid.")
-    from ccp.services.api_keys import ApiKeySecretUnreadable, api_key_secret
-
     try:
         secret = api_key_secret(api_key)
     except ApiKeySecretUnreadable:

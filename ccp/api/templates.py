@@ -3,8 +3,8 @@
 from ccp.api.contacts import instance_get
 from ccp.api.paging import page
 from ccp.api.render import task_template_render, task_template_summary
+from ccp.errors import InvalidParameter
 from ccp.models import TaskTemplate
-from ccp.services.errors import InvalidParameter
 from ccp.services.task_templates import task_template_create, task_template_delete, task_template_update
 
 

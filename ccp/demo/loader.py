@@ -10,11 +10,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from ccp.flows.publish import flow_create
 from ccp.models import (
     AgentStatus,
     ApiKey,
     ContactFlow,
-    FlowStatus,
     FlowType,
     HoursOfOperation,
     Instance,
@@ -26,6 +26,7 @@ from ccp.models import (
     TaskTemplate,
     User,
 )
+from ccp.services import api_keys
 from ccp.services.agents import agent_statuses_ensure
 
 DEMO_ALIAS = "demo"
@@ -112,20 +113,7 @@ def _flow(instance, name, type_, content, description="") -> ContactFlow:
     flow = ContactFlow.objects.filter(instance=instance, name=name).first()
     if flow is not None:
         return flow
-    try:
-        from ccp.flows.publish import flow_create
-
-        return flow_create(instance=instance, name=name, type=type_, content=content, description=description)
-    except ImportError:
-        return ContactFlow.objects.create(
-            instance=instance,
-            name=name,
-            type=type_,
-            content=content,
-            published_content=content,
-            status=FlowStatus.PUBLISHED,
-            description=description,
-        )
+    return flow_create(instance=instance, name=name, type=type_, content=content, description=description)
 
 
 def _library_flows(instance, *, queues: dict[str, Queue], flows: dict[str, ContactFlow]) -> None:
@@ -133,8 +121,6 @@ def _library_flows(instance, *, queues: dict[str, Queue], flows: dict[str, Conta
     library = Path(settings.BASE_DIR) / "ccp" / "flows" / "library"
     if not library.is_dir():
         return
-    from ccp.flows.publish import flow_create
-
     names = {f"queue:{name}": q.id for name, q in queues.items()}
     names.update({f"queue_arn:{name}": q.arn for name, q in queues.items()})
     names.update({f"flow:{name}": f.id for name, f in flows.items()})
@@ -325,8 +311,6 @@ def demo_load() -> DemoResult:
 
 def _demo_api_key(instance) -> str:
     """The demo's API key has a fixed id; its secret is random, stored encrypted, and printed each time."""
-    from ccp.services import api_keys
-
     key = ApiKey.objects.filter(access_key_id=DEMO_ACCESS_KEY_ID).first()
     if key is None:
         key, secret = api_keys.api_key_create(instance=instance, name="Demo key")

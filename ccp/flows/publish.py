@@ -4,10 +4,10 @@ server does not run are listed rather than refused, and take their error branch 
 
 from django.db import transaction
 
+from ccp.errors import DuplicateResource, InvalidFlow, InvalidParameter
 from ccp.flows.blocks import BLOCKS
 from ccp.flows.document import flow_structure_problems
 from ccp.models import ContactFlow, FlowStatus, FlowType
-from ccp.services.errors import DuplicateResource, InvalidFlow, InvalidParameter
 
 
 def flow_validate(content: str) -> tuple[list[dict], list[str]]:

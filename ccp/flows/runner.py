@@ -5,8 +5,11 @@ it), is disconnected, or the flow ends; a contact that leaves its flow without b
 with CONTACT_FLOW_DISCONNECT. An error takes the action's error branch; with none, the contact ends
 and a FLOW_ERROR event names the action and the reason. Each run has a step budget so a loop in a
 flow cannot spin forever. Runs happen inside the caller's transaction, and nothing a failed step did
-stays: the contact's own writes are held in memory for the run (`ccp.services.contact_writes`) and a
+stays: the contact's own writes are held in memory for the run (`ccp.held_writes`) and a
 failed step's are put back there; a block that writes other rows runs in a savepoint.
+
+The runner sits below the services: what it and its blocks change goes through the installed
+`FlowServices` (ccp.flows.interface), handed to each step in its RunContext.
 """
 
 import logging
@@ -14,17 +17,19 @@ import logging
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from ccp.errors import ServiceError
 from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
-from ccp.models import ContactFlow, ContactState, DisconnectReason
-from ccp.services.contact_writes import (
+from ccp.flows.interface import flow_services
+from ccp.held_writes import (
     contact_flush,
     contact_restore,
     contact_save,
     contact_snapshot,
     contact_writes_held,
 )
-from ccp.services.errors import ServiceError
+from ccp.models import ContactFlow, ContactState, DisconnectReason
+from ccp.models.held import HeldWritesError
 from ccp.validation import flow_trace_full
 
 logger = logging.getLogger(__name__)
@@ -149,7 +154,14 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
     block = BLOCKS.get(action.type)
     if block is None:
         return Outcome.error(f"Block {action.type} does not run on this server.")
-    ctx = RunContext(contact=contact, flow=flow, actor_type=actor_type, action_id=action.identifier, mode=mode)
+    ctx = RunContext(
+        contact=contact,
+        flow=flow,
+        services=flow_services(),
+        actor_type=actor_type,
+        action_id=action.identifier,
+        mode=mode,
+    )
     holds = block.holds(ctx)
     if not holds:
         contact_flush(contact)
@@ -164,6 +176,8 @@ def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> O
                     transaction.set_rollback(True)  # a step that reports an error keeps none of its writes
     except ServiceError as exc:
         outcome = Outcome.error(exc.message)
+    except HeldWritesError:
+        raise  # a block that wrote around the hold (declared holds= wrongly): a bug, never a flow branch
     except DatabaseError:
         if holds:  # no savepoint to go back to: on PostgreSQL the transaction is lost, so fail it whole
             raise
@@ -214,10 +228,8 @@ def _trace(contact, flow, action: Action, branch: str) -> None:
 
 def _flow_finished(contact, flow, actor_type: str) -> None:
     """The flow ran out of actions: a contact still in its flow (never queued) ends."""
-    from ccp.services.contacts import contact_end
-
     if contact.state == ContactState.IN_FLOW:
-        contact_end(
+        flow_services().contact_end(
             contact=contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
             actor_type=actor_type,
@@ -227,8 +239,7 @@ def _flow_finished(contact, flow, actor_type: str) -> None:
 
 def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: str) -> None:
     """An error with no branch to take: record which action failed and why, and end the contact."""
-    from ccp.services.contacts import contact_end, contact_record_event
-
+    services = flow_services()
     detail = {
         "flow_id": flow.id if flow else "",
         "flow_name": flow.name if flow else "",
@@ -237,11 +248,11 @@ def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: s
         "message": message,
     }
     where = f"Action {action.identifier} ({action.type})" if action else f"Flow {flow.name if flow else '?'}"
-    contact_record_event(
+    services.contact_record_event(
         contact=contact, event="FLOW_ERROR", actor_type=actor_type, reason=f"{where}: {message}", detail=detail
     )
     if contact.state in (ContactState.IN_FLOW, ContactState.SCHEDULED):
-        contact_end(
+        services.contact_end(
             contact=contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
             actor_type=actor_type,

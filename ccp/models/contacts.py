@@ -1,5 +1,6 @@
 from django.db import models
 
+from ccp.models.held import HeldWritesError, held_guard, held_rows
 from ccp.models.instance import new_id
 
 
@@ -53,6 +54,40 @@ class DisconnectReason(models.TextChoices):
     TRANSFERRED = "TRANSFERRED"
     CANCELLED = "CANCELLED"
     OTHER = "OTHER"
+
+
+class ContactQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """UPDATE these rows; refused when one of them is held by a flow run in this thread (ccp.models.held)."""
+        if held_rows.pks:
+            held = self._held_pk()
+            if held is not None:
+                raise HeldWritesError(
+                    f"Contact {held} cannot be updated with QuerySet.update() while its writes are held by a "
+                    "flow run; write it through ccp.held_writes (contact_save)."
+                )
+        return super().update(**kwargs)
+
+    def _held_pk(self):
+        """A held contact this UPDATE would reach: read from a pk filter when there is one (a held contact may
+        not be inserted yet), otherwise asked of the database."""
+        named = _pk_filter_values(self.query.where, self.model._meta.pk)
+        if named is not None:
+            return next((pk for pk in named if pk in held_rows.pks), None)
+        return self.filter(pk__in=held_rows.pks).values_list("pk", flat=True).first()
+
+
+def _pk_filter_values(where, pk) -> set | None:
+    """The primary keys an AND-ed `pk=` / `pk__in=` filter allows, or None when there is no such filter."""
+    if where.connector != "AND" or where.negated:
+        return None
+    for child in where.children:
+        target = getattr(getattr(child, "lhs", None), "target", None)
+        if target is pk and child.lookup_name == "exact":
+            return {child.rhs}
+        if target is pk and child.lookup_name == "in" and isinstance(child.rhs, (list, tuple, set, frozenset)):
+            return set(child.rhs)
+    return None
 
 
 class Contact(models.Model):
@@ -117,6 +152,8 @@ class Contact(models.Model):
     last_update_timestamp = models.DateTimeField()
     disconnect_reason = models.CharField(max_length=30, blank=True, default="", choices=DisconnectReason.choices)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -166,6 +203,14 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.id
+
+    def save(self, *args, **kwargs):
+        held_guard(self, "be saved")
+        super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        held_guard(self, "be read back from the database")
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

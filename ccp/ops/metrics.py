@@ -10,14 +10,14 @@ is not used: it only helps processes that share one host and directory, and its 
 when a process dies without cleanup.
 """
 
-from collections import Counter as Tally
-
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client import REGISTRY, Counter, Gauge, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from ccp.models import Instance, Timer
+from ccp.selectors.metrics import agents_available, contacts_in_queue
 
 API_REQUESTS = Counter(
     "taskcenter_api_requests",
@@ -35,27 +35,6 @@ def api_request_count(*, request, response) -> None:
     API_REQUESTS.labels(getattr(request, "api_operation", "") or "Unknown", str(response.status_code)).inc()
 
 
-def instance_agents_available() -> Tally:
-    """Agents available per instance id, as queue_metrics defines it for a queue: in the Available
-    (routable) status with a free task slot in their routing profile."""
-    from ccp.models import AgentStatus, Contact, User
-    from ccp.models.contacts import AGENT_SLOT_STATES
-
-    in_use = (
-        Contact.objects.filter(agent=OuterRef("pk"), state__in=AGENT_SLOT_STATES)
-        .order_by()
-        .values("agent")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    available = (
-        User.objects.filter(status__type=AgentStatus.Type.ROUTABLE, routing_profile__isnull=False)
-        .annotate(in_use=Coalesce(Subquery(in_use), 0))
-        .filter(in_use__lt=F("routing_profile__task_concurrency"))
-    )
-    return Tally(available.values_list("instance_id", flat=True))
-
-
 class DatabaseCollector(Collector):
     """Gauges read from the database when Prometheus scrapes."""
 
@@ -64,27 +43,19 @@ class DatabaseCollector(Collector):
         return []
 
     def collect(self):
-        from ccp.models import Contact, ContactState, Instance, Timer
-
-        instances = list(Instance.objects.order_by("alias").values_list("id", "alias"))
-        queued = dict(
-            Contact.objects.filter(state=ContactState.QUEUED)
-            .order_by()
-            .values_list("instance_id")
-            .annotate(n=Count("id"))
-        )
-        available = instance_agents_available()
+        instances = list(Instance.objects.order_by("alias"))
         tasks = GaugeMetricFamily(
             "taskcenter_tasks_queued", "Contacts waiting in a queue.", labels=["instance_id", "instance_alias"]
         )
         agents = GaugeMetricFamily(
             "taskcenter_agents_available",
-            "Agents in the Available status with a free task slot.",
+            "Agents in the Available status with a free task slot (ccp.selectors.metrics.agents_available).",
             labels=["instance_id", "instance_alias"],
         )
-        for instance_id, alias in instances:
-            tasks.add_metric([instance_id, alias], queued.get(instance_id, 0))
-            agents.add_metric([instance_id, alias], available.get(instance_id, 0))
+        for instance in instances:
+            labels = [instance.id, instance.alias]
+            tasks.add_metric(labels, contacts_in_queue(instance=instance))
+            agents.add_metric(labels, agents_available(instance=instance))
         yield tasks
         yield agents
 

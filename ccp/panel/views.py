@@ -14,8 +14,10 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from ccp.errors import ServiceError
 from ccp.models import AgentStatus, QuickConnect, TaskTemplate
 from ccp.panel.forms import CallForm, RescheduleForm, StatusForm, TaskCreateForm, TransferForm
+from ccp.panel.render import PAGE, state_html
 from ccp.selectors.panel import (
     agent_timezone,
     panel_contact,
@@ -27,10 +29,7 @@ from ccp.selectors.panel import (
 )
 from ccp.services import offers, transfers
 from ccp.services.agents import agent_set_status
-from ccp.services.contacts import task_scheduled_cancel, task_scheduled_move, task_start
-from ccp.services.errors import ServiceError
-
-PAGE = "ccp/panel.html"
+from ccp.services.tasks import task_scheduled_cancel, task_scheduled_move, task_start
 
 
 @require_GET
@@ -52,12 +51,6 @@ def agent_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def state_html(user_id: str, *, alert: str = "", alert_target: str = "column-alert") -> str:
-    """The agent's whole state as out-of-band fragments (shared with the websocket consumer)."""
-    state = panel_state(user_id=user_id)
-    return render_to_string(f"{PAGE}#state", {"state": state, "alert": alert, "alert_target": alert_target})
 
 
 def _state_response(request, *, alert: str = "", alert_target: str = "column-alert") -> HttpResponse:

@@ -15,9 +15,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from ccp.ops.metrics import WEBSOCKET_CONNECTIONS
+from ccp.panel.render import state_html
 from ccp.realtime.presence import presence_change
 from ccp.realtime.publish import agent_group, server_loop_register
 from ccp.selectors.panel import user_is_agent
+from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat, agent_seen
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +32,16 @@ RENDER_THREAD_SENSITIVE = False
 
 
 def _connected(user) -> None:
-    from ccp.services.agents import agent_seen
-
     presence_change(user.id, +1)
     agent_seen(user=user, connected=True)
 
 
 def _disconnected(user) -> None:
-    from ccp.services.agents import agent_seen
-
     if presence_change(user.id, -1) <= 0:
         agent_seen(user=user, connected=False)
 
 
 def _render(user_id: str) -> str:
-    from ccp.panel.views import state_html
-
     return state_html(user_id)
 
 
@@ -82,8 +78,6 @@ class AgentConsumer(AsyncWebsocketConsumer):
 
     async def _heartbeat(self):
         """While this tab is open, keep the agent's last_seen_at fresh (presence across processes)."""
-        from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat
-
         while True:
             await asyncio.sleep(PRESENCE_BEAT.total_seconds())
             try:

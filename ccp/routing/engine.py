@@ -11,7 +11,6 @@ tests run against both.
 """
 
 import datetime as dt
-import logging
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -31,9 +30,8 @@ from ccp.models import (
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import FreeAgent, QueuedContact, QueueSlot, order_agents, pick_contact
+from ccp.services.offers import contact_offer
 from ccp.worker.wakeup import worker_wake
-
-log = logging.getLogger(__name__)
 
 # A safety bound on offers made by one dispatch call (a trigger never routes forever).
 MAX_OFFERS_PER_DISPATCH = 2000
@@ -99,8 +97,6 @@ def _offer_next_postgres(agent_id: str, now: dt.datetime) -> Contact | None:
 
 
 def _offer_next_portable(agent_id: str, now: dt.datetime) -> Contact | None:
-    from ccp.services.offers import contact_offer
-
     agent = (
         User.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("routing_profile", "status")
@@ -167,8 +163,9 @@ def _queued_exists(*, instance_id: str, queue_ids=None) -> bool:
 def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int:
     """Offer queued tasks to free agents until nothing more matches; returns the number of offers.
 
-    Triggered at once (after commit) by a new queued task, an agent going Available, a task ending,
-    a transfer, and a queue delay running out — no polling on the path from task to offer.
+    Triggered at once (after commit, through ccp.services.hooks.routing_trigger, where ccp/apps.py installs
+    it) by a new queued task, an agent going Available, a task ending, a transfer, and a queue delay running
+    out — no polling on the path from task to offer.
     """
     # Nobody Available (out of hours, a backlog being loaded): one small query says so, instead of the agent
     # search below, which joins routing profiles and queues (StartTaskContact: 1.0-1.3 ms less CPU per task).
@@ -193,15 +190,3 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
                 still_free.append(agent_id)  # back of the line: now the most recently busy
         agents = still_free
     return offers
-
-
-def routing_trigger(*, instance_id: str, agent_ids=None, queue_ids=None) -> None:
-    """Run a dispatch once the current transaction commits."""
-
-    def run():
-        try:
-            routing_dispatch(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids)
-        except Exception:  # routing failures must not fail the write that triggered them; the worker sweeps
-            log.exception("routing dispatch failed")
-
-    transaction.on_commit(run)

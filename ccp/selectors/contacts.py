@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 
+from ccp.errors import InvalidParameter
 from ccp.models import Contact
-from ccp.services.errors import InvalidParameter
 
 TIME_FIELDS = {
     "INITIATION_TIMESTAMP": "initiation_timestamp",

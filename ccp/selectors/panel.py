@@ -15,9 +15,9 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ccp.errors import InvalidParameter
 from ccp.models import AgentStatus, Channel, Contact, ContactState, QuickConnect, TaskTemplate, User
 from ccp.models.contacts import AGENT_SLOT_STATES
-from ccp.services.errors import InvalidParameter
 from ccp.validation import is_safe_url, parse_reference_date
 
 # Stricter than what the API accepts: only plain addresses become mailto: links.

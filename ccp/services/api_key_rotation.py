@@ -8,9 +8,9 @@ any of the keys and re-encrypts with the first, the current one.
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import ApiKey
 from ccp.services.api_keys import _fernet, api_key_fernet
-from ccp.services.errors import InvalidParameter
 
 
 class ApiKeySecretsUnreadable(Exception):

@@ -7,15 +7,16 @@ unique (instance, operation, token) row: the second blocks on it, fails once the
 retries into the lookup, so exactly one contact is created.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
+from ccp.errors import IdempotencyConflict
 from ccp.models import Contact, IdempotencyToken
-from ccp.services.errors import IdempotencyConflict
 
 # ClientTokens are remembered for 7 days.
 CLIENT_TOKEN_TTL = dt.timedelta(days=7)
@@ -24,6 +25,26 @@ CLIENT_TOKEN_TTL = dt.timedelta(days=7)
 def request_hash(payload: dict) -> str:
     """A stable fingerprint of a request's meaningful parameters."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain(value):
+    """A request value as the fingerprint sees it: a row by its id, a time by its timestamp."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    return value
+
+
+class RequestFields:
+    """A frozen dataclass of a request's fields whose fingerprint covers every one of them (dataclasses.fields),
+    so a field added later can never be left out of the ClientToken comparison. A field's `metadata["key"]`
+    names it in the fingerprint (the names fingerprints were stored under before these classes)."""
+
+    def fingerprint(self) -> str:
+        return request_hash(
+            {f.metadata.get("key", f.name): _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        )
 
 
 def token_lookup(*, instance_id: str, operation: str, token: str, now: dt.datetime) -> IdempotencyToken | None:
@@ -48,14 +69,18 @@ def contact_create_once(
     mismatch: str,
     now: dt.datetime,
     create: Callable[[], Contact],
+    durable: bool,
 ) -> Contact:
-    """Run `create` in a transaction, once per (instance, operation, token) when a token is given."""
+    """Run `create` in a transaction, once per (instance, operation, token) when a token is given.
+
+    `durable`: the transaction is the entry point's own (StartTaskContact); otherwise a savepoint inside the
+    caller's (TransferContact, which holds the original contact's row lock)."""
     if not token:
-        with transaction.atomic():
+        with transaction.atomic(durable=durable):
             return create()
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=durable):
                 existing = token_lookup(instance_id=instance_id, operation=operation, token=token, now=now)
                 if existing is not None:
                     if existing.request_hash != fingerprint:

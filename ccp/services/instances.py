@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from ccp.errors import DuplicateResource, InvalidParameter
 from ccp.flows.publish import flow_create
 from ccp.models import (
     AgentStatus,
@@ -29,7 +30,6 @@ from ccp.models import (
     User,
 )
 from ccp.services.agents import agent_statuses_ensure
-from ccp.services.errors import DuplicateResource, InvalidParameter
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 BASIC_HOURS = "Basic Hours"

@@ -5,11 +5,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from ccp.errors import Conflict
 from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contacts import contact_disconnect_flow_run, contact_end, contact_set_state
-from ccp.services.errors import Conflict
+from ccp.services.agents import agent_set_missed
+from ccp.services.contact_events import contact_set_state
+from ccp.services.contacts import contact_end, contact_to_after_contact_work
+from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
+from ccp.services.transactions import entry_transaction, transaction_required
 
 # After a rejected or missed offer, the same agent isn't offered the same task for this long.
 OFFER_COOLDOWN = dt.timedelta(seconds=60)
@@ -17,6 +21,7 @@ OFFER_COOLDOWN = dt.timedelta(seconds=60)
 
 def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
     """Offer a locked QUEUED contact to a locked agent (called by the routing engine only)."""
+    transaction_required("An offer")
     rp = agent.routing_profile
     contact.agent = agent
     contact.offered_at = now
@@ -60,7 +65,7 @@ def _lock_own(*, contact_id: str, agent: User, states: list[str]) -> Contact:
 
 def contact_accept(*, contact_id: str, agent: User) -> Contact:
     """The agent accepts an offer: the task is CONNECTED to them."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTING])
         contact.connected_to_agent_timestamp = timezone.now()
         contact_set_state(
@@ -78,8 +83,6 @@ def contact_accept(*, contact_id: str, agent: User) -> Contact:
 
 def _return_to_queue(*, contact: Contact, agent: User, event: str, actor_type: str, actor=None) -> None:
     """A rejected or missed task goes back to the front of its queue; this agent cools off from it."""
-    from ccp.routing.engine import routing_trigger
-
     now = timezone.now()
     OfferCooldown.objects.update_or_create(contact=contact, agent=agent, defaults={"until": now + OFFER_COOLDOWN})
     timer_cancel(contact=contact, kinds=[TimerKind.OFFER_TIMEOUT])
@@ -101,15 +104,13 @@ def _return_to_queue(*, contact: Contact, agent: User, event: str, actor_type: s
 
 def contact_reject(*, contact_id: str, agent: User) -> None:
     """The agent rejects an offer."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTING])
         _return_to_queue(contact=contact, agent=agent, event="REJECTED", actor_type="agent", actor=agent)
 
 
 def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
     """The offer ran out: the task returns to its queue and the agent goes to Missed (worker)."""
-    from ccp.services.agents import agent_set_missed
-
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None or contact.state != ContactState.CONNECTING or contact.agent_id != agent_id:
@@ -119,29 +120,9 @@ def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
         agent_set_missed(user=agent)
 
 
-def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: str, actor=None) -> None:
-    """Disconnect a connected task into after-contact work; the agent then closes it."""
-    now = timezone.now()
-    contact.disconnect_timestamp = now
-    contact.disconnect_reason = reason
-    contact.after_contact_work_start_timestamp = now
-    contact_set_state(
-        contact=contact,
-        state=ContactState.AFTER_CONTACT_WORK,
-        event="AFTER_CONTACT_WORK",
-        actor_type=actor_type,
-        actor=actor,
-        reason=reason,
-        fields=("disconnect_timestamp", "disconnect_reason", "after_contact_work_start_timestamp"),
-    )
-    timer_cancel(contact=contact, kinds=[TimerKind.FLOW_WAIT])
-    contact_disconnect_flow_run(contact=contact, reason=reason)
-    agent_refresh(user_id=contact.agent_id, reason="acw", contact_id=contact.id)
-
-
 def contact_complete(*, contact_id: str, agent: User) -> Contact:
     """End task: the agent finishes the work; the task moves to after-contact work."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.CONNECTED])
         contact_to_after_contact_work(
             contact=contact, reason=DisconnectReason.AGENT_DISCONNECT, actor_type="agent", actor=agent
@@ -151,7 +132,7 @@ def contact_complete(*, contact_id: str, agent: User) -> Contact:
 
 def contact_close(*, contact_id: str, agent: User) -> Contact:
     """Close contact: after-contact work is done; the task ends and the slot frees at once."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = _lock_own(contact_id=contact_id, agent=agent, states=[ContactState.AFTER_CONTACT_WORK])
         contact_end(
             contact=contact,

@@ -5,8 +5,8 @@ single-select fields with options, the flow in the same instance."""
 from django.db import transaction
 
 from ccp import validation
+from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import ContactFlow, TaskTemplate
-from ccp.services.errors import ResourceNotFound, ServiceError
 
 # Amazon Connect: up to 50 fields per template.
 TEMPLATE_FIELDS_MAX = 50

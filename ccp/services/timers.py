@@ -4,16 +4,15 @@ import datetime as dt
 
 from django.utils import timezone
 
+from ccp.held_writes import contact_timer_save, contact_timers_cancel_held, contact_written_through
 from ccp.models import Timer
-from ccp.services.contact_writes import contact_timer_save, contact_timers_cancel_held
+from ccp.worker.wakeup import worker_wake
 
 
 def timer_schedule(
     *, instance=None, instance_id=None, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None
 ) -> Timer:
     """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
-    from ccp.worker.wakeup import worker_wake
-
     timer = Timer(
         instance_id=instance_id or instance.pk,
         kind=kind,
@@ -39,4 +38,7 @@ def timer_cancel(*, contact=None, user=None, kinds: list[str]) -> int:
         qs = qs.filter(contact=contact)
     if user is not None:
         qs = qs.filter(user=user)
-    return cancelled + qs.update(cancelled=True, fired_at=now)
+    in_database = qs.update(cancelled=True, fired_at=now)
+    if in_database and contact is not None:
+        contact_written_through(contact)
+    return cancelled + in_database

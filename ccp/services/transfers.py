@@ -1,9 +1,11 @@
 """Transfers (to a queue or an agent through a quick connect) and the number pad's linked outbound call."""
 
-from django.db import transaction
+from dataclasses import dataclass
+
 from django.utils import timezone
 
 from ccp import validation
+from ccp.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
 from ccp.models import (
     Channel,
     Contact,
@@ -16,16 +18,23 @@ from ccp.models import (
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
-from ccp.services.contacts import (
-    contact_end,
-    contact_queue,
-    contact_record_event,
-    contact_run_flow,
-    quick_connect_queue,
-)
-from ccp.services.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
-from ccp.services.idempotency import contact_create_once, request_hash
+from ccp.services.contact_events import contact_record_event
+from ccp.services.contacts import contact_end, contact_queue, contact_run_flow, quick_connect_queue
+from ccp.services.idempotency import RequestFields, contact_create_once
 from ccp.services.timers import timer_schedule
+from ccp.services.transactions import entry_transaction, transaction_required
+
+
+@dataclass(frozen=True)
+class TransferRequest(RequestFields):
+    """What a transfer asks for: the contact and its destination (the API describes one with an unsaved quick
+    connect, so the destination's ids, not the quick connect's). Every field is part of the fingerprint."""
+
+    contact: Contact
+    type: str
+    queue: str | None
+    user: str | None
+    flow: str | None
 
 
 def contact_transfer(
@@ -35,24 +44,24 @@ def contact_transfer(
     runs the quick connect's flow (or goes straight to its queue); the original ends as TRANSFERRED.
     Idempotent per ClientToken for 7 days (TransferContact). The caller holds the original's row lock
     inside a transaction, so a repeat waits for the first transfer and then finds its token."""
+    transaction_required("A transfer")
     client_token = validation.validate_client_token(client_token)
     # The destination, not the quick connect's id: the API describes it with an unsaved quick connect.
-    fingerprint = request_hash(
-        {
-            "contact": contact.pk,
-            "type": quick_connect.type,
-            "queue": quick_connect.queue_id,
-            "user": quick_connect.user_id,
-            "flow": quick_connect.flow_id,
-        }
+    request = TransferRequest(
+        contact=contact,
+        type=quick_connect.type,
+        queue=quick_connect.queue_id,
+        user=quick_connect.user_id,
+        flow=quick_connect.flow_id,
     )
     return contact_create_once(
         instance_id=contact.instance_id,
         operation="TransferContact",
         token=client_token,
-        fingerprint=fingerprint,
+        fingerprint=request.fingerprint(),
         mismatch="ClientToken was already used with a different request (contact, queue, user or flow differ).",
         now=timezone.now(),
+        durable=False,  # inside the caller's transaction, which holds the original's row lock
         create=lambda: _transfer(contact=contact, quick_connect=quick_connect, actor_type=actor_type, actor=actor),
     )
 
@@ -135,7 +144,7 @@ def _transfer(*, contact: Contact, quick_connect: QuickConnect, actor_type: str,
 
 def contact_transfer_by_agent(*, contact_id: str, quick_connect_id: str, agent: User) -> Contact:
     """The agent transfers one of their connected tasks through a quick connect."""
-    with transaction.atomic():
+    with entry_transaction():
         contact = Contact.objects.select_for_update().filter(pk=contact_id, instance_id=agent.instance_id).first()
         if contact is None or contact.agent_id != agent.id or contact.state != ContactState.CONNECTED:
             raise InvalidRequest("This task is no longer connected to you.")
@@ -150,7 +159,7 @@ def outbound_call_start(*, task_id: str, agent: User, phone_number: str) -> Cont
     number = "".join(ch for ch in phone_number if ch.isdigit() or ch in "+*#")
     if not 3 <= len(number) <= 20:
         raise InvalidRequest("Enter a phone number of 3 to 20 digits.", field="phone_number")
-    with transaction.atomic():
+    with entry_transaction():
         task = Contact.objects.select_for_update().filter(pk=task_id, instance_id=agent.instance_id).first()
         if task is None or task.agent_id != agent.id or task.state != ContactState.CONNECTED:
             raise InvalidRequest("Open a connected task to dial from the number pad.")
@@ -191,7 +200,7 @@ def outbound_call_start(*, task_id: str, agent: User, phone_number: str) -> Cont
 
 def outbound_call_hangup(*, call_id: str, agent: User) -> None:
     """Hang up the simulated call."""
-    with transaction.atomic():
+    with entry_transaction():
         call = Contact.objects.select_for_update().filter(pk=call_id, instance_id=agent.instance_id).first()
         if (
             call is None

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ccp.models import AgentStatus, Channel, Contact, ContactState, IdempotencyToken, User
 from ccp.routing.engine import routing_dispatch
+from ccp.services.agents import agents_away_sweep
 from ccp.services.idempotency import CLIENT_TOKEN_TTL
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ def tokens_purge(*, now: dt.datetime | None = None) -> int:
 
 
 def sweep_run() -> None:
-    from ccp.services.agents import agents_away_sweep
-
     agents_away_sweep()
     offers = routing_sweep()
     if offers:

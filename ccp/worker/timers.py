@@ -18,7 +18,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ccp.flows.runner import flow_resume
 from ccp.models import Contact, Timer, TimerKind
+from ccp.services import agents, contacts, offers, tasks
+from ccp.services.hooks import routing_trigger
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: st
     """Lease up to `limit` due timers to this worker; returns their ids."""
     now = now or timezone.now()
     name = name or worker_name()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         due = (
             Timer.objects.filter(fired_at__isnull=True, cancelled=False, due_at__lte=now)
             .exclude(lease_until__gt=now)
@@ -52,8 +55,9 @@ def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: st
 
 
 def timer_fire(*, timer_id: int) -> bool:
-    """Fire one claimed timer exactly once; returns True if it fired now."""
-    with transaction.atomic():
+    """Fire one claimed timer exactly once; returns True if it fired now. The firing owns the transaction
+    (durable): the service it runs is a step inside it."""
+    with transaction.atomic(durable=True):
         timer = Timer.objects.select_for_update().filter(pk=timer_id).first()
         if timer is None or timer.fired_at is not None or timer.cancelled:
             return False
@@ -65,12 +69,9 @@ def timer_fire(*, timer_id: int) -> bool:
 
 
 def _dispatch(timer: Timer) -> None:
-    from ccp.routing.engine import routing_trigger
-    from ccp.services import agents, contacts, offers
-
     kind = timer.kind
     if kind == TimerKind.SCHEDULED_START:
-        contacts.task_scheduled_start(contact=timer.contact)
+        tasks.task_scheduled_start(contact=timer.contact)
     elif kind == TimerKind.OFFER_TIMEOUT:
         offers.contact_offer_expire(contact_id=timer.contact_id, agent_id=timer.user_id)
     elif kind == TimerKind.QUEUE_DELAY:
@@ -78,8 +79,6 @@ def _dispatch(timer: Timer) -> None:
         if contact and contact.queue_id:
             routing_trigger(instance_id=contact.instance_id, queue_ids=[contact.queue_id])
     elif kind == TimerKind.FLOW_WAIT:
-        from ccp.flows.runner import flow_resume
-
         # flow_resume checks the contact is still where the wait left it (in its flow, or queued for a
         # customer queue flow) and ignores a stale timer.
         contact = Contact.objects.select_for_update().get(pk=timer.contact_id)

@@ -170,7 +170,7 @@ def test_a_task_started_with_more_than_twenty_five_references_is_refused(connect
 def test_a_contacts_flow_trace_stops_growing_at_its_cap(instance, queue, task_flow):
     from ccp.flows.runner import flow_run
     from ccp.models import Contact
-    from ccp.services.contacts import task_start
+    from ccp.services.tasks import task_start
     from ccp.validation import FLOW_TRACE_MAX
 
     contact = task_start(instance=instance, name="Traced", contact_flow=task_flow)

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from ccp.api.operations import HANDLERS
 from ccp.api.paging import token_encode
 from ccp.api.shapes import service_model
-from ccp.services.contacts import task_start
 from ccp.services.task_templates import task_template_create
+from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
 from tests.api.wire import send, signed_request
 from tests.factories import AgentFactory, QuickConnectFactory, RoutingProfileFactory

@@ -182,7 +182,7 @@ def test_a_failure_after_the_contact_was_inserted_leaves_nothing_behind(start, m
     def explode(**kwargs):
         raise RuntimeError("flow engine crashed")
 
-    monkeypatch.setattr("ccp.services.contacts.contact_run_flow", explode)
+    monkeypatch.setattr("ccp.services.tasks.contact_run_flow", explode)
     rejected(start, "InternalServiceException", 500, nothing_written, ClientToken="retry-me")
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from ccp.models import Contact, ContactFlow, Instance, User
-from ccp.services.contacts import task_start
+from ccp.services.tasks import task_start
 from tests.panel.center import PASSWORD, center_build
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from ccp.flows.publish import flow_create
 from ccp.models import FlowType
-from ccp.services.contacts import task_start
+from ccp.services.tasks import task_start
 from tests.factories import AgentFactory, QueueFactory
 
 

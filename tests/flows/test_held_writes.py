@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from ccp.flows.blocks import BLOCKS, Block, Outcome
+from ccp.held_writes import contact_flush
 from ccp.models import Contact, ContactEvent, ContactState, Queue, Timer, TimerKind
-from ccp.services.contact_writes import contact_flush
-from ccp.services.contacts import contact_record_event, task_start
+from ccp.services.contact_events import contact_record_event
+from ccp.services.tasks import task_start
 from ccp.services.timers import timer_schedule
 from tests.factories import QueueFactory
 from tests.flows.conftest import action, branches
@@ -87,7 +87,7 @@ def test_a_held_step_that_fails_after_writing_fails_the_whole_task_and_writes_no
         action("target", "UpdateContactTargetQueue", {"QueueId": queue.id}, next_action="broken"),
         action("broken", "TestWrittenFailure", next_action="queue it", errors={"NoMatchingError": "queue it"}),
     ])
-    with pytest.raises(RuntimeError, match="failed after writing"), transaction.atomic():
+    with pytest.raises(RuntimeError, match="failed after writing"):
         task_start(instance=instance, contact_flow=flow, name="Call back Mrs Jones")
     assert not Contact.objects.exists()
     assert not ContactEvent.objects.exists()

@@ -150,7 +150,7 @@ def test_lambda_time_limit_from_one_to_eight_seconds_publishes(publish, seconds)
 
 @pytest.mark.parametrize("seconds", ["0", "9"])
 def test_lambda_time_limit_just_outside_one_to_eight_seconds_is_refused_at_publish(publish, seconds):
-    from ccp.services.errors import InvalidFlow
+    from ccp.errors import InvalidFlow
 
     with pytest.raises(InvalidFlow) as refused:
         lambda_flow(publish, timeout=seconds)
@@ -172,7 +172,7 @@ def test_lambda_endpoint_that_refuses_connections_takes_the_error_branch(publish
 
 
 def test_lambda_time_limit_over_eight_seconds_is_refused_at_publish(publish):
-    from ccp.services.errors import InvalidFlow
+    from ccp.errors import InvalidFlow
 
     with pytest.raises(InvalidFlow) as refused:
         lambda_flow(publish, timeout="30")

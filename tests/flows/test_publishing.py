@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from ccp.errors import InvalidFlow
 from ccp.flows.publish import flow_create, flow_save_content, flow_validate
 from ccp.models import ContactFlow, FlowStatus, FlowType
-from ccp.services.errors import InvalidFlow
 from tests.flows.conftest import action, document
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ccp.errors import InvalidRequest
 from ccp.flows.runner import STEP_BUDGET, flow_run
 from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason
-from ccp.services.contacts import task_scheduled_start
-from ccp.services.errors import InvalidRequest
+from ccp.services.tasks import task_scheduled_start
 from tests.factories import ContactFlowFactory
 from tests.flows.conftest import action, branches
 

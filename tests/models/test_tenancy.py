@@ -2,10 +2,10 @@
 
 import pytest
 
+from ccp.errors import Conflict, ResourceNotFound
 from ccp.models import Contact, Queue
-from ccp.services.contacts import task_start
-from ccp.services.errors import Conflict, ResourceNotFound
 from ccp.services.offers import contact_accept
+from ccp.services.tasks import task_start
 from tests.factories import AgentFactory, ContactFactory, InstanceFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db

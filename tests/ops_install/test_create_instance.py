@@ -75,7 +75,7 @@ def test_it_creates_the_instance_its_admin_and_what_amazon_connect_starts_with(m
 
 
 def test_the_sample_inbound_flow_puts_a_task_in_basic_queue(monkeypatch):
-    from ccp.services.contacts import task_start
+    from ccp.services.tasks import task_start
 
     create(monkeypatch)
     instance = Instance.objects.get(alias="acme")

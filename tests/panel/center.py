@@ -167,7 +167,7 @@ def available(user: m.User) -> None:
 
 
 def task_for_queue(center: Center, *, name="Check the invoice", references=None, description="", attributes=None):
-    from ccp.services.contacts import task_start
+    from ccp.services.tasks import task_start
 
     return task_start(
         instance=center.instance,

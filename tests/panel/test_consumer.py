@@ -14,7 +14,7 @@ from ccp.models import Timer, TimerKind, User
 from ccp.realtime import consumers
 from ccp.realtime.consumers import AgentConsumer
 from ccp.realtime.publish import agent_group
-from ccp.services.contacts import task_scheduled_start, task_start
+from ccp.services.tasks import task_scheduled_start, task_start
 from tests.factories import UserFactory
 from tests.panel.center import available, task_for_queue
 

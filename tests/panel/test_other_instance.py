@@ -7,9 +7,9 @@ when called directly."""
 
 import pytest
 
+from ccp.errors import InvalidRequest, ResourceNotFound
 from ccp.models import AgentEvent, AgentStatus, ContactState, QuickConnect
 from ccp.services.agents import agent_set_status
-from ccp.services.errors import InvalidRequest, ResourceNotFound
 from ccp.services.transfers import contact_transfer
 from tests.panel.center import available, task_for_queue
 from tests.tenancy import other_instance_build, rows_snapshot

@@ -18,12 +18,12 @@ django.setup()
 
 from django.db import OperationalError  # noqa: E402
 
+from ccp.errors import ServiceError  # noqa: E402
 from ccp.models import AgentStatus, Contact, ContactFlow, Instance, User  # noqa: E402
 from ccp.routing.engine import routing_dispatch  # noqa: E402
 from ccp.services.agents import agent_set_status  # noqa: E402
-from ccp.services.contacts import task_start  # noqa: E402
-from ccp.services.errors import ServiceError  # noqa: E402
 from ccp.services.offers import contact_accept, contact_close, contact_complete, contact_reject  # noqa: E402
+from ccp.services.tasks import task_start  # noqa: E402
 
 
 def main(seed: int, tasks: int, instance_id: str, flow_id: str) -> dict:

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ccp.errors import Conflict
 from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, RoutingProfileQueue, Timer
 from ccp.services.agents import agent_set_status
-from ccp.services.errors import Conflict
 from ccp.services.offers import contact_accept, contact_close, contact_complete, contact_reject
 from ccp.worker.timers import timers_run_once
 from tests.factories import QueueFactory, RoutingProfileFactory

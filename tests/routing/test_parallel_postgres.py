@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from ccp.errors import ServiceError
 from ccp.models import AgentEvent, AgentStatus, Contact, ContactEvent, RoutingProfileQueue, User
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.services.agents import agent_set_status
-from ccp.services.errors import ServiceError
 from ccp.services.offers import contact_accept
 from tests.factories import AgentFactory, QueueFactory, RoutingProfileFactory
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ccp.errors import InvalidRequest, QuotaExceeded
 from ccp.models import Contact, ContactEvent, ContactState, QuickConnect, RoutingProfileQueue
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
-from ccp.services.errors import InvalidRequest, QuotaExceeded
 from ccp.services.offers import contact_accept
 from ccp.services.transfers import contact_transfer_by_agent, outbound_call_hangup, outbound_call_start
 from ccp.worker.timers import timers_run_once
@@ -185,7 +185,7 @@ def test_the_number_pad_refuses_a_number_that_is_not_one(center):
 
 
 def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
-    from ccp.services.errors import InvalidParameter
+    from ccp.errors import InvalidParameter
 
     task = center.task()
     with pytest.raises(InvalidParameter):
@@ -198,7 +198,7 @@ def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
 
 
 def test_an_attribute_key_with_a_trailing_newline_is_refused(center):
-    from ccp.services.errors import InvalidParameter
+    from ccp.errors import InvalidParameter
 
     with pytest.raises(InvalidParameter):
         center.task(attributes={"tier\n": "gold"})

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, Timer, TimerKind
 from ccp.services import contacts as contact_services
-from ccp.services.contacts import contact_reschedule, contact_stop, task_scheduled_start
+from ccp.services.contacts import contact_reschedule, contact_stop
 from ccp.services.offers import contact_accept, contact_offer_expire, contact_reject
+from ccp.services.tasks import task_scheduled_start
 from ccp.worker.timers import LEASE, MAX_ATTEMPTS, timer_fire, timers_claim, timers_run_once
 
 pytestmark = pytest.mark.django_db(transaction=True)

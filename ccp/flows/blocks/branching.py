@@ -5,7 +5,7 @@ import secrets
 
 from django.utils import timezone
 
-from ccp.flows.blocks import Outcome, block, static_int
+from ccp.flows.blocks.base import Outcome, block, static_int
 from ccp.flows.paths import is_dynamic, path_resolve, text_resolve
 from ccp.flows.resources import ResourceMissing, hours_find
 from ccp.selectors.hours import hours_is_open

@@ -3,11 +3,11 @@ queue, Set customer queue flow / Set disconnect flow, Set logging behavior."""
 
 from django.utils import timezone
 
-from ccp.flows.blocks import Outcome, block, one_of, static_int, string_map
+from ccp.errors import ServiceError
+from ccp.flows.blocks.base import Outcome, block, one_of, static_int, string_map
 from ccp.flows.paths import is_dynamic, text_resolve, value_resolve
 from ccp.flows.resources import ResourceMissing, agent_queue_find, flow_find, queue_find
-from ccp.services.contact_writes import contact_save
-from ccp.services.errors import ServiceError
+from ccp.held_writes import contact_save
 
 EVENT_HOOKS = (
     "AgentHold",
@@ -36,13 +36,11 @@ def _validate_attributes(params: dict) -> list[str]:
 @block("UpdateContactAttributes", validate=_validate_attributes, holds=lambda ctx: not ctx.contact.chain_id)
 def attributes_update(ctx, action) -> Outcome:
     """Set contact attributes: keys and values static or `$.` paths."""
-    from ccp.services.contacts import contact_set_attributes
-
     values = {}
     for key, value in action.parameters.get("Attributes", {}).items():
         values[text_resolve(ctx.contact, key) if is_dynamic(key) else key] = text_resolve(ctx.contact, value)
     try:
-        contact_set_attributes(contact=ctx.contact, attributes=values, actor_type=ctx.actor_type)
+        ctx.services.contact_set_attributes(contact=ctx.contact, attributes=values, actor_type=ctx.actor_type)
     except ServiceError as exc:
         return Outcome.error(exc.message)
     return Outcome.success()
@@ -61,16 +59,14 @@ def _validate_routing(params: dict) -> list[str]:
 @block("UpdateContactRoutingBehavior", validate=_validate_routing, holds=True)
 def routing_update(ctx, action) -> Outcome:
     """Change routing priority / age: a new priority, or seconds added to the contact's age in queue."""
-    from ccp.services.contacts import contact_update_routing
-
     params = action.parameters
     try:
         if "QueuePriority" in params:
-            contact_update_routing(
+            ctx.services.contact_update_routing(
                 contact=ctx.contact, priority=int(params["QueuePriority"]), actor_type=ctx.actor_type
             )
         else:
-            contact_update_routing(
+            ctx.services.contact_update_routing(
                 contact=ctx.contact,
                 age_seconds=int(params["QueueTimeAdjustmentSeconds"]),
                 actor_type=ctx.actor_type,

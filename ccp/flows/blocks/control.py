@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ccp.flows.blocks import DISCONNECT, MAIN, QUEUE, Outcome, block, static_int, text_param
+from ccp.errors import ServiceError
+from ccp.flows.blocks.base import DISCONNECT, MAIN, QUEUE, Outcome, block, static_int, text_param
 from ccp.flows.paths import text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import ContactState, DisconnectReason, TimerKind
 from ccp.selectors.metrics import queue_contacts_waiting
-from ccp.services.errors import ServiceError
 
 MAX_WAIT_SECONDS = 604_800  # seven days, the Wait block's limit
 
@@ -18,10 +18,8 @@ MAX_WAIT_SECONDS = 604_800  # seven days, the Wait block's limit
 @block("DisconnectParticipant", holds=True)
 def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
-    from ccp.services.contacts import contact_end
-
     if ctx.contact.state != ContactState.ENDED and ctx.mode != DISCONNECT:
-        contact_end(
+        ctx.services.contact_end(
             contact=ctx.contact,
             reason=DisconnectReason.CONTACT_FLOW_DISCONNECT,
             actor_type=ctx.actor_type,
@@ -51,8 +49,6 @@ def flow_transfer(ctx, action) -> Outcome:
 @block("TransferContactToQueue", holds=True)
 def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
-    from ccp.services.contacts import contact_queue
-
     if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot queue it.")
     queue = ctx.contact.queue
@@ -64,7 +60,9 @@ def queue_transfer(ctx, action) -> Outcome:
         )
     try:
         # From a customer queue flow this moves the contact to the working queue without restarting that flow.
-        contact_queue(contact=ctx.contact, queue=queue, actor_type=ctx.actor_type, queue_flow=ctx.mode != QUEUE)
+        ctx.services.contact_queue(
+            contact=ctx.contact, queue=queue, actor_type=ctx.actor_type, queue_flow=ctx.mode != QUEUE
+        )
     except ServiceError as exc:
         return Outcome.error(exc.message)
     return Outcome.stop("Queued")
@@ -84,8 +82,6 @@ def _validate_wait(params: dict) -> list[str]:
 @block("Wait", validate=_validate_wait, holds=True)
 def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
-    from ccp.services.timers import timer_schedule
-
     if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot wait.")
     params = action.parameters
@@ -99,7 +95,7 @@ def wait(ctx, action) -> Outcome:
     payload = {"flow_id": ctx.flow.id, "action": action.identifier}
     if ctx.mode != MAIN:
         payload["mode"] = ctx.mode
-    timer_schedule(
+    ctx.services.timer_schedule(
         instance=ctx.contact.instance,
         kind=TimerKind.FLOW_WAIT,
         due_at=timezone.now() + timedelta(seconds=seconds),

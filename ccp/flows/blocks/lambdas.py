@@ -11,7 +11,7 @@ import json
 import urllib.error
 import urllib.request
 
-from ccp.flows.blocks import Outcome, block, one_of, static_int
+from ccp.flows.blocks.base import Outcome, block, one_of, static_int
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.models import LambdaFunction
 

@@ -5,7 +5,7 @@ Every number is ccp.selectors.metrics' (Amazon Connect's definitions, shared wit
 real-time page); these blocks only pick which one a flow sees.
 """
 
-from ccp.flows.blocks import Outcome, block, one_of
+from ccp.flows.blocks.base import Outcome, block, one_of
 from ccp.flows.blocks.contact import target_queue_resolve
 from ccp.flows.resources import ResourceMissing
 from ccp.selectors.metrics import queue_metrics

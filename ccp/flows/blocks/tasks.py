@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from ccp.flows.blocks import Outcome, block, static_int, string_map, text_param
+from ccp.errors import ServiceError
+from ccp.flows.blocks.base import Outcome, block, static_int, string_map, text_param
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import TaskTemplate
-from ccp.services.errors import ServiceError
 
 MAX_DELAY_SECONDS = 518_400  # six days, Amazon Connect's limit for DelaySeconds
 
@@ -66,8 +66,6 @@ def _references(contact, references: dict) -> dict:
 @block("CreateTask", validate=_validate, holds=False)
 def task_create(ctx, action) -> Outcome:
     """Start a task linked to the current contact; its id becomes $.Task.ContactId."""
-    from ccp.services.contacts import task_start
-
     params = action.parameters
     contact = ctx.contact
     try:
@@ -96,7 +94,7 @@ def task_create(ctx, action) -> Outcome:
         for k, v in (params.get("Attributes") or {}).items()
     }
     try:
-        task = task_start(
+        task = ctx.services.task_create(
             instance=contact.instance,
             name=text_resolve(contact, params.get("Name", "")),
             description=text_resolve(contact, params.get("Description", "")),

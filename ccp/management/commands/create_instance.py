@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ccp.services.errors import ServiceError
+from ccp.errors import ServiceError
 from ccp.services.instances import instance_create
 
 PASSWORD_ENV = "CREATE_INSTANCE_ADMIN_PASSWORD"

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ccp.errors import ServiceError
 from ccp.services.api_key_rotation import ApiKeySecretsUnreadable, api_key_secrets_reencrypt, old_fernets
-from ccp.services.errors import ServiceError
 
 
 class Command(BaseCommand):

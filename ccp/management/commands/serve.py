@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ccp.checks import SecretKeyMissing, secret_key_require
+from ccp.ops.access_log import ServeCommandLine
+from ccp.worker.loop import worker_thread_start
 
 
 def daphne_argv(*, host: str, port: int, proxy_headers: bool) -> list[str]:
@@ -32,14 +35,8 @@ class Command(BaseCommand):
             secret_key_require()
         except SecretKeyMissing as exc:
             raise CommandError(str(exc))
-        from django.core.management import call_command
-
-        from ccp.ops.access_log import ServeCommandLine
-
         call_command("collectstatic", interactive=False, verbosity=0)
         if settings.EMBEDDED_WORKER and not options["no_worker"]:
-            from ccp.worker.loop import worker_thread_start
-
             worker_thread_start()
             self.stdout.write("timer worker running in this process")
         self.stdout.write(f"serving on http://{options['host']}:{options['port']}/")

@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter, InvalidRequest
 from ccp.models import AgentStatus, Instance
 from ccp.services.configuration.base import delete_or_refuse, name_check
-from ccp.services.errors import InvalidParameter, InvalidRequest
 
 # Statuses an admin can give; Missed is set by the system after a missed offer.
 PICKABLE_TYPES = (AgentStatus.Type.ROUTABLE, AgentStatus.Type.OFFLINE, AgentStatus.Type.CUSTOM)

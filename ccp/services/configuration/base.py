@@ -4,7 +4,7 @@ a delete that refuses while something still uses the row."""
 from django.db import models
 from django.db.models import ProtectedError
 
-from ccp.services.errors import DuplicateResource, InvalidParameter, ResourceConflict
+from ccp.errors import DuplicateResource, InvalidParameter, ResourceConflict
 
 
 class ResourceInUse(ResourceConflict):

@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import ContactFlow, FlowType
 from ccp.services.configuration.base import delete_or_refuse, name_check
-from ccp.services.errors import InvalidParameter
 
 
 def flow_update_details(*, flow: ContactFlow, name: str, description: str = "", type: str) -> ContactFlow:

@@ -4,9 +4,9 @@ from zoneinfo import available_timezones
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import HoursOfOperation, Instance
 from ccp.services.configuration.base import delete_or_refuse, name_check
-from ccp.services.errors import InvalidParameter
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 

@@ -4,8 +4,8 @@ from zoneinfo import available_timezones
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import Instance
-from ccp.services.errors import InvalidParameter
 
 
 def instance_update(

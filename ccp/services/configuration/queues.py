@@ -4,9 +4,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter, InvalidRequest
 from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
-from ccp.services.errors import InvalidParameter, InvalidRequest
 
 
 def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:

@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import ContactFlow, Instance, Queue, QuickConnect, User
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
-from ccp.services.errors import InvalidParameter
 
 TARGET_FIELD = {
     QuickConnect.Type.USER: "user",

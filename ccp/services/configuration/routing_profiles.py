@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from ccp.errors import InvalidParameter
 from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
-from ccp.services.errors import InvalidParameter
 
 
 @dataclass(frozen=True)

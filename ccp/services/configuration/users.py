@@ -5,9 +5,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.services.configuration.base import delete_or_refuse, same_instance
-from ccp.services.errors import DuplicateResource, InvalidParameter, InvalidRequest
 
 
 def _check(

@@ -11,6 +11,9 @@ contact row, one INSERT of its events and one of its timers, in the same transac
 - A block that reads its contact back from the database, or writes other rows (Create task), runs after
   `contact_flush` and in a savepoint of its own (`Block.holds`); the others change only the contact, so a
   failed one is undone in memory (`contact_snapshot` / `contact_restore`) instead of by a savepoint.
+- Writes that go around a hold raise `HeldWritesError` (ccp.models.held): `Contact.save()`,
+  `refresh_from_db()` and `QuerySet.update()` on a held contact, except from `contact_flush` itself. A block
+  declared `holds=` wrongly fails its run loudly instead of losing data.
 - Foreign keys to a contact that is not inserted yet are fine inside the transaction: Django creates them
   DEFERRABLE INITIALLY DEFERRED on PostgreSQL and SQLite, and the hold is written before the commit.
 """
@@ -19,10 +22,13 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import models
+
 from ccp.compiled import insert_rows
 from ccp.models import Contact, ContactEvent, Timer
+from ccp.models.held import HELD_ATTRIBUTE, held_rows
 
-_HELD = "_held_writes"
+_HELD = HELD_ATTRIBUTE
 
 
 @dataclass
@@ -34,6 +40,7 @@ class HeldWrites:
     # Writes that reached the database while held (a flush, a timer cancel): a step that fails after one
     # can no longer be undone in memory.
     written: int = 0
+    flushing: bool = False  # contact_flush is saving the row: the model's guard lets it through
 
 
 def _held(contact) -> HeldWrites | None:
@@ -49,11 +56,13 @@ def contact_writes_held(contact: Contact, *, insert: bool = False):
         yield
         return
     contact.__dict__[_HELD] = HeldWrites(insert=insert)
+    held_rows.pks.add(contact.pk)
     try:
         yield
         contact_flush(contact)
     finally:
         contact.__dict__.pop(_HELD, None)
+        held_rows.pks.discard(contact.pk)
 
 
 def contact_flush(contact: Contact) -> None:
@@ -64,7 +73,11 @@ def contact_flush(contact: Contact) -> None:
     if not (held.insert or held.fields or held.events or held.timers):
         return
     if held.fields and not held.insert:
-        contact.save(update_fields=sorted(held.fields))
+        held.flushing = True
+        try:
+            contact.save(update_fields=sorted(held.fields))
+        finally:
+            held.flushing = False
     insert_rows([contact] if held.insert else [], held.events, held.timers)
     held.insert, held.fields, held.events, held.timers = False, set(), [], []
     held.written += 1
@@ -109,19 +122,30 @@ def contact_timers_cancel_held(contact: Contact, *, kinds, now) -> tuple[int, bo
             cancelled += 1
     if held.insert:
         return cancelled, False  # a contact not inserted yet has no timers in the database
-    held.written += 1  # the caller's UPDATE reaches the database now
     return cancelled, True
+
+
+def contact_written_through(contact: Contact) -> None:
+    """A write for this contact reached the database while its writes are held (its timers were cancelled
+    there): a step that fails after it can no longer be undone in memory."""
+    held = _held(contact)
+    if held is not None:
+        held.written += 1
 
 
 # Undoing a failed step in memory.
 
 _FIELDS = [f.attname for f in Contact._meta.concrete_fields]
+# Fields whose values are mutable objects a block may change in place (attributes, references, flow state,
+# trace): copied deeply, so a failed step's in-place changes are undone too.
+_MUTABLE = frozenset(f.attname for f in Contact._meta.concrete_fields if isinstance(f, models.JSONField))
 
 
 def contact_snapshot(contact: Contact) -> tuple:
     """The contact's fields and held writes before a step, for `contact_restore`."""
     values = {name: getattr(contact, name) for name in _FIELDS}
-    values["flow_state"] = copy.deepcopy(values["flow_state"])  # blocks change it in place
+    for name in _MUTABLE:
+        values[name] = copy.deepcopy(values[name])
     held = _held(contact)
     held_state = None
     if held is not None:

@@ -1,0 +1,14 @@
+"""The agent's whole state as htmx out-of-band fragments: what an action's answer carries and what the
+websocket consumer pushes (ccp.realtime.consumers), rendered from the database each time."""
+
+from django.template.loader import render_to_string
+
+from ccp.selectors.panel import panel_state
+
+PAGE = "ccp/panel.html"
+
+
+def state_html(user_id: str, *, alert: str = "", alert_target: str = "column-alert") -> str:
+    """The agent's whole state as out-of-band fragments (shared with the websocket consumer)."""
+    state = panel_state(user_id=user_id)
+    return render_to_string(f"{PAGE}#state", {"state": state, "alert": alert, "alert_target": alert_target})

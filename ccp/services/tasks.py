@@ -1,0 +1,333 @@
+"""Creating tasks: StartTaskContact, the panel's Create task and a flow's Create task block; templates, the
+active-task quota, PreviousContactId chains, and scheduled starts (start, cancel, move).
+
+A request is one frozen `TaskRequest`; its fingerprint, kept with a ClientToken, covers every field of it, so a
+new field can never be left out of the comparison."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccp import validation
+from ccp.compiled import CompiledQuery
+from ccp.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
+from ccp.held_writes import contact_save, contact_writes_held
+from ccp.models import (
+    Channel,
+    Contact,
+    ContactEvent,
+    ContactFlow,
+    ContactState,
+    DisconnectReason,
+    InitiationMethod,
+    Instance,
+    QuickConnect,
+    TaskTemplate,
+    TimerKind,
+)
+from ccp.models.contacts import OPEN_STATES
+from ccp.realtime.publish import agent_refresh
+from ccp.selectors.panel import scheduled_by
+from ccp.services.contact_events import contact_record_event, contact_set_state
+from ccp.services.contacts import contact_reschedule, contact_run_flow, contact_stop, quick_connect_queue
+from ccp.services.idempotency import RequestFields, contact_create_once
+from ccp.services.timers import timer_schedule
+from ccp.services.transactions import entry_transaction, transaction_required
+
+# Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
+QUOTA_LOCK_MARGIN = 50
+
+def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> tuple:
+    """Apply a template's defaults, refuse overrides of read-only fields, enforce required fields."""
+    if template.status != TaskTemplate.Status.ACTIVE:
+        raise InvalidRequest(f"Task template {template.name!r} is not active.")
+    defaults = template.default_values
+    read_only = set(template.read_only_fields)
+    values = {"Name": name, "Description": description}
+    values.update({k: v["Value"] for k, v in references.items()})
+    for field_name in read_only:
+        given = values.get(field_name)
+        # A read-only field takes its default, or stays empty when it has none.
+        if given not in (None, "") and given != defaults.get(field_name):
+            raise InvalidRequest(f"Field {field_name!r} is read-only in template {template.name!r}.")
+    field_types = {f["Id"]["Name"]: f.get("Type", "STRING") for f in template.fields or []}
+    for field_name, default in defaults.items():
+        if values.get(field_name) in (None, ""):
+            if field_name == "Name":
+                name = default
+            elif field_name == "Description":
+                description = default
+            else:
+                ref_type = field_types.get(field_name, "STRING")
+                if ref_type in validation.REFERENCE_TYPES_AT_CREATION:
+                    references[field_name] = {"Type": ref_type, "Value": default}
+                else:
+                    attributes.setdefault(field_name, default)
+            values[field_name] = default
+    missing = [f for f in template.required_fields if values.get(f) in (None, "")]
+    if missing:
+        raise InvalidRequest("Required template fields are missing: " + ", ".join(missing) + ".")
+    return name, description, references, attributes
+
+
+# Open tasks of an instance, counted from contact_instance_state_idx (compiled once: it runs on every task).
+_OPEN_TASKS = CompiledQuery(
+    lambda instance_id: Contact.objects.filter(
+        instance_id=instance_id, channel=Channel.TASK, state__in=OPEN_STATES
+    ).values("pk")
+)
+def _check_quota(instance: Instance) -> None:
+    """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
+    open_tasks = _OPEN_TASKS.count(instance.pk)
+    if open_tasks >= instance.active_task_quota - QUOTA_LOCK_MARGIN:
+        Instance.objects.select_for_update().filter(pk=instance.pk).first()
+        open_tasks = _OPEN_TASKS.count(instance.pk)
+    if open_tasks >= instance.active_task_quota:
+        raise QuotaExceeded(
+            f"This instance already has {open_tasks} open tasks; its active task quota is {instance.active_task_quota}."
+        )
+
+
+def _resolve_flow(*, contact_flow, quick_connect, task_template) -> ContactFlow:
+    """The flow a new task runs; one that was saved but never published is refused, so nothing is written."""
+    flow = _flow_source(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
+    if not flow.is_published:
+        raise InvalidRequest(f"Flow {flow.name!r} is saved but not published; publish it to start tasks on it.")
+    return flow
+
+
+def _flow_source(*, contact_flow, quick_connect, task_template) -> ContactFlow:
+    validation.require_one_flow_source(
+        contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template
+    )
+    if task_template is not None and task_template.flow is not None:
+        return task_template.flow
+    if quick_connect is not None:
+        if quick_connect.flow is None:
+            raise InvalidRequest(f"Quick connect {quick_connect.name!r} has no flow to run tasks.")
+        return quick_connect.flow
+    return contact_flow
+
+
+@dataclass(frozen=True)
+class TaskRequest(RequestFields):
+    """What a task creation asks for: every field is part of its ClientToken fingerprint."""
+
+    name: str
+    description: str = ""
+    attributes: dict | None = None
+    references: dict | None = None
+    contact_flow: ContactFlow | None = field(default=None, metadata={"key": "flow"})
+    quick_connect: QuickConnect | None = field(default=None, metadata={"key": "qc"})
+    task_template: TaskTemplate | None = field(default=None, metadata={"key": "template"})
+    previous_contact: Contact | None = field(default=None, metadata={"key": "previous"})
+    related_contact: Contact | None = field(default=None, metadata={"key": "related"})
+    scheduled_time: dt.datetime | None = field(default=None, metadata={"key": "scheduled"})
+
+
+def task_start(
+    *,
+    instance: Instance,
+    name,
+    description="",
+    attributes=None,
+    references=None,
+    contact_flow: ContactFlow | None = None,
+    quick_connect: QuickConnect | None = None,
+    task_template: TaskTemplate | None = None,
+    previous_contact: Contact | None = None,
+    related_contact: Contact | None = None,
+    scheduled_time: dt.datetime | None = None,
+    initiation_method: str = InitiationMethod.API,
+    client_token: str = "",
+    actor_type: str = "api",
+    actor=None,
+) -> Contact:
+    """Create a task and run its flow (or schedule it). Idempotent per ClientToken for 7 days."""
+    request = TaskRequest(
+        name=name,
+        description=description,
+        attributes=attributes,
+        references=references,
+        contact_flow=contact_flow,
+        quick_connect=quick_connect,
+        task_template=task_template,
+        previous_contact=previous_contact,
+        related_contact=related_contact,
+        scheduled_time=scheduled_time,
+    )
+    now = timezone.now()
+    client_token = validation.validate_client_token(client_token)
+    return contact_create_once(
+        instance_id=instance.id,
+        operation="StartTaskContact",
+        token=client_token,
+        # The request's fingerprint is kept with its ClientToken; without a token there is nothing to compare.
+        fingerprint=client_token and request.fingerprint(),
+        mismatch="ClientToken was already used with a different request "
+        "(name, description, attributes, references, flow or schedule differ).",
+        now=now,
+        durable=True,  # an entry point: its transaction is its own
+        create=lambda: _task_create(
+            instance=instance,
+            request=request,
+            initiation_method=initiation_method,
+            client_token=client_token,
+            actor_type=actor_type,
+            actor=actor,
+            now=now,
+        ),
+    )
+
+
+def task_create(*, instance: Instance, initiation_method: str, actor_type: str, actor=None, **fields) -> Contact:
+    """Create a task inside the caller's transaction (a flow's Create task block, in its run's transaction):
+    no ClientToken, so nothing to look up."""
+    return _task_create(
+        instance=instance,
+        request=TaskRequest(**fields),
+        initiation_method=initiation_method,
+        client_token="",
+        actor_type=actor_type,
+        actor=actor,
+        now=timezone.now(),
+    )
+
+
+def _task_create(
+    *, instance: Instance, request: TaskRequest, initiation_method, client_token, actor_type, actor, now
+) -> Contact:
+    name, description = request.name, request.description
+    attributes, references = request.attributes, request.references
+    contact_flow, quick_connect, task_template = request.contact_flow, request.quick_connect, request.task_template
+    previous_contact, related_contact = request.previous_contact, request.related_contact
+    scheduled_time = request.scheduled_time
+    transaction_required("Creating a task")
+    if previous_contact is not None and related_contact is not None:
+        raise InvalidRequest("Give PreviousContactId or RelatedContactId, not both.")
+    flow = _resolve_flow(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
+    attributes = validation.validate_attributes(attributes)
+    references = validation.validate_references(references)
+    description = validation.validate_description(description)
+    if task_template is not None:
+        name, description, references, attributes = _template_apply(
+            task_template, name=name, description=description, references=references, attributes=attributes
+        )
+    name = validation.validate_name(name)
+    description = validation.validate_description(description)
+    scheduled_time = validation.validate_scheduled_time(scheduled_time, now=now)
+    for other in (contact_flow, quick_connect, task_template, previous_contact, related_contact):
+        if other is not None and other.instance_id != instance.id:
+            raise ResourceNotFound("A referenced resource was not found in this instance.")
+    _check_quota(instance)
+
+    chain_id = ""
+    linked = previous_contact or related_contact
+    if linked is not None:
+        # The new task starts with a copy of the linked contact's attributes; its own override them.
+        attributes = {**linked.attributes, **attributes}
+        validation.validate_attributes(attributes)
+    if previous_contact is not None:
+        chain_id = previous_contact.chain_id or previous_contact.id
+        in_chain = Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK).count()
+        if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
+            raise QuotaExceeded(
+                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks linked to this PreviousContactId."
+            )
+        if not previous_contact.chain_id:
+            previous_contact.chain_id = chain_id
+            contact_save(previous_contact, ["chain_id"])
+
+    contact = Contact(
+        instance=instance,
+        channel=Channel.TASK,
+        initiation_method=initiation_method,
+        state=ContactState.SCHEDULED if scheduled_time else ContactState.IN_FLOW,
+        name=name,
+        description=description,
+        attributes=attributes,
+        references=references,
+        previous_contact=previous_contact,
+        related_contact=related_contact,
+        chain_id=chain_id,
+        flow=flow,
+        client_token=client_token,
+        task_template=task_template,
+        initiation_timestamp=now,
+        scheduled_timestamp=scheduled_time,
+        last_update_timestamp=now,
+    )
+    if quick_connect is not None:
+        contact.queue = quick_connect_queue(quick_connect)
+    # A new task is its own initial contact (transfers keep the original's).
+    contact.initial_contact_id = contact.id
+    # The row, its events and timers are written once, after the flow's first run (ccp.held_writes).
+    with contact_writes_held(contact, insert=True):
+        contact_record_event(
+            contact=contact,
+            event="CREATED",
+            actor_type=actor_type,
+            actor=actor,
+            to_state=contact.state,
+            detail={"initiation_method": initiation_method, "flow_id": flow.id},
+        )
+        # Amazon Connect ends a task 7 days after it was initiated.
+        timer_schedule(
+            instance=instance, kind=TimerKind.EXPIRY, due_at=now + validation.TASK_MAX_DURATION, contact=contact
+        )
+        if scheduled_time:
+            timer_schedule(instance=instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
+        else:
+            contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
+    return contact
+
+
+def task_scheduled_start(*, contact: Contact) -> None:
+    """A scheduled task's time has come: run its flow (called by the worker)."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.state != ContactState.SCHEDULED:
+            return
+        contact_set_state(contact=contact, state=ContactState.IN_FLOW, event="SCHEDULE_REACHED", actor_type="worker")
+        contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
+        _creator_refresh(contact, reason="scheduled-start")
+
+
+def _creator_refresh(contact: Contact, *, reason: str) -> None:
+    """The agent who created a task sees it among their scheduled tasks: redraw their panel."""
+    creator = (
+        ContactEvent.objects.filter(contact=contact, event="CREATED", actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if creator:
+        agent_refresh(user_id=creator, reason=reason, contact_id=contact.id)
+
+
+def task_scheduled_cancel(*, contact_id: str, user) -> None:
+    """The agent cancels a task they scheduled, before its time (StopContact on a scheduled task)."""
+    with entry_transaction():
+        contact = _scheduled_own(contact_id=contact_id, user=user)
+        contact_stop(contact=contact, actor_type="agent", actor=user, reason=DisconnectReason.AGENT_DISCONNECT)
+        agent_refresh(user_id=user.id, reason="scheduled-cancelled", contact_id=contact.id)
+
+
+def task_scheduled_move(*, contact_id: str, user, scheduled_time: dt.datetime) -> None:
+    """The agent moves a task they scheduled to another time (UpdateContactSchedule)."""
+    with entry_transaction():
+        contact = _scheduled_own(contact_id=contact_id, user=user)
+        contact_reschedule(contact=contact, scheduled_time=scheduled_time, actor_type="agent", actor=user)
+        agent_refresh(user_id=user.id, reason="rescheduled", contact_id=contact.id)
+
+
+def _scheduled_own(*, contact_id: str, user) -> Contact:
+    """Lock a task this user scheduled that has not started; anything else (someone else's task, one that
+    started or was cancelled) is refused the same way."""
+    contact = scheduled_by(user).select_for_update(of=("self",)).filter(pk=contact_id).first()
+    if contact is None:
+        raise InvalidRequest("This task is no longer waiting for its scheduled time; the panel has been refreshed.")
+    return contact
+
+
