@@ -6,6 +6,7 @@ message next to the control) and no row of either instance changes. The services
 when called directly."""
 
 import pytest
+from django.db import transaction
 
 from ccp.errors import InvalidRequest, ResourceNotFound
 from ccp.models import AgentEvent, AgentStatus, ContactState, QuickConnect
@@ -133,7 +134,8 @@ def test_a_transfer_through_another_instances_quick_connect_is_refused_and_write
     contact = task_for_queue(center)
     before = rows_snapshot()
     with pytest.raises(ResourceNotFound):
-        contact_transfer(contact=contact, quick_connect=theirs["quick connect"], actor_type="api")
+        with transaction.atomic():  # contact_transfer is a step inside its entry point's transaction
+            contact_transfer(contact=contact, quick_connect=theirs["quick connect"], actor_type="api")
     assert rows_snapshot() == before
 
 
@@ -148,5 +150,6 @@ def test_a_transfer_to_another_instances_queue_user_or_flow_is_refused_and_write
     }[target]
     before = rows_snapshot()
     with pytest.raises(ResourceNotFound):
-        contact_transfer(contact=contact, quick_connect=destination, actor_type="api", client_token=f"t-{target}")
+        with transaction.atomic():  # contact_transfer is a step inside its entry point's transaction
+            contact_transfer(contact=contact, quick_connect=destination, actor_type="api", client_token=f"t-{target}")
     assert rows_snapshot() == before
