@@ -68,10 +68,11 @@ def flow_publish(instance, name: str, content: str) -> m.ContactFlow:
     )
 
 
-def available(user: m.User) -> None:
-    """Set the agent Available (in their own instance), as they would from the panel."""
+def available(user: m.User) -> m.User:
+    """Set the agent Available (in their own instance), as they would from the panel; returns them."""
     status = m.AgentStatus.objects.get(instance_id=user.instance_id, type=m.AgentStatus.Type.ROUTABLE)
     agent_set_status(user=user, status=status, actor=user)
+    return user
 
 
 class Cast:

@@ -22,15 +22,15 @@ def refresh(reason: str, contact_id: str = "", offer: bool = False) -> dict:
 
 
 def test_going_available_pushes_one_refresh_to_that_agent_only(cast, pushes):
-    alice = cast.agent(available=False)
-    bob = cast.agent(available=False)
+    alice = cast.alice
+    bob = cast.bob
     agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
     assert pushes.to(alice) == [refresh("status")]
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
 def test_a_status_change_that_rolls_back_pushes_nothing(cast, pushes):
-    alice = cast.agent(available=False)
+    alice = cast.alice
     with pytest.raises(Undo), transaction.atomic():
         agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
         raise Undo
@@ -40,8 +40,8 @@ def test_a_status_change_that_rolls_back_pushes_nothing(cast, pushes):
 
 
 def test_an_offer_pushes_once_to_the_agent_it_went_to_and_to_nobody_else(cast, pushes):
-    alice = cast.agent()
-    bob = cast.agent()
+    alice = cast.available(cast.alice)
+    bob = cast.available(cast.bob)
     pushes.clear()
     task = cast.task()
     assert task.agent_id == alice.id
@@ -60,7 +60,7 @@ def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(cast, pushes):
 
 
 def test_accepting_pushes_once_to_the_agent(cast, pushes):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = cast.task()
     pushes.clear()
     contact_accept(contact_id=task.id, agent=alice)
@@ -68,7 +68,7 @@ def test_accepting_pushes_once_to_the_agent(cast, pushes):
 
 
 def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(cast, pushes):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = cast.task()
     pushes.clear()
     with pytest.raises(Undo), transaction.atomic():
@@ -80,9 +80,9 @@ def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(cast, pus
 
 
 def test_a_rejected_offer_pushes_to_the_rejecter_and_the_offer_to_the_next_agent(cast, pushes):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = cast.task()
-    bob = cast.agent()
+    bob = cast.available(cast.bob)
     pushes.clear()
     contact_reject(contact_id=task.id, agent=alice)
     assert pushes.to(alice) == [refresh("rejected", task.id)]
@@ -91,10 +91,10 @@ def test_a_rejected_offer_pushes_to_the_rejecter_and_the_offer_to_the_next_agent
 
 
 def test_a_transfer_pushes_the_end_to_the_sender_and_the_offer_to_the_receiver(cast, pushes):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = cast.task()
     contact_accept(contact_id=task.id, agent=alice)
-    bob = cast.agent()
+    bob = cast.available(cast.bob)
     qc = QuickConnect.objects.create(instance=cast.instance, name="Bob", type="USER", user=bob)
     pushes.clear()
     new = contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
@@ -104,7 +104,7 @@ def test_a_transfer_pushes_the_end_to_the_sender_and_the_offer_to_the_receiver(c
 
 
 def test_ending_and_closing_a_task_push_once_each_to_its_agent(cast, pushes):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = cast.task()
     contact_accept(contact_id=task.id, agent=alice)
     pushes.clear()
@@ -117,7 +117,7 @@ def test_ending_and_closing_a_task_push_once_each_to_its_agent(cast, pushes):
 
 @pytest.mark.django_db
 def test_nothing_is_pushed_before_the_commit(cast, pushes, django_capture_on_commit_callbacks):
-    alice = cast.agent(available=False)
+    alice = cast.alice
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
     assert pushes == [], "still inside the test's transaction: nothing may leave"

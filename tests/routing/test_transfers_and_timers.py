@@ -27,9 +27,9 @@ def connected_task(cast, agent, name="Work"):
 
 
 def test_a_transfer_to_an_agent_creates_a_new_contact_for_them_and_ends_the_original(cast):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = connected_task(cast, alice)
-    bob = cast.agent()
+    bob = cast.available(cast.bob)
     qc = QuickConnect.objects.create(instance=cast.instance, name="Bob", type="USER", user=bob)
     new = contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
     new.refresh_from_db()
@@ -41,7 +41,7 @@ def test_a_transfer_to_an_agent_creates_a_new_contact_for_them_and_ends_the_orig
 
 
 def test_a_transfer_to_a_queue_reaches_an_agent_serving_that_queue(cast):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = connected_task(cast, alice)
     cast.available(cast.carol)  # the one agent serving Billing
     qc = QuickConnect.objects.create(instance=cast.instance, name="Billing", type="QUEUE", queue=cast.other_queue)
@@ -52,7 +52,7 @@ def test_a_transfer_to_a_queue_reaches_an_agent_serving_that_queue(cast):
 
 
 def test_a_task_can_be_transferred_at_most_eleven_times(cast):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     task = connected_task(cast, alice)
     Contact.objects.filter(pk=task.pk).update(transfer_count=11)
     qc = QuickConnect.objects.create(instance=cast.instance, name="Q", type="QUEUE", queue=cast.queue)

@@ -56,11 +56,11 @@ def transfer(cast, task, *, by, to):
 
 
 def test_a_transferred_task_expires_seven_days_after_the_original_started_not_after_the_transfer(cast):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     original = cast.task()
     contact_accept(contact_id=original.id, agent=alice)
     started = started_days_ago(original, 3)
-    bob = cast.agent()
+    bob = cast.available(cast.bob)
     new = transfer(cast, original, by=alice, to=bob)
     timers_run_once(now=started + SEVEN_DAYS - JUST)
     assert state_of(new)[0] != ContactState.ENDED  # still open (its offer has timed out by then)
@@ -69,14 +69,14 @@ def test_a_transferred_task_expires_seven_days_after_the_original_started_not_af
 
 
 def test_a_task_transferred_twice_still_expires_seven_days_after_the_original_started(cast):
-    alice = cast.agent()
+    alice = cast.available(cast.alice)
     original = cast.task()
     contact_accept(contact_id=original.id, agent=alice)
     started = started_days_ago(original, 3)
-    bob = cast.agent()
+    bob = cast.available(cast.bob)
     second = transfer(cast, original, by=alice, to=bob)
     contact_accept(contact_id=second.id, agent=bob)
-    carol = cast.agent()
+    carol = cast.available(cast.carol)
     third = transfer(cast, second, by=bob, to=carol)
     timers_run_once(now=started + SEVEN_DAYS - JUST)
     assert state_of(third)[0] != ContactState.ENDED
