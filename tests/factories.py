@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from ccp import models as m
+from tests.cast import password_hash
 
 
 class InstanceFactory(factory.django.DjangoModelFactory):
@@ -79,12 +80,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     security_profile = m.SecurityProfile.AGENT
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    # "correct horse battery staple", hashed once per process (tests/cast.py says why).
+    password = factory.LazyFunction(password_hash)
 
 
 class AgentFactory(UserFactory):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ccp import models as m
 from ccp.services.agents import agent_statuses_ensure
 from ccp.services.tasks import task_start
-from tests.panel.center import PASSWORD, flow_content, flow_publish
+from tests.cast import flow_content, flow_publish, password_hash
 
 # The tables a refused request could write to.
 SNAPSHOT_MODELS = (
@@ -54,8 +54,8 @@ def other_instance_build(*, alias: str = "elsewhere") -> dict:
         last_name="Other",
         routing_profile=routing_profile,
         status=statuses[m.AgentStatus.Type.OFFLINE],
+        password=password_hash(),
     )
-    user.set_password(PASSWORD)
     user.save()
     m.Queue.objects.create(instance=instance, name=f"Agent queue {user.username}", queue_type="AGENT", agent=user)
     quick_connect = m.QuickConnect.objects.create(

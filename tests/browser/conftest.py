@@ -182,9 +182,10 @@ def live(tmp_path_factory):
 
 
 @pytest.fixture
-def center(live):
+def live_cast(live):
+    """The cast of tests/cast.py, built inside the live server: {"alias", "ids", "users", "password"}."""
     alias = "c" + uuid.uuid4().hex[:8]
-    return {**live.call("center_setup", alias=alias), "alias": alias}
+    return {**live.call("cast_setup", alias=alias), "alias": alias}
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,14 @@ from django.utils import timezone
 
 from ccp.models import Contact, ContactFlow, Instance, User
 from ccp.services.tasks import task_start
-from tests.panel.center import PASSWORD, center_build
+from tests.cast import PASSWORD, Cast
 
 
-def center_setup(*, alias: str, offer_timeout: int = 30) -> dict:
-    center = center_build(alias=alias, offer_timeout=offer_timeout)
-    users = {name: getattr(center, name).username for name in ("alice", "bob", "carol")}
-    return {"ids": center.ids(), "users": users, "password": PASSWORD}
+def cast_setup(*, alias: str, offer_timeout: int = 30) -> dict:
+    """The test suite's cast (tests/cast.py) in an instance of its own: its ids, usernames and password."""
+    cast = Cast.build(alias=alias, offer_timeout=offer_timeout)
+    users = {name: getattr(cast, name).username for name in ("alice", "bob", "carol", "admin", "supervisor")}
+    return {"ids": cast.ids(), "users": users, "password": PASSWORD}
 
 
 def task_create(*, alias: str, name: str, description: str = "", references=None, attributes=None) -> str:

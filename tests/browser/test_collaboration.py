@@ -18,13 +18,13 @@ def accept_first_offer(page, task_id: str):
     return page.locator(f"#pane-{task_id}")
 
 
-def test_a_task_transferred_to_an_agent_reaches_them_and_leaves_me(browser, live, center):
+def test_a_task_transferred_to_an_agent_reaches_them_and_leaves_me(browser, live, live_cast):
     alice_ctx, bob_ctx = browser.new_context(viewport={"width": 1366, "height": 768}), browser.new_context()
     alice, bob = alice_ctx.new_page(), bob_ctx.new_page()
-    alice_watch = login(alice, live, center["users"]["alice"], center["password"])
-    bob_watch = login(bob, live, center["users"]["bob"], center["password"])
+    alice_watch = login(alice, live, live_cast["users"]["alice"], live_cast["password"])
+    bob_watch = login(bob, live, live_cast["users"]["bob"], live_cast["password"])
     go_available(alice)
-    task_id = live.call("task_create", alias=center["alias"], name="Escalate refund")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Escalate refund")
     pane = accept_first_offer(alice, task_id)
     go_available(bob)  # after Alice holds the task, so the new contact goes to Bob
     pane.get_by_role("button", name="Transfer").click()
@@ -37,7 +37,7 @@ def test_a_task_transferred_to_an_agent_reaches_them_and_leaves_me(browser, live
     dialog.get_by_role("button", name="Transfer").click()
     expect(dialog).to_be_hidden()
     expect(alice.locator(f'[data-contact-id="{task_id}"]')).to_have_count(0)
-    new = live.call("contacts_find", alias=center["alias"], previous=task_id)[0]
+    new = live.call("contacts_find", alias=live_cast["alias"], previous=task_id)[0]
     bob_tile = bob.locator(f'[data-contact-id="{new["id"]}"]')
     expect(bob_tile.get_by_role("button", name="Accept")).to_be_visible()
     expect(bob_tile).to_contain_text("Escalate refund")
@@ -46,14 +46,14 @@ def test_a_task_transferred_to_an_agent_reaches_them_and_leaves_me(browser, live
     bob_ctx.close()
 
 
-def test_a_task_transferred_to_a_queue_reaches_an_agent_serving_that_queue(browser, live, center):
+def test_a_task_transferred_to_a_queue_reaches_an_agent_serving_that_queue(browser, live, live_cast):
     alice_ctx, carol_ctx = browser.new_context(), browser.new_context()
     alice, carol = alice_ctx.new_page(), carol_ctx.new_page()
-    login(alice, live, center["users"]["alice"], center["password"])
-    carol_watch = login(carol, live, center["users"]["carol"], center["password"])
+    login(alice, live, live_cast["users"]["alice"], live_cast["password"])
+    carol_watch = login(carol, live, live_cast["users"]["carol"], live_cast["password"])
     go_available(alice)
     go_available(carol)
-    task_id = live.call("task_create", alias=center["alias"], name="Wrong department")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Wrong department")
     pane = accept_first_offer(alice, task_id)
     pane.get_by_role("button", name="Transfer").click()
     dialog = alice.get_by_role("dialog")
@@ -66,16 +66,16 @@ def test_a_task_transferred_to_a_queue_reaches_an_agent_serving_that_queue(brows
     carol_ctx.close()
 
 
-def test_two_tabs_of_one_agent_stay_consistent(browser, live, center):
+def test_two_tabs_of_one_agent_stay_consistent(browser, live, live_cast):
     ctx = browser.new_context()
     first = ctx.new_page()
-    login(first, live, center["users"]["alice"], center["password"])
+    login(first, live, live_cast["users"]["alice"], live_cast["password"])
     second = ctx.new_page()
     second.goto(live.url + "/ccp/")
     expect(second.locator("body:not(.ws-down)")).to_be_visible()
     go_available(first)
     expect(second.locator("#ccp-status option:checked")).to_have_text("Available")
-    task_id = live.call("task_create", alias=center["alias"], name="Seen twice")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Seen twice")
     expect(second.locator(f'[data-offer="{task_id}"]')).to_be_visible()
     accept_first_offer(first, task_id)
     expect(second.locator(f'[data-contact-id="{task_id}"]')).to_contain_text("Connected")

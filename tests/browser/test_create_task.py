@@ -13,8 +13,8 @@ def open_create(page):
     return dialog
 
 
-def test_a_task_created_for_myself_while_offline_is_offered_when_i_go_available(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_a_task_created_for_myself_while_offline_is_offered_when_i_go_available(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     dialog = open_create(page)
     dialog.get_by_role("textbox", name="Name (required)").fill("Call the supplier")
     dialog.get_by_label("Description").fill("About the late delivery")
@@ -30,8 +30,8 @@ def test_a_task_created_for_myself_while_offline_is_offered_when_i_go_available(
     assert watch.unexpected() == []
 
 
-def test_a_scheduled_task_arrives_when_it_is_due(page, live, center):
-    login(page, live, center["users"]["alice"], center["password"])
+def test_a_scheduled_task_arrives_when_it_is_due(page, live, live_cast):
+    login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
     dialog = open_create(page)
     dialog.get_by_role("textbox", name="Name (required)").fill("Due soon")
@@ -61,8 +61,8 @@ def test_a_scheduled_task_arrives_when_it_is_due(page, live, center):
     expect(page.locator(".ccp-tile")).to_have_count(0)
 
 
-def test_a_scheduled_task_can_be_moved_and_cancelled_before_it_starts(page, live, center):
-    login(page, live, center["users"]["alice"], center["password"])
+def test_a_scheduled_task_can_be_moved_and_cancelled_before_it_starts(page, live, live_cast):
+    login(page, live, live_cast["users"]["alice"], live_cast["password"])
     dialog = open_create(page)
     dialog.get_by_role("textbox", name="Name (required)").fill("Call back Friday")
     dialog.get_by_label("Scheduled time").fill(paris_wall_clock(page, hours=2))
@@ -93,8 +93,8 @@ def paris_wall_clock(page, *, hours: float) -> str:
     )
 
 
-def test_a_task_from_a_template_applies_its_defaults_and_constraints(page, live, center):
-    login(page, live, center["users"]["alice"], center["password"])
+def test_a_task_from_a_template_applies_its_defaults_and_constraints(page, live, live_cast):
+    login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
     dialog = open_create(page)
     dialog.get_by_label("Template").select_option(label="Refund request")
@@ -116,10 +116,10 @@ def test_a_task_from_a_template_applies_its_defaults_and_constraints(page, live,
     expect(pane).to_contain_text("42")
 
 
-def test_the_number_pad_dials_a_linked_outbound_call(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_the_number_pad_dials_a_linked_outbound_call(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
-    task_id = live.call("task_create", alias=center["alias"], name="Needs a call")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Needs a call")
     tile = page.locator(f'[data-contact-id="{task_id}"]')
     tile.get_by_role("button", name="Accept").click()
     pane = page.locator(f"#pane-{task_id}")
@@ -131,7 +131,7 @@ def test_the_number_pad_dials_a_linked_outbound_call(page, live, center):
     screenshot(page, "09-number-pad")
     dialog.get_by_role("button", name="Call", exact=True).click()
     expect(dialog).to_be_hidden()
-    call = live.call("contacts_find", alias=center["alias"], related_to=task_id)[0]
+    call = live.call("contacts_find", alias=live_cast["alias"], related_to=task_id)[0]
     assert call["channel"] == "VOICE" and call["state"] == "CONNECTED"
     call_tile = page.locator(f'[data-contact-id="{call["id"]}"]')
     expect(call_tile).to_contain_text("Linked to Needs a call")

@@ -8,10 +8,10 @@ from tests.browser.conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_reloading_mid_offer_and_mid_task_shows_exactly_the_true_state(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_reloading_mid_offer_and_mid_task_shows_exactly_the_true_state(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
-    task_id = live.call("task_create", alias=center["alias"], name="Survives reloads")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Survives reloads")
     expect(page.locator(f'[data-offer="{task_id}"]')).to_be_visible()
     page.reload()
     expect(page.locator(".ccp-tile")).to_have_count(1)
@@ -27,10 +27,10 @@ def test_reloading_mid_offer_and_mid_task_shows_exactly_the_true_state(page, liv
     assert watch.unexpected() == []
 
 
-def test_losing_the_server_shows_a_banner_pauses_actions_and_recovers_without_duplicates(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_losing_the_server_shows_a_banner_pauses_actions_and_recovers_without_duplicates(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
-    task_id = live.call("task_create", alias=center["alias"], name="Keeps going")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Keeps going")
     tile = page.locator(f'[data-contact-id="{task_id}"]')
     tile.get_by_role("button", name="Accept").click()
     end = page.locator(f"#pane-{task_id}").get_by_role("button", name="End task")
@@ -49,19 +49,19 @@ def test_losing_the_server_shows_a_banner_pauses_actions_and_recovers_without_du
     expect(end).to_be_enabled()
     expect(page.locator(".ccp-tile")).to_have_count(1)
     # Pushes flow again on the new connection.
-    second = live.call("task_create", alias=center["alias"], name="After the outage")
+    second = live.call("task_create", alias=live_cast["alias"], name="After the outage")
     expect(page.locator(f'[data-offer="{second}"]')).to_be_visible()
     expect(page.locator(".ccp-tile")).to_have_count(2)
     assert watch.unexpected(allow_websocket_failures=True) == []
 
 
-def test_hostile_task_values_render_as_inert_text(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_hostile_task_values_render_as_inert_text(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
     name = '<script>window.__xss = 3</script><img src=x onerror="window.__xss=4">'
     task_id = live.call(
         "task_create",
-        alias=center["alias"],
+        alias=live_cast["alias"],
         name=name,
         description="<b>bold?</b>",
         references={"Note": {"Type": "STRING", "Value": "javascript:alert(1)"}},
@@ -83,8 +83,8 @@ def test_hostile_task_values_render_as_inert_text(page, live, center):
 
 def test_a_missed_offer_sets_missed_and_says_how_to_come_back(page, live):
     alias = "m" + uuid.uuid4().hex[:8]
-    center = live.call("center_setup", alias=alias, offer_timeout=5)
-    watch = login(page, live, center["users"]["alice"], center["password"])
+    live_cast = live.call("cast_setup", alias=alias, offer_timeout=5)
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
     task_id = live.call("task_create", alias=alias, name="Nobody answers")
     expect(page.locator(f'[data-offer="{task_id}"]')).to_be_visible()
@@ -97,12 +97,12 @@ def test_a_missed_offer_sets_missed_and_says_how_to_come_back(page, live):
     assert watch.unexpected() == []
 
 
-def test_the_panel_fits_a_narrow_side_panel(browser, live, center):
+def test_the_panel_fits_a_narrow_side_panel(browser, live, live_cast):
     ctx = browser.new_context(viewport={"width": 360, "height": 740})
     page = ctx.new_page()
-    login(page, live, center["users"]["alice"], center["password"])
+    login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
-    live.call("task_create", alias=center["alias"], name="Narrow screen task")
+    live.call("task_create", alias=live_cast["alias"], name="Narrow screen task")
     expect(page.locator("[data-offer]")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
@@ -110,8 +110,8 @@ def test_the_panel_fits_a_narrow_side_panel(browser, live, center):
     ctx.close()
 
 
-def test_an_answer_that_arrives_after_a_newer_push_does_not_put_the_older_state_back(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_an_answer_that_arrives_after_a_newer_push_does_not_put_the_older_state_back(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").select_option(label="Available")
     held = []
 
@@ -127,7 +127,7 @@ def test_an_answer_that_arrives_after_a_newer_push_does_not_put_the_older_state_
     while not held:
         page.wait_for_timeout(50)
     # After the answer was rendered, a new offer is pushed and shown.
-    newer = live.call("task_create", alias=center["alias"], name="Pushed meanwhile")
+    newer = live.call("task_create", alias=live_cast["alias"], name="Pushed meanwhile")
     expect(page.locator(f'[data-offer="{newer}"]')).to_be_visible()
     route, response = held[0]
     route.fulfill(response=response)

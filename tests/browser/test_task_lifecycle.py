@@ -14,8 +14,8 @@ def set_status(page, name: str) -> None:
     expect(page.locator("#ccp-status option:checked")).to_have_text(name)
 
 
-def test_an_offered_task_is_accepted_worked_ended_and_closed(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_an_offered_task_is_accepted_worked_ended_and_closed(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     expect(page.get_by_text("Set your status to Available to receive tasks")).to_be_visible()
     screenshot(page, "01-offline")
     set_status(page, "Available")
@@ -23,7 +23,7 @@ def test_an_offered_task_is_accepted_worked_ended_and_closed(page, live, center)
 
     task_id = live.call(
         "task_create",
-        alias=center["alias"],
+        alias=live_cast["alias"],
         name="Call back Mrs Smith",
         description="She asked about her refund.",
         references={
@@ -67,12 +67,12 @@ def test_an_offered_task_is_accepted_worked_ended_and_closed(page, live, center)
     assert watch.unexpected() == [], "\n".join(watch.errors)
 
 
-def test_an_agent_can_work_from_the_keyboard(page, live, center):
-    watch = login(page, live, center["users"]["alice"], center["password"])
+def test_an_agent_can_work_from_the_keyboard(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
     page.get_by_label("Status").focus()
     page.keyboard.press("ArrowUp")  # Offline → Available (listed first) in a focused <select>
     expect(page.locator("#ccp-status option:checked")).to_have_text("Available")
-    task_id = live.call("task_create", alias=center["alias"], name="Keyboard only")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Keyboard only")
     tile = page.locator(f'[data-contact-id="{task_id}"]')
     expect(tile.get_by_role("button", name="Accept")).to_be_enabled()
     page.keyboard.press("Alt+a")

@@ -14,11 +14,11 @@ from tests.flows.conftest import action
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def inbound(publish, center, queue_flow):
+def inbound(publish, cast, queue_flow):
     return publish([
         action("cq", "UpdateContactEventHooks", {"EventHooks": {"CustomerQueue": queue_flow.id}},
                next_action="target"),
-        action("target", "UpdateContactTargetQueue", {"QueueId": center.queue.id}, next_action="queue it"),
+        action("target", "UpdateContactTargetQueue", {"QueueId": cast.queue.id}, next_action="queue it"),
     ], name="Inbound")
 
 
@@ -35,20 +35,20 @@ def fire_timers(after_seconds: float) -> int:
     return timers_run_once(now=timezone.now() + dt.timedelta(seconds=after_seconds))
 
 
-def test_the_queue_flow_runs_when_the_task_is_queued_before_routing_sees_it(publish, center):
+def test_the_queue_flow_runs_when_the_task_is_queued_before_routing_sees_it(publish, cast):
     queue_flow = publish([action("vip", "UpdateContactRoutingBehavior", {"QueuePriority": "1"},
                                  next_action="done"), action("done", "EndFlowExecution")], with_ends=False)
-    flow = inbound(publish, center, queue_flow)
-    task = center.task(contact_flow=flow)
+    flow = inbound(publish, cast, queue_flow)
+    task = cast.task(contact_flow=flow)
     assert task.state == ContactState.QUEUED and task.routing_priority == 1
     assert task.flow_id == flow.id  # the task's own flow is still the inbound flow
     assert ContactEvent.objects.filter(contact=task, event="CUSTOMER_QUEUE_FLOW").count() == 1
 
 
-def test_a_queue_flow_can_move_a_waiting_task_to_another_queue(publish, center, instance):
+def test_a_queue_flow_can_move_a_waiting_task_to_another_queue(publish, cast, instance):
     escalations = QueueFactory(instance=instance, name="Escalations")
-    task = center.task(contact_flow=inbound(publish, center, escalate_after_a_minute(publish, escalations)))
-    assert task.queue_id == center.queue.id and task.state == ContactState.QUEUED
+    task = cast.task(contact_flow=inbound(publish, cast, escalate_after_a_minute(publish, escalations)))
+    assert task.queue_id == cast.queue.id and task.state == ContactState.QUEUED
     fire_timers(after_seconds=61)
     task.refresh_from_db()
     assert task.state == ContactState.QUEUED
@@ -57,14 +57,14 @@ def test_a_queue_flow_can_move_a_waiting_task_to_another_queue(publish, center, 
     assert ContactEvent.objects.filter(contact=task, event="CUSTOMER_QUEUE_FLOW").count() == 1
 
 
-def test_the_moved_task_is_offered_to_an_agent_of_the_new_queue(publish, center, instance, statuses):
+def test_the_moved_task_is_offered_to_an_agent_of_the_new_queue(publish, cast, instance, statuses):
     escalations = QueueFactory(instance=instance, name="Escalations")
-    task = center.task(contact_flow=inbound(publish, center, escalate_after_a_minute(publish, escalations)))
+    task = cast.task(contact_flow=inbound(publish, cast, escalate_after_a_minute(publish, escalations)))
     from tests.factories import RoutingProfileFactory
 
     profile = RoutingProfileFactory(instance=instance, default_outbound_queue=escalations, task_concurrency=10)
     RoutingProfileQueue.objects.create(routing_profile=profile, queue=escalations)
-    specialist = center.agent(profile=profile)
+    specialist = cast.agent(profile=profile)
     task.refresh_from_db()
     assert task.state == ContactState.QUEUED  # not theirs yet: the task waits in Tasks
     fire_timers(after_seconds=61)
@@ -72,28 +72,28 @@ def test_the_moved_task_is_offered_to_an_agent_of_the_new_queue(publish, center,
     assert task.state == ContactState.CONNECTING and task.agent_id == specialist.id
 
 
-def test_a_task_that_reached_an_agent_is_not_moved_when_the_wait_ends(publish, center, instance):
+def test_a_task_that_reached_an_agent_is_not_moved_when_the_wait_ends(publish, cast, instance):
     escalations = QueueFactory(instance=instance, name="Escalations")
-    task = center.task(contact_flow=inbound(publish, center, escalate_after_a_minute(publish, escalations)))
-    agent = center.agent()
+    task = cast.task(contact_flow=inbound(publish, cast, escalate_after_a_minute(publish, escalations)))
+    agent = cast.agent()
     contact_accept(contact_id=task.id, agent=agent)
     fire_timers(after_seconds=61)
     task.refresh_from_db()
     assert task.state == ContactState.CONNECTED and task.agent_id == agent.id
-    assert task.queue_id == center.queue.id and task.routing_priority == 5
+    assert task.queue_id == cast.queue.id and task.routing_priority == 5
 
 
-def test_a_queue_flow_that_fails_leaves_the_task_queued_and_says_why(publish, center):
+def test_a_queue_flow_that_fails_leaves_the_task_queued_and_says_why(publish, cast):
     queue_flow = publish([action("lambda", "InvokeLambdaFunction", {"LambdaFunctionARN": "arn:aws:lambda:nowhere",
                                                                    "InvocationTimeLimitSeconds": "3"})],
                          with_ends=False)
-    task = center.task(contact_flow=inbound(publish, center, queue_flow))
+    task = cast.task(contact_flow=inbound(publish, cast, queue_flow))
     assert task.state == ContactState.QUEUED
     assert ContactEvent.objects.filter(contact=task, event="FLOW_ERROR").exists()
 
 
-def test_a_queue_flow_can_hang_up(publish, center):
+def test_a_queue_flow_can_hang_up(publish, cast):
     queue_flow = publish([action("bye", "DisconnectParticipant")], with_ends=False)
-    task = center.task(contact_flow=inbound(publish, center, queue_flow))
+    task = cast.task(contact_flow=inbound(publish, cast, queue_flow))
     assert task.state == ContactState.ENDED
     assert task.disconnect_reason == DisconnectReason.CONTACT_FLOW_DISCONNECT

@@ -20,12 +20,12 @@ def goodbye_flow(publish, *extra):
                     *extra], name="Goodbye")
 
 
-def inbound(publish, center, goodbye):
-    """The task's own flow: set the disconnect flow, then queue into the center's queue."""
+def inbound(publish, cast, goodbye):
+    """The task's own flow: set the disconnect flow, then queue into the cast's queue."""
     return publish([
         action("dc", "UpdateContactEventHooks", {"EventHooks": {"CustomerRemaining": goodbye.id}},
                next_action="target"),
-        action("target", "UpdateContactTargetQueue", {"QueueId": center.queue.id}, next_action="queue it"),
+        action("target", "UpdateContactTargetQueue", {"QueueId": cast.queue.id}, next_action="queue it"),
     ])
 
 
@@ -33,9 +33,9 @@ def events(contact) -> list[str]:
     return list(ContactEvent.objects.filter(contact=contact).values_list("event", flat=True))
 
 
-def test_the_disconnect_flow_runs_when_the_agent_ends_the_task(publish, center):
-    agent = center.agent()
-    task = center.task(contact_flow=inbound(publish, center, goodbye_flow(publish)))
+def test_the_disconnect_flow_runs_when_the_agent_ends_the_task(publish, cast):
+    agent = cast.agent()
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
     contact_accept(contact_id=task.id, agent=agent)
     assert "DISCONNECT_FLOW" not in events(task)
     contact_complete(contact_id=task.id, agent=agent)
@@ -47,8 +47,8 @@ def test_the_disconnect_flow_runs_when_the_agent_ends_the_task(publish, center):
     assert events(task).count("DISCONNECT_FLOW") == 1
 
 
-def test_the_disconnect_flow_runs_when_stop_contact_ends_a_queued_task(publish, center):
-    task = center.task(contact_flow=inbound(publish, center, goodbye_flow(publish)))
+def test_the_disconnect_flow_runs_when_stop_contact_ends_a_queued_task(publish, cast):
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
     assert task.state == ContactState.QUEUED
     contact_stop(contact=Contact.objects.get(pk=task.pk))
     task.refresh_from_db()
@@ -56,8 +56,8 @@ def test_the_disconnect_flow_runs_when_stop_contact_ends_a_queued_task(publish, 
     assert task.attributes["wrapped"] == "yes"
 
 
-def test_the_disconnect_flow_runs_when_the_task_expires(publish, center):
-    task = center.task(contact_flow=inbound(publish, center, goodbye_flow(publish)))
+def test_the_disconnect_flow_runs_when_the_task_expires(publish, cast):
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
     contact_expire(contact=task)
     task.refresh_from_db()
     assert task.disconnect_reason == DisconnectReason.EXPIRED and task.attributes["wrapped"] == "yes"
@@ -75,36 +75,36 @@ def test_the_disconnect_flow_runs_when_the_tasks_own_flow_hangs_up(publish, star
     assert task.attributes["wrapped"] == "yes"
 
 
-def test_a_disconnect_flow_can_create_a_follow_up_task(publish, center):
-    follow_up = center.flow
+def test_a_disconnect_flow_can_create_a_follow_up_task(publish, cast):
+    follow_up = cast.flow
     goodbye = goodbye_flow(publish, action("follow", "CreateTask", {"Name": "Check in", "ContactFlowId": follow_up.id},
                                            next_action="hang up"))
-    task = center.task(contact_flow=inbound(publish, center, goodbye))
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye))
     contact_stop(contact=Contact.objects.get(pk=task.pk))
     child = Contact.objects.get(name="Check in")
     assert child.state == ContactState.QUEUED
     assert child.previous_contact_id == task.id
 
 
-def test_a_disconnect_flow_cannot_queue_or_wait_and_records_why(publish, center):
+def test_a_disconnect_flow_cannot_queue_or_wait_and_records_why(publish, cast):
     goodbye = goodbye_flow(publish, action("requeue", "TransferContactToQueue", next_action="wait",
                                            errors={"NoMatchingError": "wait"}),
                            action("wait", "Wait", {"TimeLimitSeconds": "60"}))
-    task = center.task(contact_flow=inbound(publish, center, goodbye))
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye))
     contact_stop(contact=Contact.objects.get(pk=task.pk))
     task.refresh_from_db()
-    assert task.state == ContactState.ENDED and task.queue_id == center.queue.id
+    assert task.state == ContactState.ENDED and task.queue_id == cast.queue.id
     assert task.timers.filter(kind="FLOW_WAIT").count() == 0
     error = ContactEvent.objects.get(contact=task, event="FLOW_ERROR")
     assert "disconnect flow cannot wait" in error.reason
     assert events(task)[-1] == "FLOW_ERROR"  # nothing after: not re-queued, not re-ended
 
 
-def test_a_transferred_task_does_not_run_its_disconnect_flow(publish, center):
-    agent = center.agent()
-    task = center.task(contact_flow=inbound(publish, center, goodbye_flow(publish)))
+def test_a_transferred_task_does_not_run_its_disconnect_flow(publish, cast):
+    agent = cast.agent()
+    task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
     contact_accept(contact_id=task.id, agent=agent)
-    quick_connect = QuickConnectFactory(instance=center.instance, queue=center.queue)
+    quick_connect = QuickConnectFactory(instance=cast.instance, queue=cast.queue)
     contact_transfer_by_agent(contact_id=task.id, quick_connect_id=quick_connect.id, agent=agent)
     task.refresh_from_db()
     assert task.disconnect_reason == DisconnectReason.TRANSFERRED

@@ -14,7 +14,6 @@ from ccp.realtime.consumers import AgentConsumer
 from ccp.selectors.metrics import queue_metrics
 from tests.factories import ContactFactory, InstanceFactory
 from tests.ops.conftest import scrape
-from tests.panel.center import available, center_build
 
 
 def by_instance(instance) -> tuple:
@@ -32,31 +31,29 @@ def test_tasks_queued_are_counted_per_instance(client):
 
 
 @pytest.mark.django_db
-def test_agents_available_means_available_status_and_a_free_slot(client):
-    center = center_build()
-    assert scrape(client)[("taskcenter_agents_available", by_instance(center.instance))] == 0
-    available(center.alice)
-    available(center.bob)
-    assert scrape(client)[("taskcenter_agents_available", by_instance(center.instance))] == 2
+def test_agents_available_means_available_status_and_a_free_slot(client, cast):
+    assert scrape(client)[("taskcenter_agents_available", by_instance(cast.instance))] == 0
+    cast.available(cast.alice)
+    cast.available(cast.bob)
+    assert scrape(client)[("taskcenter_agents_available", by_instance(cast.instance))] == 2
     # Alice's one slot taken: she is still in Available, but no longer available.
-    center.alice.routing_profile.task_concurrency = 1
-    center.alice.routing_profile.save()
-    ContactFactory(instance=center.instance, agent=center.alice, state=ContactState.CONNECTED)
-    assert scrape(client)[("taskcenter_agents_available", by_instance(center.instance))] == 1
+    cast.alice.routing_profile.task_concurrency = 1
+    cast.alice.routing_profile.save()
+    ContactFactory(instance=cast.instance, agent=cast.alice, state=ContactState.CONNECTED)
+    assert scrape(client)[("taskcenter_agents_available", by_instance(cast.instance))] == 1
 
 
 @pytest.mark.django_db
-def test_the_instance_count_of_available_agents_agrees_with_the_queue_metric(client):
-    center = center_build()
-    available(center.alice)
-    center.alice.routing_profile.task_concurrency = 1
-    center.alice.routing_profile.save()
-    ContactFactory(instance=center.instance, agent=center.alice, state=ContactState.CONNECTED)
-    available(center.bob)
-    available(center.carol)
-    queues = Queue.objects.filter(instance=center.instance, queue_type="STANDARD")
+def test_the_instance_count_of_available_agents_agrees_with_the_queue_metric(client, cast):
+    cast.available(cast.alice)
+    cast.alice.routing_profile.task_concurrency = 1
+    cast.alice.routing_profile.save()
+    ContactFactory(instance=cast.instance, agent=cast.alice, state=ContactState.CONNECTED)
+    cast.available(cast.bob)
+    cast.available(cast.carol)
+    queues = Queue.objects.filter(instance=cast.instance, queue_type="STANDARD")
     per_queue = sum(queue_metrics(queue=queue).agents_available for queue in queues)
-    assert scrape(client)[("taskcenter_agents_available", by_instance(center.instance))] == per_queue == 2
+    assert scrape(client)[("taskcenter_agents_available", by_instance(cast.instance))] == per_queue == 2
 
 
 @pytest.mark.django_db
@@ -110,15 +107,14 @@ def test_a_signed_api_request_is_counted_by_operation_and_status(client, live_se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_open_agent_websockets_are_counted_until_they_close(client, monkeypatch):
+def test_open_agent_websockets_are_counted_until_they_close(client, monkeypatch, cast):
     monkeypatch.setattr(consumers, "RENDER_THREAD_SENSITIVE", True)
-    center = center_build()
     key = ("taskcenter_websocket_connections", ())
     before = scrape(client)[key]
 
     async def session():
         comm = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/agent/")
-        comm.scope["user"] = center.alice
+        comm.scope["user"] = cast.alice
         connected, _ = await comm.connect()
         assert connected
         await comm.receive_from(timeout=5)

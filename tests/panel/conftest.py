@@ -1,14 +1,7 @@
 import pytest
 
-from tests.panel.center import center_build
-
 
 @pytest.fixture
-def center(db):
-    return center_build()
-
-
-@pytest.fixture
-def alice_client(client, center):
-    client.force_login(center.alice)
+def alice_client(client, cast):
+    client.force_login(cast.alice)
     return client

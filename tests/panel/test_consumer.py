@@ -15,8 +15,6 @@ from ccp.realtime import consumers
 from ccp.realtime.consumers import AgentConsumer
 from ccp.realtime.publish import agent_group
 from ccp.services.tasks import task_scheduled_start, task_start
-from tests.factories import UserFactory
-from tests.panel.center import available, task_for_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,34 +50,33 @@ async def test_an_anonymous_socket_is_rejected():
 
 
 @run_async
-async def test_a_supervisor_socket_is_rejected(center):
-    boss = await sync_to_async(UserFactory)(instance=center.instance, security_profile="CallCenterManager")
-    connected, _ = await communicator(boss).connect()
+async def test_a_supervisor_socket_is_rejected(cast):
+    connected, _ = await communicator(cast.supervisor).connect()
     assert not connected
 
 
 @run_async
-async def test_connecting_sends_the_whole_state_and_counts_the_tab(center):
-    comm = communicator(center.alice)
+async def test_connecting_sends_the_whole_state_and_counts_the_tab(cast):
+    comm = communicator(cast.alice)
     connected, _ = await comm.connect()
     assert connected
     html = await comm.receive_from(timeout=5)
     assert 'id="ccp-tiles"' in html and 'hx-swap-oob="true"' in html and "Offline" in html
-    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 1
+    assert (await User.objects.aget(pk=cast.alice.pk)).open_tabs == 1
     await comm.disconnect()
-    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 0
+    assert (await User.objects.aget(pk=cast.alice.pk)).open_tabs == 0
     # The last tab closed: auto-Offline is scheduled after the grace period.
-    assert await Timer.objects.filter(user=center.alice, kind=TimerKind.AGENT_AWAY, fired_at__isnull=True).aexists()
+    assert await Timer.objects.filter(user=cast.alice, kind=TimerKind.AGENT_AWAY, fired_at__isnull=True).aexists()
 
 
 @run_async
-async def test_an_offer_reaches_the_agents_socket_as_a_rendered_tile(center):
-    comm = communicator(center.alice)
+async def test_an_offer_reaches_the_agents_socket_as_a_rendered_tile(cast):
+    comm = communicator(cast.alice)
     await comm.connect()
     await comm.receive_from(timeout=5)
-    await sync_to_async(available)(center.alice)
+    await sync_to_async(cast.available)(cast.alice)
     await comm.receive_from(timeout=5)  # the status change
-    task = await sync_to_async(task_for_queue)(center, name="Pushed <task>")
+    task = await sync_to_async(cast.task)(name="Pushed <task>")
     html = await comm.receive_from(timeout=5)
     while "data-offer=" not in html:
         html = await comm.receive_from(timeout=5)
@@ -88,8 +85,8 @@ async def test_an_offer_reaches_the_agents_socket_as_a_rendered_tile(center):
 
 
 @run_async
-async def test_a_burst_of_ten_refreshes_during_a_render_costs_exactly_one_more_render(center, monkeypatch):
-    comm = communicator(center.alice)
+async def test_a_burst_of_ten_refreshes_during_a_render_costs_exactly_one_more_render(cast, monkeypatch):
+    comm = communicator(cast.alice)
     await comm.connect()
     await comm.receive_from(timeout=5)  # the state on connect
 
@@ -121,7 +118,7 @@ async def test_a_burst_of_ten_refreshes_during_a_render_costs_exactly_one_more_r
 
     layer = get_channel_layer()
     event = {"type": "panel.refresh", "reason": "x", "contact_id": ""}
-    await asyncio.gather(*[layer.group_send(agent_group(center.alice.id), event) for _ in range(10)])
+    await asyncio.gather(*[layer.group_send(agent_group(cast.alice.id), event) for _ in range(10)])
     await asyncio.wait_for(all_handled.wait(), 10)
     release.set()
     await asyncio.wait_for(loop_finished.wait(), 10)
@@ -136,33 +133,33 @@ async def test_a_burst_of_ten_refreshes_during_a_render_costs_exactly_one_more_r
 
 
 @run_async
-async def test_two_tabs_of_one_agent_both_get_the_same_state(center):
-    first, second = communicator(center.alice), communicator(center.alice)
+async def test_two_tabs_of_one_agent_both_get_the_same_state(cast):
+    first, second = communicator(cast.alice), communicator(cast.alice)
     await first.connect()
     await second.connect()
     await first.receive_from(timeout=5)
     await second.receive_from(timeout=5)
-    assert (await User.objects.aget(pk=center.alice.pk)).open_tabs == 2
-    await sync_to_async(available)(center.alice)
+    assert (await User.objects.aget(pk=cast.alice.pk)).open_tabs == 2
+    await sync_to_async(cast.available)(cast.alice)
     a, b = await first.receive_from(timeout=5), await second.receive_from(timeout=5)
     assert "Waiting for tasks" in a and "Waiting for tasks" in b
     await first.disconnect()
-    assert not await Timer.objects.filter(user=center.alice, kind=TimerKind.AGENT_AWAY).aexists()
+    assert not await Timer.objects.filter(user=cast.alice, kind=TimerKind.AGENT_AWAY).aexists()
     await second.disconnect()
 
 
 @run_async
-async def test_the_creators_panel_drops_a_scheduled_task_when_it_starts_for_someone_else(center):
+async def test_the_creators_panel_drops_a_scheduled_task_when_it_starts_for_someone_else(cast):
     task = await sync_to_async(task_start)(
-        instance=center.instance,
+        instance=cast.instance,
         name="For Bob later",
-        quick_connect=center.qc_bob,
+        quick_connect=cast.qc_bob,
         scheduled_time=timezone.now() + dt.timedelta(hours=1),
         initiation_method="AGENT",
         actor_type="agent",
-        actor=center.alice,
+        actor=cast.alice,
     )
-    comm = communicator(center.alice)
+    comm = communicator(cast.alice)
     await comm.connect()
     assert f'id="tile-{task.id}"' in await comm.receive_from(timeout=5)
     # Bob gets the task; only Alice's push as its creator can take the tile off her panel.

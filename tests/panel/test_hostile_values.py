@@ -12,9 +12,9 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def hostile(center):
+def hostile(cast):
     return ContactFactory(
-        instance=center.instance, queue=center.queue, agent=center.alice, state=ContactState.CONNECTED, **HOSTILE
+        instance=cast.instance, queue=cast.queue, agent=cast.alice, state=ContactState.CONNECTED, **HOSTILE
     )
 
 
@@ -29,9 +29,9 @@ def test_the_htmx_state_shows_hostile_values_as_text(alice_client, hostile):
     assert_inert(alice_client.get("/ccp/", **HX).content.decode())
 
 
-def test_an_offer_with_a_hostile_name_is_inert(alice_client, center):
+def test_an_offer_with_a_hostile_name_is_inert(alice_client, cast):
     ContactFactory(
-        instance=center.instance, queue=center.queue, agent=center.alice, state=ContactState.CONNECTING, **HOSTILE
+        instance=cast.instance, queue=cast.queue, agent=cast.alice, state=ContactState.CONNECTING, **HOSTILE
     )
     html = alice_client.get("/ccp/", **HX).content.decode()
     assert_inert(html)

@@ -12,26 +12,25 @@ from ccp.errors import InvalidRequest, ResourceNotFound
 from ccp.models import AgentEvent, AgentStatus, ContactState, QuickConnect
 from ccp.services.agents import agent_set_status
 from ccp.services.transfers import contact_transfer
-from tests.panel.center import available, task_for_queue
-from tests.tenancy import other_instance_build, rows_snapshot
+from tests.tenancy import rows_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def theirs(center):
-    return other_instance_build()
+def theirs(cast):
+    return cast.elsewhere
 
 
 @pytest.fixture
-def connected(alice_client, center):
+def connected(alice_client, cast):
     """A task connected to Alice, so her transfer dialog is real."""
-    available(center.alice)
-    contact = task_for_queue(center)
+    cast.available(cast.alice)
+    contact = cast.task()
     alice_client.post(f"/ccp/contacts/{contact.id}/accept/", **HX)
     contact.refresh_from_db()
-    assert contact.state == ContactState.CONNECTED and contact.agent_id == center.alice.id
+    assert contact.state == ContactState.CONNECTED and contact.agent_id == cast.alice.id
     return contact
 
 
@@ -73,7 +72,7 @@ def test_another_instances_real_id_is_not_found_and_nothing_changes(alice_client
     assert rows_snapshot() == before
 
 
-def test_another_instances_status_is_refused_next_to_the_status(alice_client, center, theirs):
+def test_another_instances_status_is_refused_next_to_the_status(alice_client, cast, theirs):
     before = rows_snapshot()
     html = alice_client.post("/ccp/status/", {"status": theirs["status"].id}, **HX).content.decode()
     assert 'id="status-alert"' in html and "Choose one of the statuses in the list." in html
@@ -81,7 +80,7 @@ def test_another_instances_status_is_refused_next_to_the_status(alice_client, ce
 
 
 @pytest.mark.parametrize("action", ["cancel", "move"])
-def test_another_instances_scheduled_task_cannot_be_cancelled_or_moved(alice_client, center, theirs, action):
+def test_another_instances_scheduled_task_cannot_be_cancelled_or_moved(alice_client, cast, theirs, action):
     before = rows_snapshot()
     data = {"scheduled": "2100-01-01T10:00"} if action == "move" else {}
     html = alice_client.post(f"/ccp/scheduled/{theirs['scheduled'].id}/{action}/", data, **HX).content.decode()
@@ -98,7 +97,7 @@ def test_a_transfer_to_another_instances_quick_connect_is_refused_in_the_dialog(
     assert rows_snapshot() == before
 
 
-def test_a_new_task_for_another_instances_quick_connect_is_refused_in_the_dialog(alice_client, center, theirs):
+def test_a_new_task_for_another_instances_quick_connect_is_refused_in_the_dialog(alice_client, cast, theirs):
     before = rows_snapshot()
     html = alice_client.post(
         "/ccp/tasks/", {"name": "x", "quick_connect": theirs["quick connect"].id}, **HX
@@ -111,27 +110,27 @@ def test_a_new_task_for_another_instances_quick_connect_is_refused_in_the_dialog
 # are what stands between a future caller and another tenant's rows).
 
 
-def test_agent_set_status_refuses_another_instances_status_and_writes_nothing(center, theirs):
+def test_agent_set_status_refuses_another_instances_status_and_writes_nothing(cast, theirs):
     before = rows_snapshot()
     with pytest.raises(InvalidRequest):
-        agent_set_status(user=center.alice, status=theirs["status"], actor=center.alice)
-    center.alice.refresh_from_db()
-    assert center.alice.status.instance_id == center.instance.id
-    assert not AgentEvent.objects.filter(user=center.alice, status_name=theirs["status"].name).exists()
+        agent_set_status(user=cast.alice, status=theirs["status"], actor=cast.alice)
+    cast.alice.refresh_from_db()
+    assert cast.alice.status.instance_id == cast.instance.id
+    assert not AgentEvent.objects.filter(user=cast.alice, status_name=theirs["status"].name).exists()
     assert rows_snapshot() == before
 
 
-def test_agent_set_status_refuses_another_instances_routable_status(center, theirs):
+def test_agent_set_status_refuses_another_instances_routable_status(cast, theirs):
     their_available = AgentStatus.objects.get(instance=theirs["instance"], type=AgentStatus.Type.ROUTABLE)
-    task_for_queue(center)
+    cast.task()
     before = rows_snapshot()
     with pytest.raises(InvalidRequest):
-        agent_set_status(user=center.alice, status=their_available, actor=center.alice)
+        agent_set_status(user=cast.alice, status=their_available, actor=cast.alice)
     assert rows_snapshot() == before
 
 
-def test_a_transfer_through_another_instances_quick_connect_is_refused_and_writes_nothing(center, theirs):
-    contact = task_for_queue(center)
+def test_a_transfer_through_another_instances_quick_connect_is_refused_and_writes_nothing(cast, theirs):
+    contact = cast.task()
     before = rows_snapshot()
     with pytest.raises(ResourceNotFound):
         with transaction.atomic():  # contact_transfer is a step inside its entry point's transaction
@@ -140,13 +139,13 @@ def test_a_transfer_through_another_instances_quick_connect_is_refused_and_write
 
 
 @pytest.mark.parametrize("target", ["queue", "user", "flow"])
-def test_a_transfer_to_another_instances_queue_user_or_flow_is_refused_and_writes_nothing(center, theirs, target):
+def test_a_transfer_to_another_instances_queue_user_or_flow_is_refused_and_writes_nothing(cast, theirs, target):
     # How TransferContact describes its destination: an unsaved quick connect of our instance.
-    contact = task_for_queue(center)
+    contact = cast.task()
     destination = {
-        "queue": QuickConnect(instance=center.instance, type="QUEUE", queue=theirs["queue"], flow=center.qc_flow),
-        "user": QuickConnect(instance=center.instance, type="USER", user=theirs["user"], flow=center.qc_flow),
-        "flow": QuickConnect(instance=center.instance, type="QUEUE", queue=center.other_queue, flow=theirs["flow"]),
+        "queue": QuickConnect(instance=cast.instance, type="QUEUE", queue=theirs["queue"], flow=cast.qc_flow),
+        "user": QuickConnect(instance=cast.instance, type="USER", user=theirs["user"], flow=cast.qc_flow),
+        "flow": QuickConnect(instance=cast.instance, type="QUEUE", queue=cast.other_queue, flow=theirs["flow"]),
     }[target]
     before = rows_snapshot()
     with pytest.raises(ResourceNotFound):

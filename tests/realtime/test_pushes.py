@@ -21,55 +21,55 @@ def refresh(reason: str, contact_id: str = "", offer: bool = False) -> dict:
     return {"type": "panel.refresh", "reason": reason, "contact_id": contact_id, "offer": offer}
 
 
-def test_going_available_pushes_one_refresh_to_that_agent_only(center, pushes):
-    alice = center.agent(available=False)
-    bob = center.agent(available=False)
-    agent_set_status(user=alice, status=center.statuses["ROUTABLE"])
+def test_going_available_pushes_one_refresh_to_that_agent_only(cast, pushes):
+    alice = cast.alice
+    bob = cast.bob
+    agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
     assert pushes.to(alice) == [refresh("status")]
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_status_change_that_rolls_back_pushes_nothing(center, pushes):
-    alice = center.agent(available=False)
+def test_a_status_change_that_rolls_back_pushes_nothing(cast, pushes):
+    alice = cast.alice
     with pytest.raises(Undo), transaction.atomic():
-        agent_set_status(user=alice, status=center.statuses["ROUTABLE"])
+        agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
         raise Undo
     assert pushes == []
     alice.refresh_from_db()
     assert alice.status.type == AgentStatus.Type.OFFLINE
 
 
-def test_an_offer_pushes_once_to_the_agent_it_went_to_and_to_nobody_else(center, pushes):
-    alice = center.agent()
-    bob = center.agent()
+def test_an_offer_pushes_once_to_the_agent_it_went_to_and_to_nobody_else(cast, pushes):
+    alice = cast.available(cast.alice)
+    bob = cast.available(cast.bob)
     pushes.clear()
-    task = center.task()
+    task = cast.task()
     assert task.agent_id == alice.id
     assert pushes.to(alice) == [refresh("offer", task.id, offer=True)]
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(center, pushes):
-    center.agent()
+def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(cast, pushes):
+    cast.agent()
     pushes.clear()
     with pytest.raises(Undo), transaction.atomic():
-        center.task()
+        cast.task()
         raise Undo
     assert pushes == []
     assert not Contact.objects.exists()
 
 
-def test_accepting_pushes_once_to_the_agent(center, pushes):
-    alice = center.agent()
-    task = center.task()
+def test_accepting_pushes_once_to_the_agent(cast, pushes):
+    alice = cast.available(cast.alice)
+    task = cast.task()
     pushes.clear()
     contact_accept(contact_id=task.id, agent=alice)
     assert list(pushes) == [(f"agent.{alice.id}", refresh("accepted", task.id))]
 
 
-def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(center, pushes):
-    alice = center.agent()
-    task = center.task()
+def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(cast, pushes):
+    alice = cast.available(cast.alice)
+    task = cast.task()
     pushes.clear()
     with pytest.raises(Undo), transaction.atomic():
         contact_accept(contact_id=task.id, agent=alice)
@@ -79,10 +79,10 @@ def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(center, p
     assert task.state == ContactState.CONNECTING
 
 
-def test_a_rejected_offer_pushes_to_the_rejecter_and_the_offer_to_the_next_agent(center, pushes):
-    alice = center.agent()
-    task = center.task()
-    bob = center.agent()
+def test_a_rejected_offer_pushes_to_the_rejecter_and_the_offer_to_the_next_agent(cast, pushes):
+    alice = cast.available(cast.alice)
+    task = cast.task()
+    bob = cast.available(cast.bob)
     pushes.clear()
     contact_reject(contact_id=task.id, agent=alice)
     assert pushes.to(alice) == [refresh("rejected", task.id)]
@@ -90,12 +90,12 @@ def test_a_rejected_offer_pushes_to_the_rejecter_and_the_offer_to_the_next_agent
     assert len(pushes) == 2
 
 
-def test_a_transfer_pushes_the_end_to_the_sender_and_the_offer_to_the_receiver(center, pushes):
-    alice = center.agent()
-    task = center.task()
+def test_a_transfer_pushes_the_end_to_the_sender_and_the_offer_to_the_receiver(cast, pushes):
+    alice = cast.available(cast.alice)
+    task = cast.task()
     contact_accept(contact_id=task.id, agent=alice)
-    bob = center.agent()
-    qc = QuickConnect.objects.create(instance=center.instance, name="Bob", type="USER", user=bob)
+    bob = cast.available(cast.bob)
+    qc = QuickConnect.objects.create(instance=cast.instance, name="Bob", type="USER", user=bob)
     pushes.clear()
     new = contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
     assert pushes.to(alice) == [refresh("ended", task.id)]
@@ -103,9 +103,9 @@ def test_a_transfer_pushes_the_end_to_the_sender_and_the_offer_to_the_receiver(c
     assert len(pushes) == 2
 
 
-def test_ending_and_closing_a_task_push_once_each_to_its_agent(center, pushes):
-    alice = center.agent()
-    task = center.task()
+def test_ending_and_closing_a_task_push_once_each_to_its_agent(cast, pushes):
+    alice = cast.available(cast.alice)
+    task = cast.task()
     contact_accept(contact_id=task.id, agent=alice)
     pushes.clear()
     contact_complete(contact_id=task.id, agent=alice)
@@ -116,10 +116,10 @@ def test_ending_and_closing_a_task_push_once_each_to_its_agent(center, pushes):
 
 
 @pytest.mark.django_db
-def test_nothing_is_pushed_before_the_commit(center, pushes, django_capture_on_commit_callbacks):
-    alice = center.agent(available=False)
+def test_nothing_is_pushed_before_the_commit(cast, pushes, django_capture_on_commit_callbacks):
+    alice = cast.alice
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        agent_set_status(user=alice, status=center.statuses["ROUTABLE"])
+        agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
     assert pushes == [], "still inside the test's transaction: nothing may leave"
     for callback in callbacks:
         callback()

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def one_slot(center):
-    """The center with a task concurrency of one: each agent takes one task at a time."""
-    center.profile.task_concurrency = 1
-    center.profile.save()
-    return center
+def one_slot(cast):
+    """The cast with a task concurrency of one: each agent takes one task at a time."""
+    cast.profile.task_concurrency = 1
+    cast.profile.save()
+    return cast
 
 
 def offered_to(agent) -> list[str]:
@@ -81,14 +81,14 @@ def test_a_missed_task_keeps_its_place_at_the_front_of_the_queue(one_slot):
     assert offered_to(colleague) == ["first"], "the missed task is offered before the younger ones"
 
 
-def test_an_agent_with_exactly_one_slot_left_is_offered_one_of_two_tasks_that_arrive_together(center):
-    center.profile.task_concurrency = 2
-    center.profile.save()
-    agent = center.agent()
-    center.task("already working")
+def test_an_agent_with_exactly_one_slot_left_is_offered_one_of_two_tasks_that_arrive_together(cast):
+    cast.profile.task_concurrency = 2
+    cast.profile.save()
+    agent = cast.agent()
+    cast.task("already working")
     with transaction.atomic():  # both arrive in one commit: one routing pass sees both
-        center.task("a")
-        center.task("b")
+        cast.task("a")
+        cast.task("b")
     assert Contact.objects.filter(agent=agent).count() == 2
     assert Contact.objects.filter(state=ContactState.QUEUED).count() == 1
 

@@ -19,19 +19,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def waiting(center):
+def waiting(cast):
     """An agent with one slot, not yet Available, and three tasks queued oldest first."""
-    center.profile.task_concurrency = 1
-    center.profile.save()
-    agent = center.agent(available=False)
-    tasks = {name: center.task(name) for name in ("oldest", "middle", "youngest")}
+    cast.profile.task_concurrency = 1
+    cast.profile.save()
+    agent = cast.agent(available=False)
+    tasks = {name: cast.task(name) for name in ("oldest", "middle", "youngest")}
     assert all(t.state == ContactState.QUEUED for t in tasks.values())
     return agent, tasks
 
 
-def offer_order(center, agent) -> list[str]:
+def offer_order(cast, agent) -> list[str]:
     """Make the agent Available and let them work every queued task; the names in the order offered."""
-    agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
+    agent_set_status(user=agent, status=cast.statuses["ROUTABLE"])
     order = []
     while (task := Contact.objects.filter(agent=agent, state=ContactState.CONNECTING).first()) is not None:
         order.append(task.name)
@@ -46,49 +46,49 @@ def api_update(task, **params) -> None:
         update_contact_routing_data(instance=task.instance, params={"ContactId": task.id, **params})
 
 
-def test_without_changes_the_tasks_are_offered_oldest_first(center, waiting):
+def test_without_changes_the_tasks_are_offered_oldest_first(cast, waiting):
     agent, _ = waiting
-    assert offer_order(center, agent) == ["oldest", "middle", "youngest"]
+    assert offer_order(cast, agent) == ["oldest", "middle", "youngest"]
 
 
-def test_adding_queue_time_to_the_youngest_task_puts_it_first(center, waiting):
+def test_adding_queue_time_to_the_youngest_task_puts_it_first(cast, waiting):
     agent, tasks = waiting
     contact_update_routing(contact=tasks["youngest"], age_seconds=600)
-    assert offer_order(center, agent) == ["youngest", "oldest", "middle"]
+    assert offer_order(cast, agent) == ["youngest", "oldest", "middle"]
 
 
-def test_taking_queue_time_from_the_oldest_task_puts_it_last(center, waiting):
+def test_taking_queue_time_from_the_oldest_task_puts_it_last(cast, waiting):
     agent, tasks = waiting
     contact_update_routing(contact=tasks["oldest"], age_seconds=-600)
-    assert offer_order(center, agent) == ["middle", "youngest", "oldest"]
+    assert offer_order(cast, agent) == ["middle", "youngest", "oldest"]
 
 
-def test_a_lower_priority_number_puts_a_task_ahead_and_a_higher_one_behind(center, waiting):
+def test_a_lower_priority_number_puts_a_task_ahead_and_a_higher_one_behind(cast, waiting):
     agent, tasks = waiting
     contact_update_routing(contact=tasks["youngest"], priority=1)
     contact_update_routing(contact=tasks["oldest"], priority=9)
-    assert offer_order(center, agent) == ["youngest", "middle", "oldest"]
+    assert offer_order(cast, agent) == ["youngest", "middle", "oldest"]
 
 
-def test_update_contact_routing_data_time_adjustment_moves_the_task_ahead_or_behind(center, waiting):
+def test_update_contact_routing_data_time_adjustment_moves_the_task_ahead_or_behind(cast, waiting):
     agent, tasks = waiting
     api_update(tasks["youngest"], QueueTimeAdjustmentSeconds=600)
     api_update(tasks["oldest"], QueueTimeAdjustmentSeconds=-600)
-    assert offer_order(center, agent) == ["youngest", "middle", "oldest"]
+    assert offer_order(cast, agent) == ["youngest", "middle", "oldest"]
 
 
-def test_update_contact_routing_data_priority_one_goes_first(center, waiting):
+def test_update_contact_routing_data_priority_one_goes_first(cast, waiting):
     agent, tasks = waiting
     api_update(tasks["middle"], QueuePriority=1)
-    assert offer_order(center, agent) == ["middle", "oldest", "youngest"]
+    assert offer_order(cast, agent) == ["middle", "oldest", "youngest"]
 
 
-def routing_flow(center, parameters: dict):
-    """A flow that changes routing priority or age, then queues into the center's queue."""
+def routing_flow(cast, parameters: dict):
+    """A flow that changes routing priority or age, then queues into the cast's queue."""
     actions = [
         {"Identifier": "routing", "Type": "UpdateContactRoutingBehavior", "Parameters": parameters,
          "Transitions": {"NextAction": "target"}},
-        {"Identifier": "target", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": center.queue.arn},
+        {"Identifier": "target", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": cast.queue.arn},
          "Transitions": {"NextAction": "queue", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
         {"Identifier": "queue", "Type": "TransferContactToQueue", "Parameters": {},
          "Transitions": {"NextAction": "end", "Errors": [
@@ -98,25 +98,25 @@ def routing_flow(center, parameters: dict):
     ]
     content = json.dumps({"Version": "2019-10-30", "StartAction": "routing", "Actions": actions})
     return flow_create(
-        instance=center.instance, name=f"Routing {sorted(parameters.items())}", type=FlowType.CONTACT_FLOW,
+        instance=cast.instance, name=f"Routing {sorted(parameters.items())}", type=FlowType.CONTACT_FLOW,
         content=content,
     )
 
 
-def test_the_flow_blocks_age_change_queues_a_new_task_ahead_of_older_ones(center, waiting):
+def test_the_flow_blocks_age_change_queues_a_new_task_ahead_of_older_ones(cast, waiting):
     agent, _ = waiting
-    center.task("aged by its flow", contact_flow=routing_flow(center, {"QueueTimeAdjustmentSeconds": "600"}))
-    assert offer_order(center, agent) == ["aged by its flow", "oldest", "middle", "youngest"]
+    cast.task("aged by its flow", contact_flow=routing_flow(cast, {"QueueTimeAdjustmentSeconds": "600"}))
+    assert offer_order(cast, agent) == ["aged by its flow", "oldest", "middle", "youngest"]
 
 
-def test_the_flow_blocks_negative_age_change_queues_a_task_behind_younger_ones(center, waiting):
+def test_the_flow_blocks_negative_age_change_queues_a_task_behind_younger_ones(cast, waiting):
     agent, _ = waiting
-    center.task("made younger", contact_flow=routing_flow(center, {"QueueTimeAdjustmentSeconds": "-600"}))
-    center.task("newest")
-    assert offer_order(center, agent) == ["oldest", "middle", "youngest", "newest", "made younger"]
+    cast.task("made younger", contact_flow=routing_flow(cast, {"QueueTimeAdjustmentSeconds": "-600"}))
+    cast.task("newest")
+    assert offer_order(cast, agent) == ["oldest", "middle", "youngest", "newest", "made younger"]
 
 
-def test_the_flow_blocks_priority_one_queues_a_new_task_first(center, waiting):
+def test_the_flow_blocks_priority_one_queues_a_new_task_first(cast, waiting):
     agent, _ = waiting
-    center.task("urgent", contact_flow=routing_flow(center, {"QueuePriority": "1"}))
-    assert offer_order(center, agent) == ["urgent", "oldest", "middle", "youngest"]
+    cast.task("urgent", contact_flow=routing_flow(cast, {"QueuePriority": "1"}))
+    assert offer_order(cast, agent) == ["urgent", "oldest", "middle", "youngest"]

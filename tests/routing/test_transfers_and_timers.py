@@ -6,12 +6,11 @@ import pytest
 from django.utils import timezone
 
 from ccp.errors import InvalidRequest, QuotaExceeded
-from ccp.models import Contact, ContactEvent, ContactState, QuickConnect, RoutingProfileQueue
+from ccp.models import Contact, ContactEvent, ContactState, QuickConnect
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
 from ccp.services.offers import contact_accept
 from ccp.services.transfers import contact_transfer_by_agent, outbound_call_hangup, outbound_call_start
 from ccp.worker.timers import timers_run_once
-from tests.factories import QueueFactory, RoutingProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,18 +19,18 @@ def fire_timers(after_seconds: float) -> int:
     return timers_run_once(now=timezone.now() + dt.timedelta(seconds=after_seconds))
 
 
-def connected_task(center, agent, name="Work"):
-    task = center.task(name)
+def connected_task(cast, agent, name="Work"):
+    task = cast.task(name)
     contact_accept(contact_id=task.id, agent=agent)
     task.refresh_from_db()
     return task
 
 
-def test_a_transfer_to_an_agent_creates_a_new_contact_for_them_and_ends_the_original(center):
-    alice = center.agent()
-    task = connected_task(center, alice)
-    bob = center.agent()
-    qc = QuickConnect.objects.create(instance=center.instance, name="Bob", type="USER", user=bob)
+def test_a_transfer_to_an_agent_creates_a_new_contact_for_them_and_ends_the_original(cast):
+    alice = cast.available(cast.alice)
+    task = connected_task(cast, alice)
+    bob = cast.available(cast.bob)
+    qc = QuickConnect.objects.create(instance=cast.instance, name="Bob", type="USER", user=bob)
     new = contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
     new.refresh_from_db()
     task.refresh_from_db()
@@ -41,24 +40,22 @@ def test_a_transfer_to_an_agent_creates_a_new_contact_for_them_and_ends_the_orig
     assert new.initial_contact_id == task.initial_contact_id == task.id
 
 
-def test_a_transfer_to_a_queue_reaches_an_agent_serving_that_queue(center):
-    alice = center.agent()
-    task = connected_task(center, alice)
-    billing = QueueFactory(instance=center.instance, name="Billing")
-    billing_profile = RoutingProfileFactory(instance=center.instance, default_outbound_queue=billing)
-    RoutingProfileQueue.objects.create(routing_profile=billing_profile, queue=billing)
-    carol = center.agent(profile=billing_profile)
-    qc = QuickConnect.objects.create(instance=center.instance, name="Billing", type="QUEUE", queue=billing)
+def test_a_transfer_to_a_queue_reaches_an_agent_serving_that_queue(cast):
+    alice = cast.available(cast.alice)
+    task = connected_task(cast, alice)
+    cast.available(cast.carol)  # the one agent serving Billing
+    qc = QuickConnect.objects.create(instance=cast.instance, name="Billing", type="QUEUE", queue=cast.other_queue)
     new = contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
     new.refresh_from_db()
-    assert new.initiation_method == "QUEUE_TRANSFER" and new.queue_id == billing.id and new.agent_id == carol.id
+    assert new.initiation_method == "QUEUE_TRANSFER" and new.queue_id == cast.other_queue.id
+    assert new.agent_id == cast.carol.id
 
 
-def test_a_task_can_be_transferred_at_most_eleven_times(center):
-    alice = center.agent()
-    task = connected_task(center, alice)
+def test_a_task_can_be_transferred_at_most_eleven_times(cast):
+    alice = cast.available(cast.alice)
+    task = connected_task(cast, alice)
     Contact.objects.filter(pk=task.pk).update(transfer_count=11)
-    qc = QuickConnect.objects.create(instance=center.instance, name="Q", type="QUEUE", queue=center.queue)
+    qc = QuickConnect.objects.create(instance=cast.instance, name="Q", type="QUEUE", queue=cast.queue)
     with pytest.raises(QuotaExceeded):
         contact_transfer_by_agent(contact_id=task.id, quick_connect_id=qc.id, agent=alice)
     task.refresh_from_db()
@@ -66,9 +63,9 @@ def test_a_task_can_be_transferred_at_most_eleven_times(center):
     assert Contact.objects.count() == 1
 
 
-def test_a_scheduled_task_waits_then_runs_its_flow_when_due(center):
-    agent = center.agent()
-    task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=5))
+def test_a_scheduled_task_waits_then_runs_its_flow_when_due(cast):
+    agent = cast.agent()
+    task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=5))
     assert task.state == ContactState.SCHEDULED and task.agent_id is None
     fire_timers(after_seconds=10)
     task.refresh_from_db()
@@ -78,17 +75,17 @@ def test_a_scheduled_task_waits_then_runs_its_flow_when_due(center):
     assert task.state == ContactState.CONNECTING and task.agent_id == agent.id
 
 
-def test_a_scheduled_timer_fires_exactly_once_however_often_the_worker_runs(center):
-    center.agent()
-    task = center.task(scheduled_time=timezone.now() + dt.timedelta(seconds=30))
+def test_a_scheduled_timer_fires_exactly_once_however_often_the_worker_runs(cast):
+    cast.agent()
+    task = cast.task(scheduled_time=timezone.now() + dt.timedelta(seconds=30))
     fire_timers(after_seconds=31)
     fire_timers(after_seconds=32)
     assert ContactEvent.objects.filter(contact=task, event="SCHEDULE_REACHED").count() == 1
 
 
-def test_rescheduling_moves_the_start(center):
-    center.agent()
-    task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
+def test_rescheduling_moves_the_start(cast):
+    cast.agent()
+    task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
     contact_reschedule(contact=task, scheduled_time=timezone.now() + dt.timedelta(hours=2))
     fire_timers(after_seconds=120)
     task.refresh_from_db()
@@ -98,20 +95,20 @@ def test_rescheduling_moves_the_start(center):
     assert task.state == ContactState.CONNECTING
 
 
-def test_stopping_a_scheduled_task_cancels_it(center):
-    task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
+def test_stopping_a_scheduled_task_cancels_it(cast):
+    task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
     contact_stop(contact=task)
     fire_timers(after_seconds=120)
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.disconnect_reason == "API"
 
 
-def test_a_task_expires_seven_days_after_initiation_and_frees_the_agent(center):
-    center.profile.task_concurrency = 1
-    center.profile.save()
-    agent = center.agent()
-    old = connected_task(center, agent, "old")
-    waiting = center.task("waiting")
+def test_a_task_expires_seven_days_after_initiation_and_frees_the_agent(cast):
+    cast.profile.task_concurrency = 1
+    cast.profile.save()
+    agent = cast.agent()
+    old = connected_task(cast, agent, "old")
+    waiting = cast.task("waiting")
     assert waiting.state == ContactState.QUEUED
     fire_timers(after_seconds=7 * 86400 + 1)
     old.refresh_from_db()
@@ -121,9 +118,9 @@ def test_a_task_expires_seven_days_after_initiation_and_frees_the_agent(center):
     assert waiting.state == ContactState.ENDED and waiting.disconnect_reason == "EXPIRED"
 
 
-def test_stop_contact_on_a_connected_task_puts_it_in_after_contact_work(center):
-    agent = center.agent()
-    task = connected_task(center, agent)
+def test_stop_contact_on_a_connected_task_puts_it_in_after_contact_work(cast):
+    agent = cast.agent()
+    task = connected_task(cast, agent)
     contact_stop(contact=task)
     task.refresh_from_db()
     assert task.state == ContactState.AFTER_CONTACT_WORK and task.disconnect_reason == "API"
@@ -131,42 +128,42 @@ def test_stop_contact_on_a_connected_task_puts_it_in_after_contact_work(center):
         contact_stop(contact=task)
 
 
-def test_the_active_task_quota_refuses_one_more_open_task(center):
-    center.instance.active_task_quota = 2
-    center.instance.save()
-    center.task("a")
-    center.task("b")
+def test_the_active_task_quota_refuses_one_more_open_task(cast):
+    cast.instance.active_task_quota = 2
+    cast.instance.save()
+    cast.task("a")
+    cast.task("b")
     with pytest.raises(QuotaExceeded):
-        center.task("c")
+        cast.task("c")
     assert Contact.objects.count() == 2
 
 
-def test_ended_tasks_do_not_count_against_the_quota(center):
-    center.instance.active_task_quota = 1
-    center.instance.save()
-    first = center.task("a")
+def test_ended_tasks_do_not_count_against_the_quota(cast):
+    cast.instance.active_task_quota = 1
+    cast.instance.save()
+    first = cast.task("a")
     contact_stop(contact=first)
-    center.task("b")
+    cast.task("b")
     assert Contact.objects.filter(state=ContactState.QUEUED).count() == 1
 
 
-def test_raising_routing_priority_moves_a_task_ahead(center):
-    center.profile.task_concurrency = 1
-    center.profile.save()
-    agent = center.agent(available=False)
-    center.task("old")
-    newer = center.task("newer")
+def test_raising_routing_priority_moves_a_task_ahead(cast):
+    cast.profile.task_concurrency = 1
+    cast.profile.save()
+    agent = cast.agent(available=False)
+    cast.task("old")
+    newer = cast.task("newer")
     contact_update_routing(contact=newer, priority=1)
     from ccp.services.agents import agent_set_status
 
-    agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
+    agent_set_status(user=agent, status=cast.statuses["ROUTABLE"])
     newer.refresh_from_db()
     assert newer.agent_id == agent.id
 
 
-def test_the_number_pad_call_is_linked_to_the_task_and_can_be_hung_up(center):
-    agent = center.agent()
-    task = connected_task(center, agent)
+def test_the_number_pad_call_is_linked_to_the_task_and_can_be_hung_up(cast):
+    agent = cast.agent()
+    task = connected_task(cast, agent)
     call = outbound_call_start(task_id=task.id, agent=agent, phone_number="+1 (555) 010-9999")
     assert call.channel == "VOICE" and call.related_contact_id == task.id and call.state == ContactState.CONNECTED
     assert call.phone_number == "+15550109999"
@@ -176,18 +173,18 @@ def test_the_number_pad_call_is_linked_to_the_task_and_can_be_hung_up(center):
     assert call.state == ContactState.ENDED
 
 
-def test_the_number_pad_refuses_a_number_that_is_not_one(center):
-    agent = center.agent()
-    task = connected_task(center, agent)
+def test_the_number_pad_refuses_a_number_that_is_not_one(cast):
+    agent = cast.agent()
+    task = connected_task(cast, agent)
     with pytest.raises(InvalidRequest):
         outbound_call_start(task_id=task.id, agent=agent, phone_number="abc")
     assert Contact.objects.filter(channel="VOICE").count() == 0
 
 
-def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
+def test_a_huge_routing_age_change_is_refused_and_changes_nothing(cast):
     from ccp.errors import InvalidParameter
 
-    task = center.task()
+    task = cast.task()
     with pytest.raises(InvalidParameter):
         contact_update_routing(contact=task, age_seconds=2**40)
     contact_update_routing(contact=task, age_seconds=300_000_000)
@@ -197,9 +194,9 @@ def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
     assert task.routing_age_seconds == 300_000_000
 
 
-def test_an_attribute_key_with_a_trailing_newline_is_refused(center):
+def test_an_attribute_key_with_a_trailing_newline_is_refused(cast):
     from ccp.errors import InvalidParameter
 
     with pytest.raises(InvalidParameter):
-        center.task(attributes={"tier\n": "gold"})
+        cast.task(attributes={"tier\n": "gold"})
     assert Contact.objects.count() == 0

@@ -26,9 +26,9 @@ class StopAfter:
         return self.turns < 0
 
 
-def test_one_turn_of_the_worker_loop_fires_the_timers_that_are_due_and_only_those(center):
-    due = center.task("due")
-    later = center.task("later")
+def test_one_turn_of_the_worker_loop_fires_the_timers_that_are_due_and_only_those(cast):
+    due = cast.task("due")
+    later = cast.task("later")
     Timer.objects.filter(contact=due, kind=TimerKind.EXPIRY).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     worker_loop(StopAfter(1), max_sleep=0.01)
     due.refresh_from_db()
@@ -37,9 +37,9 @@ def test_one_turn_of_the_worker_loop_fires_the_timers_that_are_due_and_only_thos
     assert later.state == ContactState.QUEUED
 
 
-def test_one_turn_of_the_worker_loop_times_out_a_stale_offer(center):
-    agent = center.agent()
-    task = center.task()
+def test_one_turn_of_the_worker_loop_times_out_a_stale_offer(cast):
+    agent = cast.agent()
+    task = cast.task()
     Timer.objects.filter(contact=task, kind=TimerKind.OFFER_TIMEOUT).update(due_at=timezone.now())
     worker_loop(StopAfter(1), max_sleep=0.01)
     task.refresh_from_db()
@@ -48,18 +48,18 @@ def test_one_turn_of_the_worker_loop_times_out_a_stale_offer(center):
     assert agent.status.type == AgentStatus.Type.MISSED
 
 
-def test_a_sweep_offers_a_stranded_task_logs_off_a_vanished_agent_and_forgets_week_old_client_tokens(center):
-    agent = center.agent()
-    vanished = center.agent()  # their web process died an hour ago, leaving them Available
+def test_a_sweep_offers_a_stranded_task_logs_off_a_vanished_agent_and_forgets_week_old_client_tokens(cast):
+    agent = cast.agent()
+    vanished = cast.agent()  # their web process died an hour ago, leaving them Available
     User.objects.filter(pk=vanished.pk).update(last_seen_at=timezone.now() - dt.timedelta(hours=1))
     # Written straight to the database: as if the process died between the commit and its routing.
-    stranded = ContactFactory(instance=center.instance, queue=center.queue, state=ContactState.QUEUED)
+    stranded = ContactFactory(instance=cast.instance, queue=cast.queue, state=ContactState.QUEUED)
     old = IdempotencyToken.objects.create(
-        instance=center.instance, operation="StartTaskContact", token="old", request_hash="h", contact=stranded,
+        instance=cast.instance, operation="StartTaskContact", token="old", request_hash="h", contact=stranded,
         created_at=timezone.now() - dt.timedelta(days=7, seconds=1),
     )
     fresh = IdempotencyToken.objects.create(
-        instance=center.instance, operation="StartTaskContact", token="fresh", request_hash="h", contact=stranded,
+        instance=cast.instance, operation="StartTaskContact", token="fresh", request_hash="h", contact=stranded,
         created_at=timezone.now() - dt.timedelta(days=6),
     )
     sweep_run()

@@ -24,9 +24,9 @@ def events(task) -> list[str]:
 # The offer timer's guard: the offer is no longer standing.
 
 
-def test_an_offer_timeout_arriving_after_the_agent_accepted_changes_nothing(center):
-    agent = center.agent()
-    task = center.task()
+def test_an_offer_timeout_arriving_after_the_agent_accepted_changes_nothing(cast):
+    agent = cast.agent()
+    task = cast.task()
     contact_accept(contact_id=task.id, agent=agent)
     contact_offer_expire(contact_id=task.id, agent_id=agent.id)
     task.refresh_from_db()
@@ -36,10 +36,10 @@ def test_an_offer_timeout_arriving_after_the_agent_accepted_changes_nothing(cent
     assert "MISSED" not in events(task)
 
 
-def test_an_offer_timeout_for_the_agent_who_rejected_does_not_touch_the_next_agents_offer(center):
-    rejecter = center.agent()
-    task = center.task()
-    colleague = center.agent()
+def test_an_offer_timeout_for_the_agent_who_rejected_does_not_touch_the_next_agents_offer(cast):
+    rejecter = cast.agent()
+    task = cast.task()
+    colleague = cast.agent()
     contact_reject(contact_id=task.id, agent=rejecter)
     task.refresh_from_db()
     assert task.agent_id == colleague.id
@@ -50,9 +50,9 @@ def test_an_offer_timeout_for_the_agent_who_rejected_does_not_touch_the_next_age
     assert rejecter.status.type == AgentStatus.Type.ROUTABLE
 
 
-def test_an_offer_timer_claimed_by_the_worker_before_the_agent_accepted_does_not_fire(center):
-    agent = center.agent()
-    task = center.task()
+def test_an_offer_timer_claimed_by_the_worker_before_the_agent_accepted_does_not_fire(cast):
+    agent = cast.agent()
+    task = cast.task()
     claimed = timers_claim(now=timezone.now() + dt.timedelta(seconds=31))
     offer_timer = Timer.objects.get(contact=task, kind=TimerKind.OFFER_TIMEOUT)
     assert offer_timer.id in claimed
@@ -66,9 +66,9 @@ def test_an_offer_timer_claimed_by_the_worker_before_the_agent_accepted_does_not
 
 
 @pytest.fixture
-def scheduled(center):
-    center.agent()
-    task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=5))
+def scheduled(cast):
+    cast.agent()
+    task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=5))
     assert task.state == ContactState.SCHEDULED
     return task
 
@@ -130,15 +130,15 @@ def failing_expiry(monkeypatch):
     return calls
 
 
-def expiring_task(center) -> tuple[Contact, Timer, dt.datetime]:
-    task = center.task()
+def expiring_task(cast) -> tuple[Contact, Timer, dt.datetime]:
+    task = cast.task()
     timer = Timer.objects.get(contact=task, kind=TimerKind.EXPIRY)
     return task, timer, timer.due_at
 
 
-def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(center, failing_expiry):
+def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(cast, failing_expiry):
     failing_expiry["failures"] = 1
-    task, timer, due = expiring_task(center)
+    task, timer, due = expiring_task(cast)
     assert timers_run_once(now=due) == 0
     timer.refresh_from_db()
     task.refresh_from_db()
@@ -151,9 +151,9 @@ def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(center, f
     assert task.state == ContactState.ENDED and task.disconnect_reason == "EXPIRED"
 
 
-def test_a_timer_that_keeps_failing_is_given_up_after_its_last_attempt(center, failing_expiry):
+def test_a_timer_that_keeps_failing_is_given_up_after_its_last_attempt(cast, failing_expiry):
     failing_expiry["failures"] = 1000
-    task, timer, due = expiring_task(center)
+    task, timer, due = expiring_task(cast)
     now = due
     for attempt in range(1, MAX_ATTEMPTS + 1):
         timers_run_once(now=now)
