@@ -3,9 +3,9 @@ one refresh to that agent's group (and to no one else's); a change that rolls ba
 leaves before the commit."""
 
 import pytest
-from django.db import transaction
 
 from ccp.models import AgentStatus, Contact, ContactState, QuickConnect
+from ccp.services import agents, offers, tasks
 from ccp.services.agents import agent_set_status
 from ccp.services.offers import contact_accept, contact_close, contact_complete, contact_reject
 from ccp.services.transfers import contact_transfer_by_agent
@@ -14,7 +14,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Undo(Exception):
-    """Raised inside a transaction to roll it back."""
+    """Raised inside a service's own transaction to roll it back."""
+
+
+def fails_after(monkeypatch, module, name: str) -> None:
+    """Make the service step `module.name` do its work (register its push or routing pass on commit) and then
+    fail, so the entry point's own durable transaction rolls back after the push was asked for."""
+    real = getattr(module, name)
+
+    def step_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise Undo
+
+    monkeypatch.setattr(module, name, step_then_fail)
 
 
 def refresh(reason: str, contact_id: str = "", offer: bool = False) -> dict:
@@ -29,11 +41,11 @@ def test_going_available_pushes_one_refresh_to_that_agent_only(cast, pushes):
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_status_change_that_rolls_back_pushes_nothing(cast, pushes):
+def test_a_status_change_that_rolls_back_pushes_nothing(cast, pushes, monkeypatch):
     alice = cast.alice
-    with pytest.raises(Undo), transaction.atomic():
+    fails_after(monkeypatch, agents, "agent_refresh")
+    with pytest.raises(Undo):
         agent_set_status(user=alice, status=cast.statuses["ROUTABLE"])
-        raise Undo
     assert pushes == []
     alice.refresh_from_db()
     assert alice.status.type == AgentStatus.Type.OFFLINE
@@ -49,12 +61,12 @@ def test_an_offer_pushes_once_to_the_agent_it_went_to_and_to_nobody_else(cast, p
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(cast, pushes):
+def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(cast, pushes, monkeypatch):
     cast.agent()
     pushes.clear()
-    with pytest.raises(Undo), transaction.atomic():
+    fails_after(monkeypatch, tasks, "contact_run_flow")  # the flow queued it and asked for routing
+    with pytest.raises(Undo):
         cast.task()
-        raise Undo
     assert pushes == []
     assert not Contact.objects.exists()
 
@@ -67,13 +79,13 @@ def test_accepting_pushes_once_to_the_agent(cast, pushes):
     assert list(pushes) == [(f"agent.{alice.id}", refresh("accepted", task.id))]
 
 
-def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(cast, pushes):
+def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(cast, pushes, monkeypatch):
     alice = cast.available(cast.alice)
     task = cast.task()
     pushes.clear()
-    with pytest.raises(Undo), transaction.atomic():
+    fails_after(monkeypatch, offers, "agent_refresh")
+    with pytest.raises(Undo):
         contact_accept(contact_id=task.id, agent=alice)
-        raise Undo
     assert pushes == []
     task.refresh_from_db()
     assert task.state == ContactState.CONNECTING

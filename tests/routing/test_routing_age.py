@@ -6,7 +6,6 @@ Through the service, UpdateContactRoutingData and the flow block "Change routing
 import json
 
 import pytest
-from django.db import transaction
 
 from ccp.api.contacts import update_contact_routing_data
 from ccp.flows.publish import flow_create
@@ -42,8 +41,7 @@ def offer_order(cast, agent) -> list[str]:
 
 
 def api_update(task, **params) -> None:
-    with transaction.atomic():
-        update_contact_routing_data(instance=task.instance, params={"ContactId": task.id, **params})
+    update_contact_routing_data(instance=task.instance, params={"ContactId": task.id, **params})
 
 
 def test_without_changes_the_tasks_are_offered_oldest_first(cast, waiting):
