@@ -8,17 +8,40 @@ flow cannot spin forever. Runs happen inside the caller's transaction, and nothi
 stays: the contact's own writes are held in memory for the run (`ccp.held_writes`) and a
 failed step's are put back there; a block that writes other rows runs in a savepoint.
 
+External calls (Invoke AWS Lambda function) never happen inside a transaction: on SQLite one flow would
+hold the write lock for every tenant, on PostgreSQL a pooled connection, for up to 8 s a call. A run that
+reaches one ends "waiting for an invocation", as a Wait ends: its held writes are written, the contact's
+flow_state records the action and a fresh invocation id, and a durable LAMBDA_INVOKE timer row is written
+in the same transaction. Once that transaction commits (`transaction.on_commit`, in the same thread, so
+StartTaskContact or the panel answers only after the flow went as far as it can), `flow_invocation_run`
+leases the timer (a conditional update, as the worker claims), makes the call with no transaction open,
+then in a new transaction locks the timer and the contact, checks the contact still waits at that call
+(stale guard: state and invocation id), applies the answer ($.External or the error branch) and runs on.
+
+Nothing is lost if the process dies in between: the timer is due after the call's deadline plus
+INVOKE_GRACE, and a claim's lease ends then too, so a worker fires it and the run continues on the block's
+error branch ("the server stopped while making this call"). The call is not made again — it may already
+have reached the endpoint, and Lambda functions are not assumed idempotent. Where the run started in the
+worker (a Wait resumed, a scheduled task started) the worker thread makes the call after its commit, the
+same way. Each run has a budget of external calls (CALLS_PER_RUN, CALL_SECONDS_PER_RUN); a Wait starts a
+new run.
+
 The runner sits below the services: what it and its blocks change goes through the installed
 `FlowServices` (ccp.flows.interface), handed to each step in its RunContext.
 """
 
 import logging
+import time
+import uuid
+from datetime import timedelta
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ccp.errors import ServiceError
 from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
+from ccp.flows.blocks.lambdas import lambda_call
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
 from ccp.flows.interface import flow_services
 from ccp.held_writes import (
@@ -28,7 +51,7 @@ from ccp.held_writes import (
     contact_snapshot,
     contact_writes_held,
 )
-from ccp.models import ContactFlow, ContactState, DisconnectReason
+from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason, Timer, TimerKind
 from ccp.models.held import HeldWritesError
 from ccp.validation import flow_trace_full
 
@@ -36,6 +59,13 @@ logger = logging.getLogger(__name__)
 
 # Actions one run may take before the flow is judged stuck (a loop with no way out).
 STEP_BUDGET = 1_000
+# External calls (Invoke AWS Lambda function) one run may make: at most this many calls and this many seconds
+# of calls in all; the next takes the block's error branch with the reason recorded. A call's own deadline is
+# the block's time limit (1-8 s) or what is left of the seconds, whichever is less. README: Flows.
+CALLS_PER_RUN = 10
+CALL_SECONDS_PER_RUN = 20.0
+# How long past its deadline a claimed call may take to write its answer before a worker takes it over.
+INVOKE_GRACE = timedelta(seconds=30)
 
 
 def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", mode: str = MAIN) -> None:
@@ -58,6 +88,7 @@ def _flow_run(contact, flow: ContactFlow, actor_type: str, mode: str) -> None:
     if contact.flow_id != flow.id and mode == MAIN:
         contact.flow = flow
         contact_save(contact, ["flow"])
+    _calls_reset(contact)
     _run(contact, flow, doc, doc.start_action, actor_type, mode)
 
 
@@ -96,6 +127,7 @@ def _flow_resume(contact, timer) -> None:
     match = action.condition_target("WaitCompleted")
     next_action = match[0] if match else action.next_action
     _trace(contact, flow, action, "WaitCompleted")
+    _calls_reset(contact)  # a Wait ends a run: what follows is a new one, with its own budget of calls
     _run(contact, flow, doc, next_action, "flow", mode)
 
 
@@ -120,6 +152,19 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 return
             steps += 1
             outcome = _step(contact, flow, action, actor_type, mode)
+            if outcome.kind == "invoke":
+                refusal = _calls_refusal(contact)
+                if refusal is None:
+                    _invocation_start(contact, flow, action, outcome.result, mode)
+                    return
+                flow_services().contact_record_event(
+                    contact=contact,
+                    event="EXTERNAL_CALL_REFUSED",
+                    actor_type=actor_type,
+                    reason=refusal,
+                    detail={"flow_id": flow.id, "action": action.identifier, "type": action.type},
+                )
+                outcome = Outcome.error(refusal)
             if outcome.kind == "jump":
                 _trace(contact, flow, action, outcome.branch)
                 flow = outcome.flow
@@ -134,16 +179,24 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
                 if outcome.kind == "finish":
                     _flow_finished(contact, flow, actor_type)
                 return
-            next_action, branch = _next(action, outcome)
-            _trace(contact, flow, action, branch)
-            if next_action is None:
-                _flow_fail(contact, flow, action, outcome.message or f"No branch for {branch}.", actor_type)
+            current = _advance(contact, flow, action, outcome, actor_type, mode)
+            if current is None:
                 return
-            if not _may_run(contact, mode):
-                return
-            current = next_action
     finally:
         contact_save(contact, ["flow_state", "flow_trace"])
+
+
+def _advance(contact, flow, action: Action, outcome: Outcome, actor_type: str, mode: str) -> str | None:
+    """Trace a finished step and return the next action; None when the run ends here (failed, or the
+    contact left the state the run needs)."""
+    next_action, branch = _next(action, outcome)
+    _trace(contact, flow, action, branch, outcome.message if outcome.kind == "error" else "")
+    if next_action is None:
+        _flow_fail(contact, flow, action, outcome.message or f"No branch for {branch}.", actor_type)
+        return None
+    if not _may_run(contact, mode):
+        return None
+    return next_action
 
 
 def _step(contact, flow, action: Action, actor_type: str, mode: str = MAIN) -> Outcome:
@@ -211,19 +264,19 @@ def _next(action: Action, outcome: Outcome) -> tuple[str | None, str]:
     return action.next_action, branch
 
 
-def _trace(contact, flow, action: Action, branch: str) -> None:
+def _trace(contact, flow, action: Action, branch: str, message: str = "") -> None:
     if not contact.flow_logging or flow_trace_full(contact.flow_trace):
         return
-    contact.flow_trace = [
-        *(contact.flow_trace or []),
-        {
-            "at": timezone.now().isoformat(),
-            "flow_id": flow.id if flow else "",
-            "action": action.identifier,
-            "type": action.type,
-            "branch": branch,
-        },
-    ]
+    step = {
+        "at": timezone.now().isoformat(),
+        "flow_id": flow.id if flow else "",
+        "action": action.identifier,
+        "type": action.type,
+        "branch": branch,
+    }
+    if message:  # why an error branch was taken
+        step["message"] = message
+    contact.flow_trace = [*(contact.flow_trace or []), step]
 
 
 def _flow_finished(contact, flow, actor_type: str) -> None:
@@ -259,3 +312,155 @@ def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: s
             detail=detail,
         )
     contact_save(contact, ["flow_state", "flow_trace"])
+
+
+# External calls: made between transactions, never inside one.
+
+
+def _calls_reset(contact) -> None:
+    if contact.flow_state is not None:
+        contact.flow_state.pop("calls", None)
+
+
+def _calls(contact) -> dict:
+    return (contact.flow_state or {}).get("calls") or {"count": 0, "seconds": 0.0}
+
+
+def _calls_refusal(contact) -> str | None:
+    """Why this run may make no more external calls, or None while it is within its budget."""
+    calls = _calls(contact)
+    if calls["count"] >= CALLS_PER_RUN or calls["seconds"] >= CALL_SECONDS_PER_RUN:
+        return (
+            f"This flow run has used its budget of external calls ({CALLS_PER_RUN} calls or "
+            f"{CALL_SECONDS_PER_RUN:g} seconds of calls); the call was not made."
+        )
+    return None
+
+
+def _invocation_start(contact, flow, action: Action, seconds: int, mode: str) -> None:
+    """End this run 'waiting for an invocation': record where the contact is, leave a durable timer that a
+    worker fires if nobody continues the run, and make the call once the transaction has committed."""
+    seconds = min(float(seconds), CALL_SECONDS_PER_RUN - _calls(contact)["seconds"])
+    payload = {"flow_id": flow.id, "action": action.identifier, "invocation": uuid.uuid4().hex, "seconds": seconds}
+    if mode != MAIN:
+        payload["mode"] = mode
+    flow_services().timer_schedule(
+        instance=contact.instance,
+        kind=TimerKind.LAMBDA_INVOKE,
+        due_at=timezone.now() + timedelta(seconds=seconds) + INVOKE_GRACE,
+        contact=contact,
+        payload=payload,
+    )
+    contact.flow_state["invoke"] = payload
+    contact_id, invocation = contact.pk, payload["invocation"]
+    # robust: the caller's own work is committed; a failure here leaves the timer for a worker.
+    transaction.on_commit(lambda: flow_invocation_run(contact_id=contact_id, invocation=invocation), robust=True)
+
+
+def flow_invocation_run(*, contact_id: str, invocation: str) -> None:
+    """Make a flow's pending external call with no transaction open, then continue the run in a new one.
+
+    Called after the transaction that reached the call committed (in the same thread: StartTaskContact
+    answers once its flow has gone as far as it can). A call another process has claimed, or that a worker
+    already gave up on, is left alone."""
+    timer = _invocation_claim(contact_id, invocation)
+    if timer is None:
+        return
+    contact = Contact.objects.select_related("instance", "queue").filter(pk=contact_id).first()
+    if contact is None or not _invocation_current(contact, timer.payload):
+        Timer.objects.filter(pk=timer.pk, fired_at__isnull=True).update(fired_at=timezone.now())
+        return
+    started = time.monotonic()
+    outcome = _invocation_call(contact, timer.payload)
+    elapsed = time.monotonic() - started
+    with transaction.atomic(durable=True):
+        timer = Timer.objects.select_for_update().filter(pk=timer.pk, fired_at__isnull=True, cancelled=False).first()
+        if timer is None:
+            return  # our claim lapsed and a worker continued the run (error branch): this answer is too late
+        timer.fired_at = timezone.now()
+        timer.attempts += 1
+        timer.save(update_fields=["fired_at", "attempts"])
+        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        flow_invocation_resume(contact=contact, timer=timer, outcome=outcome, elapsed=elapsed)
+
+
+def _invocation_claim(contact_id: str, invocation: str):
+    """Lease the call's timer to this thread (a conditional update, as the worker claims timers)."""
+    now = timezone.now()
+    pending = Timer.objects.filter(
+        contact_id=contact_id, kind=TimerKind.LAMBDA_INVOKE, fired_at__isnull=True, cancelled=False
+    )
+    for timer in pending:
+        if (timer.payload or {}).get("invocation") != invocation:
+            continue
+        lease = now + timedelta(seconds=float(timer.payload.get("seconds", 8))) + INVOKE_GRACE
+        claimed = (
+            Timer.objects.filter(pk=timer.pk, fired_at__isnull=True)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+            .update(lease_until=lease, leased_by="flow-invocation")
+        )
+        return timer if claimed else None
+    return None
+
+
+def _invocation_current(contact, payload: dict) -> bool:
+    """Whether the contact still waits at the call this payload describes (else the answer is stale)."""
+    waiting_in = {MAIN: ContactState.IN_FLOW, QUEUE: ContactState.QUEUED}.get(payload.get("mode", MAIN))
+    if waiting_in is not None and contact.state != waiting_in:
+        return False
+    return (contact.flow_state or {}).get("invoke") == payload
+
+
+def _invocation_call(contact, payload: dict) -> Outcome:
+    """The call itself, on a plain read of the committed contact."""
+    changed = Outcome.error("The flow changed while its external call was pending; the call was not made.")
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
+    if flow is None or not flow.is_published:
+        return changed
+    action = flow_parse(flow.published_content).actions.get(payload.get("action", ""))
+    if action is None or action.type != "InvokeLambdaFunction":
+        return changed
+    try:
+        return lambda_call(contact, action, seconds=float(payload.get("seconds", 8)))
+    except Exception:  # the call must never leave the contact stuck: the run continues on the error branch
+        logger.exception("Flow %s action %s: the external call failed", flow.id, action.identifier)
+        return Outcome.error("The call failed on this server.")
+
+
+def flow_invocation_resume(*, contact, timer, outcome: Outcome | None, elapsed: float = 0.0) -> None:
+    """Continue a run after its external call, with the call's timer and the contact locked: the answer
+    becomes $.External, an error takes the block's error branch. With no outcome (a worker fired the timer
+    because whoever claimed the call died) the error branch is taken and the call is not made again: it may
+    have reached the endpoint already."""
+    with contact_writes_held(contact):
+        _invocation_resume(contact, timer, outcome, elapsed)
+
+
+def _invocation_resume(contact, timer, outcome: Outcome | None, elapsed: float) -> None:
+    payload = timer.payload or {}
+    if not _invocation_current(contact, payload):
+        return  # the contact moved on (ended, left the queue, another run replaced this call)
+    mode = payload.get("mode", MAIN)
+    state = contact.flow_state
+    state.pop("invoke", None)
+    calls = _calls(contact)
+    state["calls"] = {"count": calls["count"] + 1, "seconds": round(calls["seconds"] + elapsed, 3)}
+    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
+    action = None
+    if flow is not None and flow.is_published:
+        doc = flow_parse(flow.published_content)
+        action = doc.actions.get(payload.get("action", ""))
+    if action is None:
+        _flow_fail(contact, flow, None, "The flow changed while its external call was pending.", "flow")
+        return
+    if outcome is None:
+        outcome = Outcome.error(
+            "The server stopped while making this call, so its answer is unknown; it was not made again."
+        )
+    if outcome.kind == "success":
+        state["external"] = outcome.result
+        outcome = Outcome.success()
+    next_action = _advance(contact, flow, action, outcome, "flow", mode)
+    contact_save(contact, ["flow_state", "flow_trace"])
+    if next_action is not None:
+        _run(contact, flow, doc, next_action, "flow", mode)
