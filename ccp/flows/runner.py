@@ -23,8 +23,7 @@ INVOKE_GRACE, and a claim's lease ends then too, so a worker fires it and the ru
 error branch ("the server stopped while making this call"). The call is not made again — it may already
 have reached the endpoint, and Lambda functions are not assumed idempotent. Where the run started in the
 worker (a Wait resumed, a scheduled task started) the worker thread makes the call after its commit, the
-same way. Each run has a budget of external calls (CALLS_PER_RUN, CALL_SECONDS_PER_RUN); a Wait starts a
-new run.
+same way. Each run has a budget of external calls (ccp.flows.calls); a Wait starts a new run.
 
 The runner sits below the services: what it and its blocks change goes through the installed
 `FlowServices` (ccp.flows.interface), handed to each step in its RunContext.
@@ -32,16 +31,21 @@ The runner sits below the services: what it and its blocks change goes through t
 
 import logging
 import time
-import uuid
-from datetime import timedelta
 
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ccp.errors import ServiceError
 from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
-from ccp.flows.blocks.lambdas import lambda_call
+from ccp.flows.calls import (
+    calls_made,
+    calls_refusal,
+    calls_reset,
+    invocation_call,
+    invocation_claim,
+    invocation_current,
+    invocation_start,
+)
 from ccp.flows.document import NO_MATCHING_CONDITION, Action, FlowDocument, FlowDocumentError, flow_parse
 from ccp.flows.interface import flow_services
 from ccp.held_writes import (
@@ -51,7 +55,7 @@ from ccp.held_writes import (
     contact_snapshot,
     contact_writes_held,
 )
-from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason, Timer, TimerKind
+from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason
 from ccp.models.held import HeldWritesError
 from ccp.validation import flow_trace_full
 
@@ -59,13 +63,6 @@ logger = logging.getLogger(__name__)
 
 # Actions one run may take before the flow is judged stuck (a loop with no way out).
 STEP_BUDGET = 1_000
-# External calls (Invoke AWS Lambda function) one run may make: at most this many calls and this many seconds
-# of calls in all; the next takes the block's error branch with the reason recorded. A call's own deadline is
-# the block's time limit (1-8 s) or what is left of the seconds, whichever is less. README: Flows.
-CALLS_PER_RUN = 10
-CALL_SECONDS_PER_RUN = 20.0
-# How long past its deadline a claimed call may take to write its answer before a worker takes it over.
-INVOKE_GRACE = timedelta(seconds=30)
 
 
 def flow_run(*, contact, flow: ContactFlow, actor_type: str = "flow", mode: str = MAIN) -> None:
@@ -88,7 +85,7 @@ def _flow_run(contact, flow: ContactFlow, actor_type: str, mode: str) -> None:
     if contact.flow_id != flow.id and mode == MAIN:
         contact.flow = flow
         contact_save(contact, ["flow"])
-    _calls_reset(contact)
+    calls_reset(contact)
     _run(contact, flow, doc, doc.start_action, actor_type, mode)
 
 
@@ -127,7 +124,7 @@ def _flow_resume(contact, timer) -> None:
     match = action.condition_target("WaitCompleted")
     next_action = match[0] if match else action.next_action
     _trace(contact, flow, action, "WaitCompleted")
-    _calls_reset(contact)  # a Wait ends a run: what follows is a new one, with its own budget of calls
+    calls_reset(contact)  # a Wait ends a run: what follows is a new one, with its own budget of calls
     _run(contact, flow, doc, next_action, "flow", mode)
 
 
@@ -153,9 +150,9 @@ def _run(contact, flow: ContactFlow, doc: FlowDocument, start: str, actor_type: 
             steps += 1
             outcome = _step(contact, flow, action, actor_type, mode)
             if outcome.kind == "invoke":
-                refusal = _calls_refusal(contact)
+                refusal = calls_refusal(contact)
                 if refusal is None:
-                    _invocation_start(contact, flow, action, outcome.result, mode)
+                    invocation_start(contact, flow, action, outcome.result, mode, then=flow_invocation_run)
                     return
                 flow_services().contact_record_event(
                     contact=contact,
@@ -317,114 +314,29 @@ def _flow_fail(contact, flow, action: Action | None, message: str, actor_type: s
 # External calls: made between transactions, never inside one.
 
 
-def _calls_reset(contact) -> None:
-    if contact.flow_state is not None:
-        contact.flow_state.pop("calls", None)
-
-
-def _calls(contact) -> dict:
-    return (contact.flow_state or {}).get("calls") or {"count": 0, "seconds": 0.0}
-
-
-def _calls_refusal(contact) -> str | None:
-    """Why this run may make no more external calls, or None while it is within its budget."""
-    calls = _calls(contact)
-    if calls["count"] >= CALLS_PER_RUN or calls["seconds"] >= CALL_SECONDS_PER_RUN:
-        return (
-            f"This flow run has used its budget of external calls ({CALLS_PER_RUN} calls or "
-            f"{CALL_SECONDS_PER_RUN:g} seconds of calls); the call was not made."
-        )
-    return None
-
-
-def _invocation_start(contact, flow, action: Action, seconds: int, mode: str) -> None:
-    """End this run 'waiting for an invocation': record where the contact is, leave a durable timer that a
-    worker fires if nobody continues the run, and make the call once the transaction has committed."""
-    seconds = min(float(seconds), CALL_SECONDS_PER_RUN - _calls(contact)["seconds"])
-    payload = {"flow_id": flow.id, "action": action.identifier, "invocation": uuid.uuid4().hex, "seconds": seconds}
-    if mode != MAIN:
-        payload["mode"] = mode
-    flow_services().timer_schedule(
-        instance=contact.instance,
-        kind=TimerKind.LAMBDA_INVOKE,
-        due_at=timezone.now() + timedelta(seconds=seconds) + INVOKE_GRACE,
-        contact=contact,
-        payload=payload,
-    )
-    contact.flow_state["invoke"] = payload
-    contact_id, invocation = contact.pk, payload["invocation"]
-    # robust: the caller's own work is committed; a failure here leaves the timer for a worker.
-    transaction.on_commit(lambda: flow_invocation_run(contact_id=contact_id, invocation=invocation), robust=True)
-
-
 def flow_invocation_run(*, contact_id: str, invocation: str) -> None:
     """Make a flow's pending external call with no transaction open, then continue the run in a new one.
 
     Called after the transaction that reached the call committed (in the same thread: StartTaskContact
     answers once its flow has gone as far as it can). A call another process has claimed, or that a worker
     already gave up on, is left alone."""
-    timer = _invocation_claim(contact_id, invocation)
+    timer = invocation_claim(contact_id, invocation)
     if timer is None:
         return
     contact = Contact.objects.select_related("instance", "queue").filter(pk=contact_id).first()
-    if contact is None or not _invocation_current(contact, timer.payload):
-        Timer.objects.filter(pk=timer.pk, fired_at__isnull=True).update(fired_at=timezone.now())
+    if contact is None or not invocation_current(contact, timer.payload):
+        with transaction.atomic(durable=True):
+            flow_services().timer_fire_leased(timer_id=timer.pk)  # stale: nothing to call, nothing to resume
         return
     started = time.monotonic()
-    outcome = _invocation_call(contact, timer.payload)
+    outcome = invocation_call(contact, timer.payload)
     elapsed = time.monotonic() - started
     with transaction.atomic(durable=True):
-        timer = Timer.objects.select_for_update().filter(pk=timer.pk, fired_at__isnull=True, cancelled=False).first()
+        timer = flow_services().timer_fire_leased(timer_id=timer.pk)
         if timer is None:
             return  # our claim lapsed and a worker continued the run (error branch): this answer is too late
-        timer.fired_at = timezone.now()
-        timer.attempts += 1
-        timer.save(update_fields=["fired_at", "attempts"])
         contact = Contact.objects.select_for_update().get(pk=contact_id)
         flow_invocation_resume(contact=contact, timer=timer, outcome=outcome, elapsed=elapsed)
-
-
-def _invocation_claim(contact_id: str, invocation: str):
-    """Lease the call's timer to this thread (a conditional update, as the worker claims timers)."""
-    now = timezone.now()
-    pending = Timer.objects.filter(
-        contact_id=contact_id, kind=TimerKind.LAMBDA_INVOKE, fired_at__isnull=True, cancelled=False
-    )
-    for timer in pending:
-        if (timer.payload or {}).get("invocation") != invocation:
-            continue
-        lease = now + timedelta(seconds=float(timer.payload.get("seconds", 8))) + INVOKE_GRACE
-        claimed = (
-            Timer.objects.filter(pk=timer.pk, fired_at__isnull=True)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-            .update(lease_until=lease, leased_by="flow-invocation")
-        )
-        return timer if claimed else None
-    return None
-
-
-def _invocation_current(contact, payload: dict) -> bool:
-    """Whether the contact still waits at the call this payload describes (else the answer is stale)."""
-    waiting_in = {MAIN: ContactState.IN_FLOW, QUEUE: ContactState.QUEUED}.get(payload.get("mode", MAIN))
-    if waiting_in is not None and contact.state != waiting_in:
-        return False
-    return (contact.flow_state or {}).get("invoke") == payload
-
-
-def _invocation_call(contact, payload: dict) -> Outcome:
-    """The call itself, on a plain read of the committed contact."""
-    changed = Outcome.error("The flow changed while its external call was pending; the call was not made.")
-    flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
-    if flow is None or not flow.is_published:
-        return changed
-    action = flow_parse(flow.published_content).actions.get(payload.get("action", ""))
-    if action is None or action.type != "InvokeLambdaFunction":
-        return changed
-    try:
-        return lambda_call(contact, action, seconds=float(payload.get("seconds", 8)))
-    except Exception:  # the call must never leave the contact stuck: the run continues on the error branch
-        logger.exception("Flow %s action %s: the external call failed", flow.id, action.identifier)
-        return Outcome.error("The call failed on this server.")
 
 
 def flow_invocation_resume(*, contact, timer, outcome: Outcome | None, elapsed: float = 0.0) -> None:
@@ -438,12 +350,12 @@ def flow_invocation_resume(*, contact, timer, outcome: Outcome | None, elapsed: 
 
 def _invocation_resume(contact, timer, outcome: Outcome | None, elapsed: float) -> None:
     payload = timer.payload or {}
-    if not _invocation_current(contact, payload):
+    if not invocation_current(contact, payload):
         return  # the contact moved on (ended, left the queue, another run replaced this call)
     mode = payload.get("mode", MAIN)
     state = contact.flow_state
     state.pop("invoke", None)
-    calls = _calls(contact)
+    calls = calls_made(contact)
     state["calls"] = {"count": calls["count"] + 1, "seconds": round(calls["seconds"] + elapsed, 3)}
     flow = ContactFlow.objects.filter(instance_id=contact.instance_id, id=payload.get("flow_id")).first()
     action = None

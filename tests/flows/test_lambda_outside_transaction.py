@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connection, connections
 
-from ccp.flows.runner import CALLS_PER_RUN
+from ccp.flows.calls import CALLS_PER_RUN
 from ccp.models import Contact, ContactEvent, ContactState, LambdaFunction, Timer, TimerKind
 from ccp.services.contacts import contact_stop
 from ccp.services.tasks import task_start
