@@ -78,3 +78,8 @@ def test_the_task_quota_holds_to_the_operators_ceiling_whatever_the_instance_row
     with pytest.raises(QuotaExceeded, match="quota is 2"):
         task_start(instance=instance, name="c", contact_flow=flow)
     assert Contact.objects.filter(instance=instance).count() == 2
+
+
+def test_the_settings_page_says_how_high_each_limit_may_go(admin_client, ceilings):
+    page = admin_client.get(reverse(SETTINGS_URL)).content.decode()
+    assert "At most 500." in page and "At most 20." in page and "At most 40." in page

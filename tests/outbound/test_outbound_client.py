@@ -88,7 +88,7 @@ def refusal(url, **kwargs) -> OutboundError:
     return refused.value
 
 
-def test_a_public_style_call_on_an_allowed_address_returns_the_answer(endpoint, private_allowed):
+def test_an_allowed_endpoint_gives_its_status_and_answer(endpoint, private_allowed):
     answer = outbound_post(f"{endpoint}/ok", b"{}", timeout=5)
     assert (answer.status, answer.body) == (200, b'{"ok": true}')
 
