@@ -29,7 +29,7 @@ demo: migrate
 	@echo "Wrote a random SECRET_KEY to .secret_key (keep it: sessions and API key secrets depend on it)."
 
 run: .secret_key demo
-	$(PY) manage.py serve --port $(PORT)
+	OUTBOUND_ALLOW_PRIVATE=$${OUTBOUND_ALLOW_PRIVATE:-true} $(PY) manage.py serve --port $(PORT)
 
 # Installs chromium as root; otherwise a note (pytest names the browser tests it could not run),
 # or an error under CI=true.

@@ -137,6 +137,15 @@ EMBEDDED_WORKER = envbool("EMBEDDED_WORKER", "true")
 # How long a worker's claim on a timer lasts; a killed worker's timers go to another worker after it.
 WORKER_LEASE_SECONDS = envfloat("WORKER_LEASE_SECONDS", 30)
 
+# Outbound calls (ccp.outbound: Lambda endpoints, later webhooks). Private, loopback and link-local addresses
+# are refused unless the operator allows them (the demo and tests call endpoints on 127.0.0.1).
+OUTBOUND_ALLOW_PRIVATE = envbool("OUTBOUND_ALLOW_PRIVATE", "false")
+
+# Ceilings an instance admin cannot raise (the console refuses more; the quota and throttle clamp to them).
+MAX_ACTIVE_TASK_QUOTA = envint("MAX_ACTIVE_TASK_QUOTA", 10_000)
+MAX_API_RATE_PER_SECOND = envint("MAX_API_RATE_PER_SECOND", 1_000)
+MAX_API_BURST = envint("MAX_API_BURST", 2_000)
+
 # Where `manage.py serve` listens, and the address `manage.py load_demo` prints.
 PORT = envint("PORT", 8000)
 HOST = os.environ.get("HOST", "127.0.0.1")

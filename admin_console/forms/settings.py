@@ -1,6 +1,7 @@
 """Forms for the Settings section: the instance and its API keys."""
 
 from django import forms
+from django.conf import settings
 
 from admin_console.forms.base import TIMEZONE_CHOICES
 from ccp.models import Instance
@@ -26,6 +27,13 @@ class InstanceForm(forms.ModelForm):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
+        # The operator's ceilings (ccp.settings); the service refuses more, this only says so up front.
+        for name, ceiling in (
+            ("active_task_quota", settings.MAX_ACTIVE_TASK_QUOTA),
+            ("api_rate_per_second", settings.MAX_API_RATE_PER_SECOND),
+            ("api_burst", settings.MAX_API_BURST),
+        ):
+            self.fields[name].help_text = f"{self.fields[name].help_text} At most {ceiling:,}.".strip()
 
     def clean(self):
         data = super().clean()

@@ -68,7 +68,9 @@ def _redis_script():
 
 def throttle_take(*, instance, operation: str, now: float | None = None) -> bool:
     """Take one token from the instance's bucket for `operation`; False means throttle the request."""
-    rate, burst = float(instance.api_rate_per_second), float(max(instance.api_burst, 1))
+    # The operator's ceilings hold even for a row written before they were lowered (or around the console).
+    rate = float(min(instance.api_rate_per_second, settings.MAX_API_RATE_PER_SECOND))
+    burst = float(max(min(instance.api_burst, settings.MAX_API_BURST), 1))
     now = time.time() if now is None else now
     key = f"ccp:throttle:{instance.pk}:{operation}"
     if getattr(settings, "REDIS_URL", ""):

@@ -6,7 +6,8 @@ one of these, and never imports ccp.services. The services build the one impleme
 services that run flows (task creation, queueing with a customer queue flow, a disconnect flow, the worker
 resuming a Wait) go through `ccp.flows.runner`, which hands it to each step.
 
-Every function here runs inside the caller's transaction and on the contact's held writes (ccp.held_writes).
+Every function here runs inside the caller's transaction and on the contact's held writes (ccp.held_writes),
+except timer_lease, which a run's external call uses between transactions (ccp.flows.runner).
 """
 
 from collections.abc import Callable
@@ -29,6 +30,10 @@ class FlowServices:
     task_create: Callable
     # timer_schedule(*, instance, kind, due_at, contact, payload)
     timer_schedule: Callable
+    # timer_lease(*, timer_id, until, holder) -> bool: a pending timer leased to this caller (outside a run)
+    timer_lease: Callable
+    # timer_fire_leased(*, timer_id) -> Timer | None: lock a pending timer and mark it fired, in a transaction
+    timer_fire_leased: Callable
 
 
 _installed: list[FlowServices] = []

@@ -8,6 +8,9 @@ class TimerKind(models.TextChoices):
     FLOW_WAIT = "FLOW_WAIT"
     EXPIRY = "EXPIRY"
     AGENT_AWAY = "AGENT_AWAY"
+    # A flow's external call (Invoke AWS Lambda function) made after its run committed: the caller makes
+    # the call and fires this row; a worker fires it only when the caller died (its lease lapsed).
+    LAMBDA_INVOKE = "LAMBDA_INVOKE"
 
 
 class Timer(models.Model):

@@ -5,7 +5,7 @@ from ccp.flows.interface import FlowServices, flow_services_install
 from ccp.services.contact_events import contact_record_event
 from ccp.services.contacts import contact_end, contact_queue, contact_set_attributes, contact_update_routing
 from ccp.services.tasks import task_create
-from ccp.services.timers import timer_schedule
+from ccp.services.timers import timer_fire_leased, timer_lease, timer_schedule
 
 FLOW_SERVICES = FlowServices(
     contact_end=contact_end,
@@ -15,6 +15,8 @@ FLOW_SERVICES = FlowServices(
     contact_record_event=contact_record_event,
     task_create=task_create,
     timer_schedule=timer_schedule,
+    timer_lease=timer_lease,
+    timer_fire_leased=timer_fire_leased,
 )
 
 

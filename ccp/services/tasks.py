@@ -7,6 +7,7 @@ new field can never be left out of the comparison."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,14 +81,14 @@ _OPEN_TASKS = CompiledQuery(
 )
 def _check_quota(instance: Instance) -> None:
     """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
+    # The operator's ceiling holds even for a quota written before it was lowered.
+    quota = min(instance.active_task_quota, settings.MAX_ACTIVE_TASK_QUOTA)
     open_tasks = _OPEN_TASKS.count(instance.pk)
-    if open_tasks >= instance.active_task_quota - QUOTA_LOCK_MARGIN:
+    if open_tasks >= quota - QUOTA_LOCK_MARGIN:
         Instance.objects.select_for_update().filter(pk=instance.pk).first()
         open_tasks = _OPEN_TASKS.count(instance.pk)
-    if open_tasks >= instance.active_task_quota:
-        raise QuotaExceeded(
-            f"This instance already has {open_tasks} open tasks; its active task quota is {instance.active_task_quota}."
-        )
+    if open_tasks >= quota:
+        raise QuotaExceeded(f"This instance already has {open_tasks} open tasks; its active task quota is {quota}.")
 
 
 def _resolve_flow(*, contact_flow, quick_connect, task_template) -> ContactFlow:

@@ -2,10 +2,12 @@
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ccp.held_writes import contact_timer_save, contact_timers_cancel_held, contact_written_through
 from ccp.models import Timer
+from ccp.services.transactions import transaction_required
 from ccp.worker.wakeup import worker_wake
 
 
@@ -42,3 +44,27 @@ def timer_cancel(*, contact=None, user=None, kinds: list[str]) -> int:
     if in_database and contact is not None:
         contact_written_through(contact)
     return cancelled + in_database
+
+
+def timer_lease(*, timer_id: int, until: dt.datetime, holder: str) -> bool:
+    """Lease a pending timer to a caller that will act on it before `until` (a flow making its external
+    call); False when it fired, was cancelled, or someone else's lease still runs. A conditional update,
+    as the worker claims, so two claimants never both win."""
+    now = timezone.now()
+    return bool(
+        Timer.objects.filter(pk=timer_id, fired_at__isnull=True, cancelled=False)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .update(lease_until=until, leased_by=holder)
+    )
+
+
+def timer_fire_leased(*, timer_id: int) -> Timer | None:
+    """Inside the caller's transaction: lock a pending timer and mark it fired, so whatever it stood for
+    happens once; None when it already fired (a worker took it over) or was cancelled."""
+    transaction_required("Firing a timer")
+    timer = Timer.objects.select_for_update().filter(pk=timer_id, fired_at__isnull=True, cancelled=False).first()
+    if timer is not None:
+        timer.fired_at = timezone.now()
+        timer.attempts += 1
+        timer.save(update_fields=["fired_at", "attempts"])
+    return timer

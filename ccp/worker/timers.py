@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ccp.flows.runner import flow_resume
+from ccp.flows.runner import flow_invocation_resume, flow_resume
 from ccp.models import Contact, Timer, TimerKind
 from ccp.services import agents, contacts, offers, tasks
 from ccp.services.hooks import routing_trigger
@@ -83,6 +83,10 @@ def _dispatch(timer: Timer) -> None:
         # customer queue flow) and ignores a stale timer.
         contact = Contact.objects.select_for_update().get(pk=timer.contact_id)
         flow_resume(contact=contact, timer=timer)
+    elif kind == TimerKind.LAMBDA_INVOKE:
+        # Whoever was making the flow's external call died (its lease lapsed): continue on the error branch.
+        contact = Contact.objects.select_for_update().get(pk=timer.contact_id)
+        flow_invocation_resume(contact=contact, timer=timer, outcome=None)
     elif kind == TimerKind.EXPIRY:
         contacts.contact_expire(contact=timer.contact)
     elif kind == TimerKind.AGENT_AWAY:

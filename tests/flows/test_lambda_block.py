@@ -60,6 +60,26 @@ def endpoint():
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def local_endpoints(settings):
+    """The endpoints here listen on 127.0.0.1, which only an operator's OUTBOUND_ALLOW_PRIVATE lets flows call."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def start(start, django_capture_on_commit_callbacks):
+    """Start a task as the API does: the flow's calls happen once the start has committed (run here, since the
+    test's own transaction never commits)."""
+
+    def make(flow, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            contact = start(flow, **kwargs)
+        contact.refresh_from_db()
+        return contact
+
+    return make
+
+
 def lambda_flow(publish, *, timeout="3", response_type="STRING_MAP"):
     return publish([
         action("lookup", "InvokeLambdaFunction", {

@@ -119,27 +119,23 @@ def test_lambda_enrichment_without_an_answer_goes_on_to_the_main_flow(demo, star
     assert contact.flow == demo["main"]
 
 
-def test_lambda_enrichment_puts_gold_customers_first(demo, start, instance, monkeypatch):
+def test_lambda_enrichment_puts_gold_customers_first(
+    demo, start, instance, monkeypatch, django_capture_on_commit_callbacks
+):
     from ccp.flows.blocks import lambdas
+    from ccp.outbound import OutboundResponse
 
     LambdaFunction.objects.create(instance=instance, arn="arn:aws:lambda:us-east-1:000000000000:function:crm-lookup",
                                   url="http://127.0.0.1:9/")
 
-    class Answer:
-        def __init__(self, *args, **kwargs):
-            pass
+    def answer(url, body, **kwargs):
+        return OutboundResponse(status=200, body=b'{"tier": "gold", "account": "A-1"}')
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *args):
-            return False
-
-        def read(self, size):
-            return b'{"tier": "gold", "account": "A-1"}'
-
-    monkeypatch.setattr(lambdas.urllib.request, "urlopen", Answer)
-    contact = start(demo["flows"]["Lambda enrichment"], attributes={"customer": "C-1"})
+    monkeypatch.setattr(lambdas, "outbound_post", answer)
+    # The call is made once the start has committed (here: when the captured on-commit callbacks run).
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = start(demo["flows"]["Lambda enrichment"], attributes={"customer": "C-1"})
+    contact.refresh_from_db()
     assert contact.attributes["tier"] == "gold"
     assert contact.routing_priority == 1
     assert contact.state == ContactState.QUEUED

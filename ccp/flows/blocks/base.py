@@ -21,7 +21,7 @@ MAIN, QUEUE, DISCONNECT = "main", "queue", "disconnect"
 class Outcome:
     """What a block did: the runner turns it into the next action or the end of the run."""
 
-    kind: str  # "success", "error", "stop", "finish", "jump"
+    kind: str  # "success", "error", "stop", "finish", "jump", "invoke"
     result: object = None
     error_type: str = ""
     message: str = ""
@@ -45,6 +45,12 @@ class Outcome:
     def finish(cls) -> "Outcome":
         """The flow ended without queueing (End flow / resume)."""
         return cls("finish", branch="End")
+
+    @classmethod
+    def invoke(cls, seconds: int) -> "Outcome":
+        """Call an external endpoint within `seconds`: the runner commits the run so far, the call happens
+        with no transaction open, and the run continues from this action with its answer (ccp.flows.runner)."""
+        return cls("invoke", result=seconds)
 
     @classmethod
     def jump(cls, flow) -> "Outcome":

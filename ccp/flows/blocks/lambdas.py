@@ -2,20 +2,27 @@
 
 The contact's data is POSTed as JSON in Amazon Connect's event shape
 ({"Details": {"ContactData": ..., "Parameters": ...}, "Name": "ContactFlowEvent"}) and must answer
-within InvocationTimeLimitSeconds with a JSON object; its keys become $.External.*. A missing
-mapping, a refused connection, a non-2xx status, a timeout or a body that is not an object take
-the error branch.
+within InvocationTimeLimitSeconds (at most 8, as Amazon Connect) with a JSON object; its keys become
+$.External.*. A missing mapping, a refused connection, a non-2xx status, a timeout or a body that is not an
+object take the error branch.
+
+The block itself only checks that a function is mapped and asks the runner to call it (`Outcome.invoke`):
+the call is made after the run so far has committed, with no transaction open (`lambda_call`, from
+ccp.flows.runner), through the guarded outbound client (ccp.outbound: public addresses only unless the
+operator allows private ones, one deadline for the whole call, a capped answer, error text that never
+repeats the endpoint's answer or address).
 """
 
 import json
-import urllib.error
-import urllib.request
 
 from ccp.flows.blocks.base import Outcome, block, one_of, static_int
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.models import LambdaFunction
+from ccp.outbound import OutboundError, outbound_post
 
+# Amazon Connect refuses a synchronous Lambda response over 32 KB in a flow.
 MAX_RESPONSE_BYTES = 32_768
+MAX_SECONDS = 8  # InvocationTimeLimitSeconds' upper bound in Amazon Connect
 
 
 def _validate(params: dict) -> list[str]:
@@ -66,18 +73,39 @@ def _flatten(response: dict, response_type: str) -> dict:
     flat = {}
     for key, value in response.items():
         if isinstance(value, dict | list):
-            raise ValueError(f"STRING_MAP response has a nested value at {key!r}.")
+            raise ValueError("STRING_MAP response has a nested value.")
         flat[str(key)] = "" if value is None else str(value)
     return flat
 
 
+def _function(contact, params: dict):
+    arn = text_resolve(contact, params.get("LambdaFunctionARN", ""))
+    return arn, LambdaFunction.objects.filter(instance=contact.instance, arn=arn).first()
+
+
+def lambda_seconds(params: dict) -> int:
+    """The block's own time limit for one call (1–8 s; publishing refuses anything else)."""
+    try:
+        return max(1, min(MAX_SECONDS, int(params.get("InvocationTimeLimitSeconds", MAX_SECONDS))))
+    except (TypeError, ValueError):
+        return MAX_SECONDS
+
+
 @block("InvokeLambdaFunction", validate=_validate, holds=True)
 def lambda_invoke(ctx, action) -> Outcome:
-    """POST the contact's data to the mapped endpoint; its answer becomes $.External."""
+    """Check a function is mapped; the runner then makes the call outside the transaction (lambda_call)."""
+    arn, function = _function(ctx.contact, action.parameters)
+    if function is None:
+        return Outcome.error(f"No endpoint is mapped to Lambda function {arn!r}.")
+    return Outcome.invoke(lambda_seconds(action.parameters))
+
+
+def lambda_call(contact, action, *, seconds: float) -> Outcome:
+    """Make the call for this action, with no transaction open: the contact is a plain read of the committed
+    row. Success carries the values for $.External in `result`; errors say what happened in words safe to
+    keep on the contact."""
     params = action.parameters
-    contact = ctx.contact
-    arn = text_resolve(contact, params.get("LambdaFunctionARN", ""))
-    function = LambdaFunction.objects.filter(instance=contact.instance, arn=arn).first()
+    arn, function = _function(contact, params)
     if function is None:
         return Outcome.error(f"No endpoint is mapped to Lambda function {arn!r}.")
     parameters = {
@@ -85,31 +113,27 @@ def lambda_invoke(ctx, action) -> Outcome:
         for k, v in (params.get("LambdaInvocationAttributes") or {}).items()
     }
     body = json.dumps(lambda_event(contact, parameters)).encode()
-    request = urllib.request.Request(  # noqa: S310 - the admin configures http(s) endpoints only
-        function.url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    timeout = int(params.get("InvocationTimeLimitSeconds", 8))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        return Outcome.error(f"Lambda {arn} answered HTTP {exc.code}.")
-    except TimeoutError:
-        return Outcome.error(f"Lambda {arn} did not answer within {timeout} seconds.")
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            return Outcome.error(f"Lambda {arn} did not answer within {timeout} seconds.")
-        return Outcome.error(f"Lambda {arn} could not be reached: {reason}.")
-    if len(raw) > MAX_RESPONSE_BYTES:
-        return Outcome.error(f"Lambda {arn} answered more than {MAX_RESPONSE_BYTES} bytes.")
+        response = outbound_post(
+            function.url,
+            body,
+            timeout=seconds,
+            headers={"Content-Type": "application/json"},
+            max_bytes=MAX_RESPONSE_BYTES,
+        )
+    except OutboundError as exc:
+        return Outcome.error(f"Lambda {arn}: {exc.message}")
     try:
-        result = json.loads(raw or b"null")
-        if not isinstance(result, dict):
-            raise ValueError("the answer is not a JSON object")
-        response_type = (params.get("ResponseValidation") or {}).get("ResponseType", "STRING_MAP")
+        result = json.loads(response.body or b"null")
+    except ValueError:
+        return Outcome.error(f"Lambda {arn} gave an answer the flow cannot use: it is not JSON.")
+    if not isinstance(result, dict):
+        return Outcome.error(f"Lambda {arn} gave an answer the flow cannot use: it is not a JSON object.")
+    response_type = (params.get("ResponseValidation") or {}).get("ResponseType", "STRING_MAP")
+    try:
         external = _flatten(result, response_type)
-    except ValueError as exc:
-        return Outcome.error(f"Lambda {arn} gave an answer the flow cannot use: {exc}.")
-    contact.flow_state["external"] = external
-    return Outcome.success()
+    except ValueError:
+        return Outcome.error(
+            f"Lambda {arn} gave an answer the flow cannot use: STRING_MAP allows no nested values."
+        )
+    return Outcome.success(external)

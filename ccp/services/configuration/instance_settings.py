@@ -1,7 +1,12 @@
-"""The instance's own settings: timezone, active task quota and API throttling."""
+"""The instance's own settings: timezone, active task quota and API throttling.
+
+The quota, rate and burst are capped by the operator (MAX_ACTIVE_TASK_QUOTA, MAX_API_RATE_PER_SECOND,
+MAX_API_BURST in ccp.settings): an instance admin may lower them but never raise them past the ceiling, so
+one tenant cannot claim more of the shared database or web processes than the operator allows."""
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.db import transaction
 
 from ccp.errors import InvalidParameter
@@ -21,6 +26,9 @@ def instance_update(
     ):
         if value < 1:
             raise InvalidParameter("At least 1.", field=field)
+        ceiling = operator_limit(field)
+        if value > ceiling:
+            raise InvalidParameter(f"At most {ceiling:,}: the limit this server's operator sets.", field=field)
     if api_burst < api_rate_per_second:
         raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
     with transaction.atomic():
@@ -28,3 +36,13 @@ def instance_update(
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
         instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])
     return instance
+
+
+def operator_limit(field: str) -> int:
+    """The operator's ceiling for one of the instance's limits (active_task_quota, api_rate_per_second,
+    api_burst)."""
+    return {
+        "active_task_quota": settings.MAX_ACTIVE_TASK_QUOTA,
+        "api_rate_per_second": settings.MAX_API_RATE_PER_SECOND,
+        "api_burst": settings.MAX_API_BURST,
+    }[field]
