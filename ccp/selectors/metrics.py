@@ -340,6 +340,12 @@ def _fold(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetri
     )
 
 
+def fold_counts(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetrics:
+    """Every metric from contact counts already read ({state: (count, oldest enqueue)}) and agent
+    states (GetCurrentMetricData's groups go through this)."""
+    return _fold(counts, states=states, at=at)
+
+
 def queue_metrics(
     *,
     queue: Queue,
