@@ -327,6 +327,11 @@ def get_metric_data_v2(*, instance, params) -> dict:
     unknown = [m.get("Name", "") for m in asked if m.get("Name") not in METRICS]
     if unknown:
         raise _unsupported("Metrics", unknown)
+    by_agent_only = {"QUEUE", "CHANNEL"} & (set(groupings) | set(filters))
+    if by_agent_only and any(m["Name"] == "AGENT_OCCUPANCY" for m in asked):
+        raise InvalidParameter(
+            f"AGENT_OCCUPANCY is per agent: it cannot be filtered or grouped by {', '.join(sorted(by_agent_only))}."
+        )
     requests = []
     for metric in asked:
         threshold = None

@@ -32,7 +32,16 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMinute, TruncDay, TruncHour, TruncWeek
 
-from ccp.models import Contact, ContactEvent, DisconnectReason, InitiationMethod, Instance
+from ccp.models import (
+    AgentEvent,
+    AgentStatus,
+    Contact,
+    ContactEvent,
+    DisconnectReason,
+    InitiationMethod,
+    Instance,
+    User,
+)
 
 # Grouping / filter keys (GetMetricDataV2's names) and the contact column each reads.
 DIMENSIONS = {
@@ -126,6 +135,13 @@ METRICS = _defs(
         "MAX_QUEUED_TIME",
         "SECONDS",
         "The longest time a contact spent in the queue before it was answered.",
+    ),
+    (
+        "AGENT_OCCUPANCY",
+        "PERCENT",
+        "Percentage of time agents were active on contacts: on-contact time / (on-contact time + idle time),"
+        " where on-contact time is the union of the agent's contacts from connected to the end of ACW and"
+        " idle time is time in the Available status with no contact. Grouped by agent or routing profile.",
     ),
     (
         "SERVICE_LEVEL",
@@ -296,13 +312,23 @@ def historical_metrics(
         for row in _grouped(events, event_fields, event_buckets, {"n": Count("id")}):
             key = _key(row, event_fields, event_buckets)
             groups.setdefault(key, {})["missed"] = row["n"]
+    occupancy = {}
+    if "AGENT_OCCUPANCY" in wanted:
+        occupancy = agent_occupancy(
+            instance=instance, start=start, end=end, filters=filters, groupings=groupings, interval=interval, tz=tz
+        )
 
     result = []
     for (dims, bucket, minute), agg in groups.items():
-        if not agg.get("created") and not agg.get("missed"):
-            continue  # nothing happened in this group (an aggregate over no rows)
         first, last = _interval_of(interval, tz, start, end, bucket, minute)
+        agg["occupancy"] = occupancy.pop((dims, first), None)
+        if not agg.get("created") and not agg.get("missed") and not agg.get("occupancy"):
+            continue  # nothing happened in this group (an aggregate over no rows)
         values = [_value(m, agg, thresholds) for m in metrics]
+        result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
+    for (dims, first), busy in occupancy.items():  # agents with time but no contact of their own
+        last = _next_bound(interval, tz, first, start, end)
+        values = [_value(m, {"occupancy": busy}, thresholds) for m in metrics]
         result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
     result.sort(key=lambda r: (tuple(str(v) for v in r.dimensions.values()), r.start))
     return result
@@ -351,8 +377,152 @@ def _value(metric: MetricRequest, agg: dict, thresholds: list[float]) -> float:
         return _avg(agg.get("acw_sum"), agg.get("acw_n"))
     if name == "MAX_QUEUED_TIME":
         return round(_seconds(agg.get("longest")), 3)
+    if name == "AGENT_OCCUPANCY":
+        on_contact, idle = agg.get("occupancy") or (0.0, 0.0)
+        return round(100.0 * on_contact / (on_contact + idle), 2) if on_contact + idle else 0.0
     if name == "SERVICE_LEVEL":
         left = agg.get("left_queue") or 0
         inside = agg.get(f"sl_{thresholds.index(metric.threshold)}") or 0
         return round(100.0 * inside / left, 2) if left else 0.0
     raise KeyError(name)
+
+
+# --- Agent occupancy: status and contact time lines ------------------------------------------------
+
+
+def interval_bounds(interval: str, tz: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The starts of the intervals covering [start, end) (clipped to it), in UTC; DAY and WEEK follow the
+    local calendar of `tz`, so a daylight-saving day is 23 or 25 hours long."""
+    bounds = [start]
+    while True:
+        following = _next_bound(interval, tz, bounds[-1], start, end)
+        if following >= end:
+            return bounds
+        bounds.append(following)
+
+
+def _next_bound(interval: str, tz: ZoneInfo, first: dt.datetime, start: dt.datetime, end: dt.datetime):
+    if interval == "TOTAL":
+        return end
+    local = first.astimezone(tz)
+    if interval in ("DAY", "WEEK"):
+        day = local.date() - dt.timedelta(days=local.weekday() if interval == "WEEK" else 0)
+        day += dt.timedelta(days=7 if interval == "WEEK" else 1)
+        following = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    else:
+        step = {"HOUR": 60, "THIRTY_MIN": 30, "FIFTEEN_MIN": 15}[interval]
+        utc = first.astimezone(dt.UTC)
+        floor = utc.replace(minute=utc.minute - utc.minute % step, second=0, microsecond=0)
+        following = floor + dt.timedelta(minutes=step)
+    return min(following, end)
+
+
+def _union(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    merged: list[list[dt.datetime]] = []
+    for begin, finish in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], finish)
+        else:
+            merged.append([begin, finish])
+    return [(b, f) for b, f in merged]
+
+
+def _overlap(spans, begin: dt.datetime, finish: dt.datetime) -> float:
+    return sum(max(0.0, (min(f, finish) - max(b, begin)).total_seconds()) for b, f in spans)
+
+
+def _subtract(spans, holes):
+    """`spans` minus `holes` (both unions of disjoint spans)."""
+    result = []
+    for begin, finish in spans:
+        cursor = begin
+        for hole_begin, hole_end in holes:
+            if hole_end <= cursor or hole_begin >= finish:
+                continue
+            if hole_begin > cursor:
+                result.append((cursor, hole_begin))
+            cursor = max(cursor, hole_end)
+        if cursor < finish:
+            result.append((cursor, finish))
+    return result
+
+
+def agent_occupancy(
+    *,
+    instance: Instance,
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: dict[str, list[str]],
+    groupings: list[str],
+    interval: str,
+    tz: ZoneInfo,
+) -> dict[tuple, tuple[float, float]]:
+    """{(dimension values, interval start): (on-contact seconds, idle seconds)} — AGENT_OCCUPANCY's two
+    terms, per agent (or routing profile) and interval. Reads the agents' status events (the status at
+    `start` is their last event before it) and their handled contacts overlapping the range."""
+    users = {u["id"]: u["routing_profile_id"] for u in _agents(instance, filters).values("id", "routing_profile_id")}
+    before = (
+        AgentEvent.objects.filter(instance_id=instance.pk, user_id__in=list(users), at__lt=start)
+        .values("user_id")
+        .annotate(last=Max("at"))
+        .order_by()
+    )
+    firsts = {row["user_id"]: row["last"] for row in before}
+    status_rows = AgentEvent.objects.filter(instance_id=instance.pk, user_id__in=list(users), at__lt=end).filter(
+        Q(at__gte=start) | Q(at__in=list(firsts.values()))
+    )
+    lines: dict[str, list[tuple[dt.datetime, str]]] = {}
+    for event in status_rows.order_by("at", "id").values("user_id", "at", "status_type"):
+        if event["at"] < start and firsts.get(event["user_id"]) != event["at"]:
+            continue
+        lines.setdefault(event["user_id"], []).append((max(event["at"], start), event["status_type"]))
+    available: dict[str, list] = {}
+    for user_id, line in lines.items():
+        for (begin, kind), (finish, _) in zip(line, [*line[1:], (end, "")], strict=True):
+            if kind == AgentStatus.Type.ROUTABLE and finish > begin:
+                available.setdefault(user_id, []).append((begin, finish))
+    busy: dict[str, list] = {}
+    contacts = Contact.objects.filter(
+        instance_id=instance.pk,
+        agent_id__in=list(users),
+        connected_to_agent_timestamp__isnull=False,
+        connected_to_agent_timestamp__lt=end,
+    ).filter(
+        Q(after_contact_work_end_timestamp__gte=start)
+        | Q(after_contact_work_end_timestamp__isnull=True, disconnect_timestamp__gte=start)
+        | Q(after_contact_work_end_timestamp__isnull=True, disconnect_timestamp__isnull=True)
+    )
+    for c in contacts.values(
+        "agent_id", "connected_to_agent_timestamp", "after_contact_work_end_timestamp", "disconnect_timestamp", "state"
+    ):
+        finish = (
+            c["after_contact_work_end_timestamp"]
+            or (c["disconnect_timestamp"] if c["state"] == "ENDED" else None)
+            or end
+        )
+        busy.setdefault(c["agent_id"], []).append((max(c["connected_to_agent_timestamp"], start), min(finish, end)))
+    bounds = interval_bounds(interval, tz, start, end)
+    result: dict[tuple, list[float]] = {}
+    for user_id, profile_id in users.items():
+        on_contact = _union(busy.get(user_id, []))
+        idle = _subtract(_union(available.get(user_id, [])), on_contact)
+        if not on_contact and not idle:
+            continue
+        dims = tuple({"AGENT": user_id, "ROUTING_PROFILE": profile_id}.get(g) for g in groupings)
+        for first in bounds:
+            last = _next_bound(interval, tz, first, start, end)
+            contact_s, idle_s = _overlap(on_contact, first, last), _overlap(idle, first, last)
+            if contact_s or idle_s:
+                total = result.setdefault((dims, first), [0.0, 0.0])
+                total[0] += contact_s
+                total[1] += idle_s
+    return {key: (a, b) for key, (a, b) in result.items()}
+
+
+def _agents(instance: Instance, filters: dict[str, list[str]]):
+    users = User.objects.filter(instance_id=instance.pk, routing_profile__isnull=False)
+    if "AGENT" in filters:
+        users = users.filter(pk__in=filters["AGENT"])
+    if "ROUTING_PROFILE" in filters:
+        users = users.filter(routing_profile_id__in=filters["ROUTING_PROFILE"])
+    return users

@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ccp.models import AgentStatus, ContactState
+from ccp.models import AgentEvent, AgentStatus, ContactState
 from tests.api.wire import client_for, expect_error
 from tests.factories import (
     AgentFactory,
@@ -185,6 +185,29 @@ def test_hourly_intervals_split_the_timeline_where_the_contacts_began(connect, i
         (hour + dt.timedelta(hours=1), 1),
     ]
     assert all(r["MetricInterval"]["Interval"] == "HOUR" for r in results)
+
+
+def test_occupancy_is_time_on_contacts_over_time_on_contacts_and_idle(connect, instance, queue, floor):
+    ava = floor["ava"]
+    # Available since before the range (which starts an hour before T0), Offline 15 minutes after T0: 4,500 s
+    # Available; on contacts from 30 s to 480 s (the two handled tasks overlap): 450 s.
+    AgentEvent.objects.create(
+        instance=instance, user=ava, at=T0 - dt.timedelta(hours=2), status_name="Available", status_type="ROUTABLE"
+    )
+    AgentEvent.objects.create(instance=instance, user=ava, at=at(900), status_name="Offline", status_type="OFFLINE")
+    results = connect.get_metric_data_v2(
+        ResourceArn=instance.arn,
+        StartTime=T0 - dt.timedelta(hours=1),
+        EndTime=T0 + dt.timedelta(hours=1),
+        Filters=[{"FilterKey": "AGENT", "FilterValues": [ava.id]}],
+        Groupings=["AGENT"],
+        Metrics=[{"Name": "AGENT_OCCUPANCY"}],
+    )["MetricResults"]
+    assert [(r["Dimensions"], values(r)) for r in results] == [({"AGENT": ava.id}, {"AGENT_OCCUPANCY": 10.0})]
+    error = expect_error(
+        lambda: v2(connect, instance, queue, [{"Name": "AGENT_OCCUPANCY"}]), "InvalidParameterException", 400
+    )
+    assert "QUEUE" in error
 
 
 def test_grouping_by_agent_gives_each_agent_their_own_figures(connect, instance, queue, floor):
