@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMinute, TruncDay, TruncHour, TruncWeek
+from django.db.models.functions import Cast, Coalesce, ExtractMinute, TruncDay, TruncHour, TruncWeek
 
 from ccp.models import (
     AgentEvent,
@@ -213,7 +213,9 @@ def _bucket(interval: str, tz: ZoneInfo, field: str) -> dict:
     if interval in ("FIFTEEN_MIN", "THIRTY_MIN"):
         # Which quarter (or half) of the hour: integer division in SQL on both databases.
         step = 15 if interval == "FIFTEEN_MIN" else 30
-        buckets["_m"] = ExpressionWrapper(ExtractMinute(field, tzinfo=tz) / Value(step), output_field=IntegerField())
+        buckets["_m"] = ExpressionWrapper(
+            Cast(ExtractMinute(field, tzinfo=tz), IntegerField()) / Value(step), output_field=IntegerField()
+        )
     return buckets
 
 
