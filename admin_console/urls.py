@@ -29,6 +29,7 @@ urlpatterns = [
     path("contacts/", analytics.contact_search, name="contact_search"),
     path("contacts/<str:pk>/", analytics.contact_detail, name="contact_detail"),
     path("real-time/", analytics.realtime, name="realtime"),
+    path("real-time/agents/<str:pk>/offline/", analytics.realtime_agent_offline, name="realtime_agent_offline"),
     path("settings/", settings.instance_settings, name="instance_settings"),
     path("api-keys/", settings.api_key_list, name="api_key_list"),
     path("api-keys/add/", settings.api_key_create, name="api_key_add"),
