@@ -1,6 +1,7 @@
 """The supervisors' websocket: the real-time page is pushed when a task arrives or an agent's status
 changes, bursts coalesce into one render, and only Admins and CallCenterManagers may connect."""
 
+import asyncio
 import functools
 
 import pytest
@@ -117,14 +118,29 @@ async def test_the_filters_of_the_url_narrow_the_pushed_page(floor, instance):
 
 @run_async
 async def test_a_burst_of_signals_costs_one_render(floor, monkeypatch):
-    renders = []
-    real = supervisor.board_html
+    renders, handled = [], []
+    all_handled = asyncio.Event()
+    real_html, real_refresh = supervisor.board_html, SupervisorConsumer.metrics_refresh
 
     def counted(user, filters, *, oob=False):
         renders.append(user.pk)
-        return real(user, filters, oob=oob)
+        return real_html(user, filters, oob=oob)
+
+    async def counted_refresh(self, event):
+        await real_refresh(self, event)
+        handled.append(event)
+        if len(handled) == 10:
+            all_handled.set()
+
+    async def held_later(self):
+        # The coalescing wait lasts until the whole burst has reached the consumer, so the count does not
+        # depend on how fast the channel layer delivers.
+        await all_handled.wait()
+        await self._render_and_send()
 
     monkeypatch.setattr(supervisor, "board_html", counted)
+    monkeypatch.setattr(SupervisorConsumer, "metrics_refresh", counted_refresh)
+    monkeypatch.setattr(SupervisorConsumer, "_later", held_later)
     comm = communicator(floor["boss"])
     await comm.connect()
     await comm.receive_from(timeout=5)
