@@ -184,7 +184,8 @@ def get_current_metric_data(*, instance, params) -> dict:
         scope = {queue_id} if queue_id else set(queues)
         for channel in channel_keys:
             states = states_by_channel[channel or agent_channels[0]]
-            serving = [s for s in states if s.queue_ids & scope or (s.agent.pk in {queues[q].agent_id for q in scope})]
+            personal = {queues[q].agent_id for q in scope if queues[q].agent_id}
+            serving = [s for s in states if s.queue_ids & scope or s.agent.pk in personal]
             if profile_ids:
                 serving = [s for s in serving if s.agent.routing_profile_id in profile_ids]
             for profile_id in profile_keys:
