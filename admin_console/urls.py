@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_console.views import analytics, dashboard, flows, routing, settings, users
+from admin_console.views import analytics, dashboard, flows, reports, routing, settings, users
 
 app_name = "admin_console"
 
@@ -29,6 +29,10 @@ urlpatterns = [
     path("contacts/", analytics.contact_search, name="contact_search"),
     path("contacts/<str:pk>/", analytics.contact_detail, name="contact_detail"),
     path("real-time/", analytics.realtime, name="realtime"),
+    path("real-time/agents/<str:pk>/offline/", analytics.realtime_agent_offline, name="realtime_agent_offline"),
+    path("historical/", reports.historical_report, name="historical_report"),
+    path("historical/save/", reports.historical_report_save, name="historical_report_save"),
+    path("historical/saved/<str:pk>/", reports.historical_report_open, name="historical_report_open"),
     path("settings/", settings.instance_settings, name="instance_settings"),
     path("api-keys/", settings.api_key_list, name="api_key_list"),
     path("api-keys/add/", settings.api_key_create, name="api_key_add"),

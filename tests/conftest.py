@@ -78,7 +78,12 @@ def queue_flow():
 
 
 class Pushes(list):
-    """What `publish` sent, in order, as (group, event) pairs."""
+    """What `publish` sent to agents, in order, as (group, event) pairs; `supervisors` holds what it sent to
+    the real-time metrics pages."""
+
+    def __init__(self):
+        super().__init__()
+        self.supervisors: list[tuple[str, dict]] = []
 
     def to(self, user) -> list[dict]:
         """The events sent to one agent's tabs."""
@@ -101,7 +106,10 @@ def pushes(monkeypatch):
     real_send = publish._send
 
     def recording_send(groups, event):
-        sent.extend((group, event) for group in groups)
+        # The supervisors' metrics signals go to their own list: these tests count what agents receive.
+        for group in groups:
+            target = sent.supervisors if group.startswith("supervisors.") else sent
+            target.append((group, event))
         real_send(groups, event)
 
     monkeypatch.setattr(publish, "_send", recording_send)

@@ -6,14 +6,17 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import validate_email
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from admin_console.access import analytics_required
 from admin_console.forms.analytics import ContactSearchForm
 from admin_console.views.crud import PAGE_SIZE
-from ccp.models import Contact
-from ccp.selectors.metrics import instance_metrics
+from ccp.models import AgentStatus, Contact, Queue, RoutingProfile, User
+from ccp.selectors.realtime_board import CHANNELS, COLUMNS, board_filters, realtime_board
+from ccp.services.agents import agent_set_status
 
 
 @require_GET
@@ -65,12 +68,8 @@ def contact_detail(request, pk):
         )
         if other is not None and other.instance_id == tenant.pk
     ]
-    followers = Contact.objects.filter(instance=tenant, previous_contact=contact).order_by(
-        "initiation_timestamp"
-    )
-    relatives = Contact.objects.filter(instance=tenant, related_contact=contact).order_by(
-        "initiation_timestamp"
-    )
+    followers = Contact.objects.filter(instance=tenant, previous_contact=contact).order_by("initiation_timestamp")
+    relatives = Contact.objects.filter(instance=tenant, related_contact=contact).order_by("initiation_timestamp")
     events = contact.events.select_related("actor", "agent", "queue")
     context = {
         "contact": contact,
@@ -128,8 +127,33 @@ def trace_rows(trace) -> list[list[tuple[str, str]]]:
 @require_GET
 @analytics_required
 def realtime(request):
-    """Per queue: contacts waiting and with agents, agents available, on contact and staffed; every
-    agent's status. Refreshes itself. The numbers are ccp.selectors.metrics', as flows read them."""
-    context = {"metrics": instance_metrics(instance=request.user.instance)}
+    """Every real-time metric per queue (ccp.selectors.metrics, as flows read them) and every agent, narrowed
+    by the filters in the URL; the page is pushed over /ws/supervisor/ when contacts or agents change."""
+    tenant = request.user.instance
+    filters = board_filters(dict(request.GET.lists()))
+    context = {
+        "board": realtime_board(instance=tenant, **filters),
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "queues": Queue.objects.filter(instance=tenant, queue_type=Queue.Type.STANDARD).order_by("name"),
+        "profiles": RoutingProfile.objects.filter(instance=tenant).order_by("name"),
+        "channels": CHANNELS,
+        "columns": COLUMNS,
+    }
     template = "admin_console/realtime.html"
     return render(request, f"{template}#metrics" if request.htmx else template, context)
+
+
+@require_POST
+@analytics_required
+def realtime_agent_offline(request, pk):
+    """A supervisor sets an agent Offline from the real-time page (the page updates by its push)."""
+    tenant = request.user.instance
+    agent = get_object_or_404(User, pk=pk, instance=tenant)
+    offline = AgentStatus.objects.filter(instance=tenant, type=AgentStatus.Type.OFFLINE).order_by("name").first()
+    if offline is None:
+        return HttpResponse("This instance has no Offline status.", status=409)
+    agent_set_status(user=agent, status=offline, actor=request.user)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(reverse("admin_console:realtime"))

@@ -9,7 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import contacts, flows, lists, search, templates
+from ccp.api import contacts, flows, lists, metrics, search, templates
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -44,6 +44,11 @@ HANDLERS = {
     "ListQuickConnects": lists.list_quick_connects,
     "ListRoutingProfiles": lists.list_routing_profiles,
     "ListUsers": lists.list_users,
+    # Metrics
+    "GetCurrentMetricData": metrics.get_current_metric_data,
+    "GetCurrentUserData": metrics.get_current_user_data,
+    "GetMetricDataV2": metrics.get_metric_data_v2,
+    "GetMetricData": metrics.get_metric_data,
 }
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ccp.models.contacts import (
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
+from ccp.models.reports import SavedReport
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.timers import Timer, TimerKind
 from ccp.models.users import AgentEvent, AgentStatus, SecurityProfile, User
@@ -28,6 +29,7 @@ __all__ = [
     "ContactState",
     "DisconnectReason",
     "FlowStatus",
+    "SavedReport",
     "FlowType",
     "HoursOfOperation",
     "IdempotencyToken",

@@ -245,6 +245,9 @@ class ContactEvent(models.Model):
         indexes = [
             # Contact summary timeline: one contact's events in order.
             models.Index(fields=["contact", "at"], name="contact_event_timeline_idx"),
+            # Historical metrics (ccp/selectors/historical.py): AGENT_NON_RESPONSE counts an instance's
+            # MISSED events in a time range.
+            models.Index(fields=["instance", "event", "at"], name="contact_event_metrics_idx"),
         ]
 
 

@@ -18,6 +18,11 @@ def agent_group(user_id: str) -> str:
     return f"agent.{user_id}"
 
 
+def supervisor_group(instance_id: str) -> str:
+    """Every open real-time metrics page of one instance (ccp/realtime/supervisor.py)."""
+    return f"supervisors.{instance_id}"
+
+
 # The web server's event loop in this process, recorded by the first websocket consumer. Services run in
 # sync threads; a send made there must be handed to this loop (thread-safely) or the in-memory layer
 # fills the loop's queues without waking it, and the push waits for an unrelated wake-up.
@@ -83,3 +88,9 @@ def agent_refresh(*, user_id: str, reason: str, contact_id: str = "", offer: boo
         [agent_group(user_id)],
         {"type": "panel.refresh", "reason": reason, "contact_id": contact_id, "offer": offer},
     )
+
+
+def supervisors_refresh(*, instance_id: str, reason: str) -> None:
+    """Tell the instance's real-time metrics pages that a contact or an agent changed (after commit); each
+    page coalesces the signals into a few renders a second."""
+    send_event([supervisor_group(instance_id)], {"type": "metrics.refresh", "reason": reason})

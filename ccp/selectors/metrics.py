@@ -20,6 +20,7 @@ slot), CONNECTED is On contact (there is no separate hold state), AFTER_CONTACT_
 system's Missed status, set after an offer rings out, is the agent Error state.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -328,6 +329,19 @@ def _contact_counts(*, instance: Instance, queue: Queue | None, channel: str | N
     return counts
 
 
+def _with_contacts(agents: QueueMetrics, counts: dict, *, at: datetime) -> QueueMetrics:
+    """`agents` (folded from agent states alone) with the contact metrics of `counts` — the same as
+    _fold over those states and counts."""
+    queued, oldest = counts.get(ContactState.QUEUED, (0, None))
+    return dataclasses.replace(
+        agents,
+        contacts_in_queue=queued,
+        oldest_contact_age_seconds=_age(oldest, at),
+        contacts_scheduled=counts.get(ContactState.SCHEDULED, (0, None))[0],
+        contacts_with_agents=sum(counts.get(state, (0, None))[0] for state in AGENT_SLOT_STATES),
+    )
+
+
 def _fold(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetrics:
     queued, oldest = counts.get(ContactState.QUEUED, (0, None))
     return metrics_of(
@@ -338,6 +352,12 @@ def _fold(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetri
         with_agents=sum(counts.get(state, (0, None))[0] for state in AGENT_SLOT_STATES),
         at=at,
     )
+
+
+def fold_counts(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetrics:
+    """Every metric from contact counts already read ({state: (count, oldest enqueue)}) and agent
+    states (GetCurrentMetricData's groups go through this)."""
+    return _fold(counts, states=states, at=at)
 
 
 def queue_metrics(
@@ -378,9 +398,15 @@ def instance_metrics(
     states = agent_states(instance=instance, channel=agent_channel)
     counts = _contact_counts(instance=instance, queue=None, channel=contact_channel)
     queues = []
+    # Agents sharing a routing profile serve the same queues: fold each distinct set of serving agents
+    # once (20 queues of one profile cost one pass over the agents, not twenty).
+    profiles = {state.queue_ids for state in states}
+    agent_folds: dict[frozenset, QueueMetrics] = {}
     for queue in Queue.objects.filter(instance_id=instance.pk, queue_type=Queue.Type.STANDARD).order_by("name"):
-        serving = [state for state in states if queue.pk in state.queue_ids]
-        queues.append((queue, _fold(counts.get(queue.pk, {}), states=serving, at=at)))
+        key = frozenset(queue_ids for queue_ids in profiles if queue.pk in queue_ids)
+        if key not in agent_folds:
+            agent_folds[key] = metrics_of(states=[state for state in states if state.queue_ids in key], at=at)
+        queues.append((queue, _with_contacts(agent_folds[key], counts.get(queue.pk, {}), at=at)))
     personal = set(
         Queue.objects.filter(instance_id=instance.pk, queue_type=Queue.Type.AGENT).values_list("pk", flat=True)
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ccp.errors import InvalidRequest
 from ccp.models import AgentEvent, AgentStatus, TimerKind, User
-from ccp.realtime.publish import agent_refresh
+from ccp.realtime.publish import agent_refresh, supervisors_refresh
 from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
 from ccp.services.transactions import entry_transaction, transaction_required
@@ -68,6 +68,7 @@ def _status_change(*, user: User, status: AgentStatus, actor=None) -> None:
     )
     user.status, user.status_since, user.idle_since = locked.status, locked.status_since, locked.idle_since
     agent_refresh(user_id=user.id, reason="status")
+    supervisors_refresh(instance_id=user.instance_id, reason="status")
     if status.type == AgentStatus.Type.ROUTABLE:
         routing_trigger(instance_id=user.instance_id, agent_ids=[user.id])
 

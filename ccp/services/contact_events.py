@@ -10,6 +10,7 @@ from django.utils import timezone
 from ccp.errors import ResourceNotFound
 from ccp.held_writes import contact_event_save, contact_save
 from ccp.models import Contact, ContactEvent
+from ccp.realtime.publish import supervisors_refresh
 from ccp.services.transactions import entry_transaction
 
 
@@ -32,6 +33,7 @@ def contact_record_event(
         detail=detail or {},
     )
     contact_event_save(contact, event)
+    supervisors_refresh(instance_id=contact.instance_id, reason="contact")
     return event
 
 

@@ -8,6 +8,16 @@ from tests.factories import AgentFactory, AgentStatusFactory, ContactFactory, Ro
 pytestmark = pytest.mark.django_db
 
 
+def _cells(html: str, queue_name: str) -> dict[str, str]:
+    """The queue row's cells by metric (each cell carries data-metric)."""
+    row = html.split(f"<td>{queue_name}</td>")[1].split("</tr>")[0]
+    cells = {}
+    for piece in row.split('data-metric="')[1:]:
+        key, _, rest = piece.partition('">')
+        cells[key] = rest.split("</td>")[0]
+    return cells
+
+
 def test_queue_rows_count_waiting_contacts_and_agents(supervisor_client, instance):
     available = AgentStatusFactory(instance=instance, name="Available", type="ROUTABLE")
     busy_agent = AgentFactory(instance=instance, status=available)
@@ -19,12 +29,10 @@ def test_queue_rows_count_waiting_contacts_and_agents(supervisor_client, instanc
     response = supervisor_client.get(reverse("admin_console:realtime"), headers={"HX-Request": "true"})
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="metrics"')
-    row = html.split(f"<td>{queue.name}</td>")[1].split("</tr>")[0]
-    cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
-    # queued, oldest, with agents, available, on contact, staffed
-    assert cells[0] == "2"
-    assert cells[2] == "1"
-    assert cells[3:] == ["2", "1", "2"]
+    cells = _cells(html, queue.name)
+    assert cells["contacts_in_queue"] == "2"
+    assert cells["contacts_with_agents"] == "1"
+    assert [cells["agents_available"], cells["agents_on_contact"], cells["agents_staffed"]] == ["2", "1", "2"]
     assert str(idle_agent) in html
 
 
@@ -38,7 +46,5 @@ def test_an_offline_agent_is_not_staffed_and_a_full_agent_is_not_available(super
     queue = RoutingProfileQueueFactory(routing_profile=full.routing_profile).queue
     ContactFactory(instance=instance, queue=queue, state="CONNECTED", agent=full)
     response = supervisor_client.get(reverse("admin_console:realtime"), headers={"HX-Request": "true"})
-    row = response.content.decode().split(f"<td>{queue.name}</td>")[1].split("</tr>")[0]
-    cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
-    # available, on contact, staffed
-    assert cells[3:] == ["0", "1", "1"]
+    cells = _cells(response.content.decode(), queue.name)
+    assert [cells["agents_available"], cells["agents_on_contact"], cells["agents_staffed"]] == ["0", "1", "1"]

@@ -1,0 +1,141 @@
+"""The real-time metrics page's content: the queues and agents of ccp/selectors/metrics.py narrowed by
+the page's filters (queues, routing profiles, channel), each column's threshold, and each agent's
+contacts per channel against their capacity with their current tasks' ages. Read by the console view
+and by the supervisors' websocket (ccp/realtime/supervisor.py), so both draw the same page.
+
+The metrics themselves are not redefined here: every figure is a field of `QueueMetrics`, folded by
+`metrics_of` from the same agent states and contact counts.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from ccp.models import Channel, Contact, Instance
+from ccp.models.contacts import AGENT_SLOT_STATES
+from ccp.selectors.metrics import AgentState, QueueMetrics, instance_metrics, metrics_of
+
+# The queue table's columns: (QueueMetrics field, heading, unit). One per real-time metric.
+COLUMNS = [
+    ("contacts_in_queue", "In queue", "count"),
+    ("oldest_contact_age_seconds", "Oldest", "seconds"),
+    ("contacts_scheduled", "Scheduled", "count"),
+    ("contacts_with_agents", "With agents", "count"),
+    ("agents_online", "Online", "count"),
+    ("agents_available", "Available", "count"),
+    ("agents_on_contact", "On contact", "count"),
+    ("agents_after_contact_work", "ACW", "count"),
+    ("agents_non_productive", "NPT", "count"),
+    ("agents_error", "Error", "count"),
+    ("agents_staffed", "Staffed", "count"),
+    ("slots_active", "Slots active", "count"),
+    ("slots_available", "Slots available", "count"),
+]
+COLUMN_KEYS = [key for key, _, _ in COLUMNS]
+CHANNELS = [Channel.TASK, Channel.CHAT, Channel.VOICE]
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    value: int
+    unit: str
+    over: bool  # at or above the page's threshold for this column
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    state: AgentState
+    status_seconds: int
+    by_channel: list[tuple[str, int, int]]  # (channel, contacts held, capacity)
+    tasks: list[tuple[Contact, int]]  # current tasks with their age in seconds
+
+
+@dataclass(frozen=True)
+class Board:
+    queues: list[tuple[object, list[Cell]]]
+    totals: list[Cell]
+    agents: list[AgentRow]
+    at: datetime
+    columns: tuple = tuple(COLUMNS)
+
+
+def board_filters(query: dict[str, list[str]]) -> dict:
+    """The page's filters from its query string (the console view reads the same)."""
+    channel = (query.get("channel") or [""])[0]
+    thresholds = {}
+    for key in COLUMN_KEYS:
+        raw = (query.get(f"warn_{key}") or [""])[0]
+        if raw.strip().isdigit():
+            thresholds[key] = int(raw)
+    return {
+        "queue_ids": [v for v in query.get("queue", []) if v],
+        "profile_ids": [v for v in query.get("routing_profile", []) if v],
+        "channel": channel if channel in Channel.values else None,
+        "thresholds": thresholds,
+    }
+
+
+def _cells(metrics: QueueMetrics, thresholds: dict[str, int]) -> list[Cell]:
+    cells = []
+    for key, _, unit in COLUMNS:
+        value = getattr(metrics, key)
+        limit = thresholds.get(key)
+        cells.append(Cell(key, value, unit, limit is not None and value >= limit))
+    return cells
+
+
+def realtime_board(
+    *,
+    instance: Instance,
+    queue_ids: list[str] = (),
+    profile_ids: list[str] = (),
+    channel: str | None = None,
+    thresholds: dict[str, int] | None = None,
+    at: datetime | None = None,
+) -> Board:
+    """The page for these filters: queue rows (standard queues), totals over them, and agent rows."""
+    at = at or timezone.now()
+    thresholds = thresholds or {}
+    data = instance_metrics(
+        instance=instance, agent_channel=channel or Channel.TASK, contact_channel=channel or None, at=at
+    )
+    queues = [(q, m) for q, m in data.queues if not queue_ids or q.pk in queue_ids]
+    agents = data.agents
+    if profile_ids:
+        agents = [s for s in agents if s.agent.routing_profile_id in profile_ids]
+    if queue_ids:
+        agents = [s for s in agents if s.queue_ids & set(queue_ids)]
+    folded = metrics_of(states=agents, at=at)
+    totals = dataclasses.replace(
+        folded,
+        contacts_in_queue=sum(m.contacts_in_queue for _, m in queues),
+        oldest_contact_age_seconds=max((m.oldest_contact_age_seconds for _, m in queues), default=0),
+        contacts_scheduled=sum(m.contacts_scheduled for _, m in queues),
+        contacts_with_agents=sum(m.contacts_with_agents for _, m in queues),
+    )
+    held: dict[str, list[Contact]] = {}
+    for contact in Contact.objects.filter(
+        instance_id=instance.pk, agent_id__in=[s.agent.pk for s in agents], state__in=AGENT_SLOT_STATES
+    ).order_by("offered_at", "id"):
+        held.setdefault(contact.agent_id, []).append(contact)
+    rows = []
+    for state in agents:
+        mine = held.get(state.agent.pk, [])
+        profile = state.agent.routing_profile
+        by_channel = [(ch, sum(c.channel == ch for c in mine), profile.concurrency(ch)) for ch in CHANNELS]
+        tasks = [
+            (c, int((at - (c.offered_at or c.initiation_timestamp)).total_seconds()))
+            for c in mine
+            if c.channel == Channel.TASK
+        ]
+        since = state.agent.status_since
+        rows.append(AgentRow(state, int((at - since).total_seconds()) if since else 0, by_channel, tasks))
+    return Board(
+        queues=[(q, _cells(m, thresholds)) for q, m in queues],
+        totals=_cells(totals, thresholds),
+        agents=rows,
+        at=at,
+    )

@@ -1,0 +1,115 @@
+"""The historical report page: days in the instance's timezone (a daylight-saving day included), intervals,
+grouping, custom service levels, the SVG charts and table, the CSV download, saved definitions per user,
+and who may see it."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from ccp.models import SavedReport
+from tests.factories import ContactFactory, QueueFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+@pytest.fixture
+def paris(instance):
+    instance.timezone = "Europe/Paris"
+    instance.save()
+    returns = QueueFactory(instance=instance, name="Returns")
+    billing = QueueFactory(instance=instance, name="Billing")
+    # The clocks go back at 03:00 on 25 October 2026: that day has 25 hours.
+    for when, queue, wait in (
+        (local(2026, 10, 25, 0, 30), returns, 10),
+        (local(2026, 10, 25, 23, 30), returns, 50),
+        (local(2026, 10, 26, 0, 30), billing, 200),
+    ):
+        ContactFactory(
+            instance=instance,
+            queue=queue,
+            state="ENDED",
+            disconnect_reason="AGENT_DISCONNECT",
+            initiation_timestamp=when,
+            enqueue_timestamp=when,
+            connected_to_agent_timestamp=when + dt.timedelta(seconds=wait),
+            disconnect_timestamp=when + dt.timedelta(seconds=wait + 60),
+            last_update_timestamp=when,
+        )
+    return {"returns": returns, "billing": billing}
+
+
+def report(client, **query):
+    params = {"start": "2026-10-24", "end": "2026-10-26", "interval": "DAY", "metrics": ["CONTACTS_CREATED"]}
+    params.update(query)
+    return client.get(reverse("admin_console:historical_report"), params)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    body = html.split('<table class="data" id="report">')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = []
+    for tr in body.split("<tr>")[1:]:
+        rows.append([cell.split(">", 1)[1].split("</td>")[0] for cell in tr.split("<td")[1:]])
+    return rows
+
+
+def test_daily_intervals_follow_the_instances_days_across_the_clock_change(supervisor_client, paris):
+    html = report(supervisor_client).content.decode()
+    assert table_rows(html) == [["2026-10-25", "2.0"], ["2026-10-26", "1.0"]]
+
+
+def test_grouping_by_queue_names_each_queue(supervisor_client, paris):
+    html = report(supervisor_client, grouping="QUEUE", interval="TOTAL").content.decode()
+    assert sorted(table_rows(html)) == [
+        ["Billing", "2026-10-24 – 2026-10-26", "1.0"],
+        ["Returns", "2026-10-24 – 2026-10-26", "2.0"],
+    ]
+
+
+def test_custom_service_levels_each_get_a_column(supervisor_client, paris):
+    html = report(supervisor_client, interval="TOTAL", service_levels="30, 60,600").content.decode()
+    assert "Service level 30 s (%)" in html and "Service level 600 s (%)" in html
+    # waits of 10, 50 and 200 s
+    assert table_rows(html) == [["2026-10-24 – 2026-10-26", "3.0", "33.33", "66.67", "100.0"]]
+
+
+def test_more_than_ten_service_levels_or_one_beyond_seven_days_is_refused(supervisor_client, paris):
+    html = report(supervisor_client, service_levels=",".join(str(n) for n in range(1, 12))).content.decode()
+    assert "At most 10 service levels" in html and 'id="report"' not in html
+    html = report(supervisor_client, service_levels="604801").content.decode()
+    assert "1 to 604,800 seconds" in html and 'id="report"' not in html
+
+
+def test_the_page_draws_a_chart_per_metric(supervisor_client, paris):
+    html = report(supervisor_client, metrics=["CONTACTS_CREATED", "AVG_QUEUE_ANSWER_TIME"]).content.decode()
+    assert html.count("<svg") == 2 and html.count('class="bar"') == 4
+
+
+def test_the_csv_has_the_tables_rows(supervisor_client, paris):
+    response = report(supervisor_client, grouping="QUEUE", format="csv")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "Queue,Interval,CONTACTS_CREATED"
+    assert sorted(lines[1:]) == ["Billing,2026-10-26,1.0", "Returns,2026-10-25,2.0"]
+
+
+def test_a_saved_report_opens_again_for_its_owner_only(supervisor_client, supervisor, paris, instance, client):
+    query = "start=2026-10-24&end=2026-10-26&interval=DAY&metrics=CONTACTS_CREATED"
+    supervisor_client.post(reverse("admin_console:historical_report_save"), {"name": "October", "query": query})
+    saved = SavedReport.objects.get(user=supervisor, name="October")
+    response = supervisor_client.get(reverse("admin_console:historical_report_open", args=[saved.pk]))
+    assert response.status_code == 302 and response["Location"].endswith(query)
+    other = UserFactory(instance=instance, security_profile="CallCenterManager")
+    client.force_login(other)
+    assert client.get(reverse("admin_console:historical_report_open", args=[saved.pk])).status_code == 404
+
+
+def test_an_agent_may_not_see_the_report(agent_client, paris):
+    assert report(agent_client).status_code == 403
