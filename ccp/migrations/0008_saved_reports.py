@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0006_metrics_indexes'),
+        ('ccp', '0007_metrics_indexes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0005_route_offer_expires_at'),
+        ('ccp', '0006_timer_lambda_invoke'),
     ]
 
     operations = [
