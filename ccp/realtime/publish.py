@@ -83,3 +83,17 @@ def agent_refresh(*, user_id: str, reason: str, contact_id: str = "", offer: boo
         [agent_group(user_id)],
         {"type": "panel.refresh", "reason": reason, "contact_id": contact_id, "offer": offer},
     )
+
+
+def agent_session_end(*, user_id: str, reason: str, session_key: str = "") -> None:
+    """Close the panel sockets of one user, after commit: every one of them when their password or security
+    profile changed or they were deactivated; only those of `session_key` when that one session signed out.
+    The consumer closes with code 4001 and the page stops reconnecting."""
+    send_event([agent_group(user_id)], {"type": "session.ended", "reason": reason, "session_key": session_key or ""})
+
+
+def agent_session_end_on_logout(sender, request, user, **kwargs) -> None:
+    """Django's user_logged_out receiver (connected in ccp/apps.py): the sockets of that session close."""
+    if user is not None and getattr(user, "pk", None):
+        session = getattr(request, "session", None)
+        agent_session_end(user_id=user.pk, reason="signed out", session_key=getattr(session, "session_key", "") or "")

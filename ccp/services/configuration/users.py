@@ -7,6 +7,7 @@ from django.db import transaction
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
+from ccp.realtime.publish import agent_session_end
 from ccp.services.configuration.base import delete_or_refuse, same_instance
 
 
@@ -114,8 +115,11 @@ def user_update(
     password: str = "",
     actor: User | None = None,
 ) -> User:
-    """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out."""
+    """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out.
+    A new password or security profile, or a deactivation, ends the user's sessions and closes their panel
+    sockets (after commit)."""
     with transaction.atomic():
+        was_profile, was_active = user.security_profile, user.is_active
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
             user=user,
@@ -132,6 +136,17 @@ def user_update(
             user.set_password(password)
         user.save()
         _personal_queue_ensure(user)
+        ended = [
+            reason
+            for reason, happened in (
+                ("password changed", bool(password)),
+                ("deactivated", was_active and not is_active),
+                ("security profile changed", was_profile != security_profile),
+            )
+            if happened
+        ]
+        if ended:
+            agent_session_end(user_id=user.pk, reason=", ".join(ended))
     return user
 
 
@@ -140,4 +155,6 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
     with transaction.atomic():
+        user_id = user.pk
         delete_or_refuse(user)
+        agent_session_end(user_id=user_id, reason="deleted")
