@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 
 
 class CcpConfig(AppConfig):
@@ -9,8 +10,6 @@ class CcpConfig(AppConfig):
         # Imported here, not at the top: these modules import the models, which Django loads after this
         # module. They wire the layers together — the flow runner (below the services) gets the services it
         # may call, and the services (below routing) get the routing dispatch they trigger after commit.
-        from django.contrib.auth.signals import user_logged_out
-
         from ccp import checks  # noqa: F401  (registers the deploy checks)
         from ccp.realtime.publish import agent_session_end_on_logout
         from ccp.routing.engine import routing_dispatch
