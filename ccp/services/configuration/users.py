@@ -4,11 +4,12 @@ personal queue for contacts transferred to them directly."""
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.realtime.publish import agent_session_end
-from ccp.services.configuration.base import delete_or_refuse, same_instance
+from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
 
 
 def _check(
@@ -151,10 +152,12 @@ def user_update(
 
 
 def user_delete(*, user: User, actor: User | None = None) -> None:
-    """Delete a user with their personal queue and quick connects to them; nobody deletes themselves."""
+    """Delete a user with their personal queue and quick connects to them; nobody deletes themselves. Refused
+    (ResourceInUse, naming them) while open contacts are assigned to them or wait in their personal queue."""
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
     with transaction.atomic():
+        refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
         user_id = user.pk
         delete_or_refuse(user)
         agent_session_end(user_id=user_id, reason="deleted")
