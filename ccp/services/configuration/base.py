@@ -61,7 +61,8 @@ def open_contacts_blocking(where: Q) -> list[str]:
     """The open (not ended) contacts matching `where`, named for a refusal: deleting what they use would leave
     them stranded (no queue to be routed from, no flow to run, no agent to close them)."""
     contacts = Contact.objects.filter(where).exclude(state=ContactState.ENDED)
-    names = [str(contact) for contact in contacts.only("id", "name").order_by("initiation_timestamp", "id")[:BLOCKERS_NAMED]]
+    first = contacts.only("id", "name").order_by("initiation_timestamp", "id")[:BLOCKERS_NAMED]
+    names = [str(contact) for contact in first]
     if not names:
         return []
     return _named("Open contact", names, contacts.count())
@@ -78,4 +79,5 @@ def rows_blocking(label: str, rows: models.QuerySet) -> list[str]:
 def refuse_while_used(row: models.Model, blockers: list[str]) -> None:
     """Raise ResourceInUse naming `blockers`, when there are any."""
     if blockers:
-        raise ResourceInUse(f"“{row}” is still in use and was not deleted.", blockers=blockers)
+        # The message names them too: an API client sees only the message.
+        raise ResourceInUse(f"“{row}” is still in use and was not deleted: {'; '.join(blockers)}.", blockers=blockers)
