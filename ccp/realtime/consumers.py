@@ -170,7 +170,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
         while not self._ended:
             await asyncio.sleep(SESSION_CHECK_SECONDS)
             try:
-                valid = await database_sync_to_async(agent_session_valid)(
+                # Off the shared thread, like renders: hundreds of sockets checking must not queue behind it.
+                valid = await database_sync_to_async(agent_session_valid, thread_sensitive=RENDER_THREAD_SENSITIVE)(
                     user_id=self.user.id, auth_hash=self.auth_hash, session_key=self.session_key
                 )
             except Exception:
