@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_console.views import analytics, dashboard, flows, reports, routing, settings, users
+from admin_console.views import analytics, dashboard, flows, reports, routing, settings, timers, users
 
 app_name = "admin_console"
 
@@ -37,4 +37,7 @@ urlpatterns = [
     path("api-keys/", settings.api_key_list, name="api_key_list"),
     path("api-keys/add/", settings.api_key_create, name="api_key_add"),
     path("api-keys/<int:pk>/revoke/", settings.api_key_revoke, name="api_key_revoke"),
+    path("parked-timers/", timers.parked_timer_list, name="parked_timer_list"),
+    path("parked-timers/<int:pk>/retry/", timers.parked_timer_retry, name="parked_timer_retry"),
+    path("parked-timers/<int:pk>/dismiss/", timers.parked_timer_dismiss, name="parked_timer_dismiss"),
 ]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 
 
 class CcpConfig(AppConfig):
@@ -10,9 +11,12 @@ class CcpConfig(AppConfig):
         # module. They wire the layers together — the flow runner (below the services) gets the services it
         # may call, and the services (below routing) get the routing dispatch they trigger after commit.
         from ccp import checks  # noqa: F401  (registers the deploy checks)
+        from ccp.realtime.publish import agent_session_end_on_logout
         from ccp.routing.engine import routing_dispatch
         from ccp.services.flow_interface import flow_interface_install
         from ccp.services.hooks import routing_dispatcher_install
 
         flow_interface_install()
         routing_dispatcher_install(routing_dispatch)
+        # Signing out closes that session's panel sockets.
+        user_logged_out.connect(agent_session_end_on_logout, dispatch_uid="ccp.session_end_on_logout")

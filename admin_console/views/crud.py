@@ -84,8 +84,8 @@ def delete_response(request, obj, *, delete, noun, success_url, consequences="")
         try:
             delete()
         except ResourceInUse as error:
+            # The page's alert says it and lists them; a flash message would say it twice.
             blockers = error.blockers
-            messages.error(request, error.message)
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect(success_url)

@@ -9,7 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import contacts, flows, lists, metrics, search, templates
+from ccp.api import configuration, contacts, flows, lists, metrics, search, templates
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -39,6 +39,9 @@ HANDLERS = {
     "DescribeContactFlow": flows.describe_contact_flow,
     "UpdateContactFlowContent": flows.update_contact_flow_content,
     "ListContactFlows": flows.list_contact_flows,
+    "DeleteContactFlow": configuration.delete_contact_flow,
+    "DeleteQueue": configuration.delete_queue,
+    "DeleteUser": configuration.delete_user,
     # Read-only lists
     "ListQueues": lists.list_queues,
     "ListQuickConnects": lists.list_quick_connects,

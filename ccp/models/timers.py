@@ -31,6 +31,11 @@ class Timer(models.Model):
     cancelled = models.BooleanField(default=False)
     payload = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A timer whose work failed on every attempt waits here, unfired, for an admin (console: Parked timers) to
+    # retry or dismiss it; the worker no longer claims it.
+    parked_at = models.DateTimeField(null=True, blank=True)
+    # db_default too: ccp_route_offer (PL/pgSQL, migration 0005) inserts offer timers naming its columns.
+    last_error = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         indexes = [
@@ -42,4 +47,10 @@ class Timer(models.Model):
             ),
             # Cancelling a contact's pending timers of one kind (accept cancels the offer timeout).
             models.Index(fields=["contact", "kind"], name="timer_contact_kind_idx"),
+            # The console's Parked timers page and the taskcenter_timers_parked gauge.
+            models.Index(
+                fields=["parked_at"],
+                name="timer_parked_idx",
+                condition=models.Q(parked_at__isnull=False, fired_at__isnull=True, cancelled=False),
+            ),
         ]

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from ccp.models.instance import new_id
 
@@ -78,6 +79,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash, over the security profile as well as the password: changing either signs
+        the user out everywhere (their sessions stop verifying, and their panel sockets close)."""
+        return salted_hmac(
+            "ccp.models.User.get_session_auth_hash",
+            f"{self.password}\x00{self.security_profile}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_admin(self) -> bool:

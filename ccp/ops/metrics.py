@@ -60,11 +60,17 @@ class DatabaseCollector(Collector):
         yield agents
 
         now = timezone.now()
-        overdue = Timer.objects.filter(Q(fired_at__isnull=True, cancelled=False) & Q(due_at__lte=now)).aggregate(
+        pending = Q(fired_at__isnull=True, cancelled=False)
+        overdue = Timer.objects.filter(pending & Q(parked_at__isnull=True, due_at__lte=now)).aggregate(
             count=Count("id"), oldest=Min("due_at")
         )
         yield GaugeMetricFamily(
             "taskcenter_timers_overdue", "Durable timers due and not yet fired.", value=overdue["count"]
+        )
+        yield GaugeMetricFamily(
+            "taskcenter_timers_parked",
+            "Durable timers parked after failing every attempt, waiting for an admin (console: Parked timers).",
+            value=Timer.objects.filter(pending & Q(parked_at__isnull=False)).count(),
         )
         lag = (now - overdue["oldest"]).total_seconds() if overdue["oldest"] else 0.0
         yield GaugeMetricFamily(

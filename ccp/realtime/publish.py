@@ -94,3 +94,17 @@ def supervisors_refresh(*, instance_id: str, reason: str) -> None:
     """Tell the instance's real-time metrics pages that a contact or an agent changed (after commit); each
     page coalesces the signals into a few renders a second."""
     send_event([supervisor_group(instance_id)], {"type": "metrics.refresh", "reason": reason})
+
+
+def agent_session_end(*, user_id: str, reason: str, session_key: str = "") -> None:
+    """Close the panel sockets of one user, after commit: every one of them when their password or security
+    profile changed or they were deactivated; only those of `session_key` when that one session signed out.
+    The consumer closes with code 4001 and the page stops reconnecting."""
+    send_event([agent_group(user_id)], {"type": "session.ended", "reason": reason, "session_key": session_key or ""})
+
+
+def agent_session_end_on_logout(sender, request, user, **kwargs) -> None:
+    """Django's user_logged_out receiver (connected in ccp/apps.py): the sockets of that session close."""
+    if user is not None and getattr(user, "pk", None):
+        session = getattr(request, "session", None)
+        agent_session_end(user_id=user.pk, reason="signed out", session_key=getattr(session, "session_key", "") or "")

@@ -15,21 +15,20 @@ import threading
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ccp.flows.runner import flow_invocation_resume, flow_resume
 from ccp.models import Contact, Timer, TimerKind
 from ccp.services import agents, contacts, offers, tasks
 from ccp.services.hooks import routing_trigger
+from ccp.services.timer_failures import MAX_ATTEMPTS as MAX_ATTEMPTS  # re-exported: how many tries before parking
+from ccp.services.timer_failures import timer_failed
 
 log = logging.getLogger(__name__)
 
 # How long a claim holds; a killed worker's timers are picked up by another worker after this.
 LEASE = dt.timedelta(seconds=settings.WORKER_LEASE_SECONDS)
 BATCH = 50
-# Give up on a timer whose action keeps failing after this many tries (its contact is ended by EXPIRY).
-MAX_ATTEMPTS = 5
 
 
 def worker_name() -> str:
@@ -42,7 +41,7 @@ def timers_claim(*, now: dt.datetime | None = None, limit: int = BATCH, name: st
     name = name or worker_name()
     with transaction.atomic(durable=True):
         due = (
-            Timer.objects.filter(fired_at__isnull=True, cancelled=False, due_at__lte=now)
+            Timer.objects.filter(fired_at__isnull=True, cancelled=False, parked_at__isnull=True, due_at__lte=now)
             .exclude(lease_until__gt=now)
             .order_by("due_at")
         )
@@ -99,20 +98,17 @@ def timers_run_once(*, now: dt.datetime | None = None) -> int:
     for timer_id in timers_claim(now=now):
         try:
             fired += timer_fire(timer_id=timer_id)
-        except Exception:
-            # The transaction rolled back: the lease lapses and the timer is tried again, up to MAX_ATTEMPTS.
+        except Exception as error:
+            # The firing rolled back: the timer is tried again after a backoff, and parked after MAX_ATTEMPTS.
             log.exception("timer %s failed", timer_id)
-            Timer.objects.filter(pk=timer_id).update(attempts=F("attempts") + 1)
-            Timer.objects.filter(pk=timer_id, attempts__gte=MAX_ATTEMPTS).update(
-                cancelled=True, fired_at=timezone.now()
-            )
+            timer_failed(timer_id=timer_id, error=f"{type(error).__name__}: {error}", now=now)
     return fired
 
 
 def seconds_until_next(*, cap: float = 1.0) -> float:
     """How long the loop may sleep: until the next due timer, at most `cap` seconds."""
     nxt = (
-        Timer.objects.filter(fired_at__isnull=True, cancelled=False)
+        Timer.objects.filter(fired_at__isnull=True, cancelled=False, parked_at__isnull=True)
         .order_by("due_at")
         .values_list("due_at", flat=True)
         .first()

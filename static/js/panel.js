@@ -138,11 +138,32 @@
     socket = evt.detail && evt.detail.socketWrapper;
     setConnected(true);
   });
+  // The server closes with 4001 when the session ended (signed out elsewhere, new password or security
+  // profile, deactivated): say so, never reconnect, and go to the sign-in page.
+  var SESSION_ENDED = 4001;
+  var signedOut = false;
+  function showSignedOut() {
+    signedOut = true;
+    var banner = $("#conn-banner");
+    if (banner) {
+      banner.textContent = "You were signed out. Taking you to the sign-in page…";
+      banner.hidden = false;
+    }
+    document.body.classList.add("ws-down");
+    $all("[data-live]").forEach(function (el) { el.disabled = true; });
+    setTimeout(function () {
+      window.location.assign("/login/?next=" + encodeURIComponent(window.location.pathname));
+    }, 2000);
+  }
   document.addEventListener("htmx:wsClose", function (evt) {
-    setConnected(false);
-    // htmx reconnects by itself only after abnormal closes; reconnect after any close.
     var code = evt.detail && evt.detail.event && evt.detail.event.code;
     var wrapper = evt.detail && evt.detail.socketWrapper;
+    if (code === SESSION_ENDED || signedOut) {
+      if (!signedOut) showSignedOut();
+      return;
+    }
+    setConnected(false);
+    // htmx reconnects by itself only after abnormal closes; reconnect after any close.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && wrapper && $("#ccp")) {
       setTimeout(function () { wrapper.reconnect(); }, 1000 + Math.random() * 1000);
     }

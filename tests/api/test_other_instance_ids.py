@@ -74,6 +74,9 @@ CASES = [
     ("CreateTaskTemplate", {"Name": "New", "Fields": [], "ContactFlowId": ("theirs", "flow")}),
     ("DescribeContactFlow", {"ContactFlowId": ("theirs", "flow")}),
     ("UpdateContactFlowContent", {"ContactFlowId": ("theirs", "flow"), "Content": ("content", "ours")}),
+    ("DeleteContactFlow", {"ContactFlowId": ("theirs", "flow")}),
+    ("DeleteQueue", {"QueueId": ("theirs", "queue")}),
+    ("DeleteUser", {"UserId": ("theirs", "user")}),
 ]
 
 

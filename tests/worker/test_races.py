@@ -1,5 +1,5 @@
 """Races the guards handle: a timer that arrives after what it was for has already happened does nothing;
-a timer whose work fails is tried again after its lease lapses and given up after its last attempt."""
+a timer whose work fails is tried again after a backoff and parked after its last attempt."""
 
 import datetime as dt
 
@@ -12,7 +12,8 @@ from ccp.services import contacts as contact_services
 from ccp.services.contacts import contact_reschedule, contact_stop
 from ccp.services.offers import contact_accept, contact_offer_expire, contact_reject
 from ccp.services.tasks import task_scheduled_start
-from ccp.worker.timers import LEASE, MAX_ATTEMPTS, timer_fire, timers_claim, timers_run_once
+from ccp.services.timer_failures import BACKOFF
+from ccp.worker.timers import MAX_ATTEMPTS, timer_fire, timers_claim, timers_run_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,7 +137,7 @@ def expiring_task(cast) -> tuple[Contact, Timer, dt.datetime]:
     return task, timer, timer.due_at
 
 
-def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(cast, failing_expiry):
+def test_a_timer_whose_work_fails_is_tried_again_after_its_first_backoff(cast, failing_expiry):
     failing_expiry["failures"] = 1
     task, timer, due = expiring_task(cast)
     assert timers_run_once(now=due) == 0
@@ -144,14 +145,14 @@ def test_a_timer_whose_work_fails_is_tried_again_once_its_lease_lapses(cast, fai
     task.refresh_from_db()
     assert timer.fired_at is None and not timer.cancelled and timer.attempts == 1
     assert task.state == ContactState.QUEUED, "the failed attempt rolled back"
-    assert timers_run_once(now=due + LEASE - dt.timedelta(milliseconds=1)) == 0, "still leased"
+    assert timers_run_once(now=due + BACKOFF[0] - dt.timedelta(milliseconds=1)) == 0, "backing off"
     assert failing_expiry["n"] == 1
-    assert timers_run_once(now=due + LEASE) == 1
+    assert timers_run_once(now=due + BACKOFF[0]) == 1
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.disconnect_reason == "EXPIRED"
 
 
-def test_a_timer_that_keeps_failing_is_given_up_after_its_last_attempt(cast, failing_expiry):
+def test_a_timer_that_keeps_failing_is_parked_after_its_last_attempt(cast, failing_expiry):
     failing_expiry["failures"] = 1000
     task, timer, due = expiring_task(cast)
     now = due
@@ -159,8 +160,8 @@ def test_a_timer_that_keeps_failing_is_given_up_after_its_last_attempt(cast, fai
         timers_run_once(now=now)
         timer.refresh_from_db()
         assert timer.attempts == attempt
-        assert (timer.fired_at is not None) == (attempt == MAX_ATTEMPTS), attempt
-        now += LEASE
-    assert timer.cancelled
+        assert (timer.parked_at is not None) == (attempt == MAX_ATTEMPTS), attempt
+        now = timer.due_at
+    assert timer.fired_at is None and not timer.cancelled, "parked, not dropped"
     assert timers_run_once(now=now + dt.timedelta(days=1)) == 0
     assert failing_expiry["n"] == MAX_ATTEMPTS, "no attempt after the last"

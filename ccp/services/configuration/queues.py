@@ -3,10 +3,18 @@
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from ccp.errors import InvalidParameter, InvalidRequest
-from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect
-from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect, RoutingProfile
+from ccp.services.configuration.base import (
+    delete_or_refuse,
+    name_check,
+    open_contacts_blocking,
+    refuse_while_used,
+    rows_blocking,
+    same_instance,
+)
 
 
 def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:
@@ -65,8 +73,15 @@ def queue_update(
 
 
 def queue_delete(*, queue: Queue) -> None:
-    """Delete a standard queue; refused (ResourceInUse) while a routing profile sends outbound work to it."""
+    """Delete a standard queue; refused (ResourceInUse, naming them) while open contacts are in it, a routing
+    profile serves it or sends outbound work to it, or a quick connect transfers to it."""
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue goes with its agent.")
     with transaction.atomic():
+        refuse_while_used(
+            queue,
+            open_contacts_blocking(Q(queue=queue))
+            + rows_blocking("Routing profile", RoutingProfile.objects.filter(queue_configs__queue=queue).distinct())
+            + rows_blocking("Quick connect", QuickConnect.objects.filter(queue=queue)),
+        )
         delete_or_refuse(queue)

@@ -4,10 +4,12 @@ personal queue for contacts transferred to them directly."""
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
-from ccp.services.configuration.base import delete_or_refuse, same_instance
+from ccp.realtime.publish import agent_session_end
+from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
 
 
 def _check(
@@ -114,8 +116,11 @@ def user_update(
     password: str = "",
     actor: User | None = None,
 ) -> User:
-    """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out."""
+    """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out.
+    A new password or security profile, or a deactivation, ends the user's sessions and closes their panel
+    sockets (after commit)."""
     with transaction.atomic():
+        was_profile, was_active = user.security_profile, user.is_active
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
             user=user,
@@ -132,12 +137,27 @@ def user_update(
             user.set_password(password)
         user.save()
         _personal_queue_ensure(user)
+        ended = [
+            reason
+            for reason, happened in (
+                ("password changed", bool(password)),
+                ("deactivated", was_active and not is_active),
+                ("security profile changed", was_profile != security_profile),
+            )
+            if happened
+        ]
+        if ended:
+            agent_session_end(user_id=user.pk, reason=", ".join(ended))
     return user
 
 
 def user_delete(*, user: User, actor: User | None = None) -> None:
-    """Delete a user with their personal queue and quick connects to them; nobody deletes themselves."""
+    """Delete a user with their personal queue and quick connects to them; nobody deletes themselves. Refused
+    (ResourceInUse, naming them) while open contacts are assigned to them or wait in their personal queue."""
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
     with transaction.atomic():
+        refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
+        user_id = user.pk
         delete_or_refuse(user)
+        agent_session_end(user_id=user_id, reason="deleted")
