@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_console.views import analytics, dashboard, flows, routing, settings, users
+from admin_console.views import analytics, contacts, dashboard, flows, routing, settings, users
 
 app_name = "admin_console"
 
@@ -26,8 +26,9 @@ urlpatterns = [
     *crud("task-templates", flows, "task_template"),
     *crud("users", users, "user"),
     *crud("agent-statuses", users, "agent_status"),
-    path("contacts/", analytics.contact_search, name="contact_search"),
-    path("contacts/<str:pk>/", analytics.contact_detail, name="contact_detail"),
+    path("contacts/", contacts.contact_search, name="contact_search"),
+    path("contacts/export/", contacts.contact_export, name="contact_export"),
+    path("contacts/<str:pk>/", contacts.contact_detail, name="contact_detail"),
     path("real-time/", analytics.realtime, name="realtime"),
     path("settings/", settings.instance_settings, name="instance_settings"),
     path("api-keys/", settings.api_key_list, name="api_key_list"),
