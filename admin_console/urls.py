@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_console.views import analytics, contacts, dashboard, flows, routing, settings, users
+from admin_console.views import analytics, contact_actions, contacts, dashboard, flows, routing, settings, users
 
 app_name = "admin_console"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("contacts/", contacts.contact_search, name="contact_search"),
     path("contacts/export/", contacts.contact_export, name="contact_export"),
     path("contacts/<str:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<str:pk>/<str:action>/", contact_actions.contact_action, name="contact_action"),
     path("real-time/", analytics.realtime, name="realtime"),
     path("settings/", settings.instance_settings, name="instance_settings"),
     path("api-keys/", settings.api_key_list, name="api_key_list"),

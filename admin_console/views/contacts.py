@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from admin_console.access import analytics_required, instance_zone
 from admin_console.forms.analytics import SORT_KEYS, ContactSearchForm, sort_key
 from ccp.errors import InvalidParameter
-from ccp.models import Contact
+from ccp.models import Contact, Queue, User
 from ccp.selectors.contact_export import FORMATS, contact_export_chunks, contact_export_filename
 from ccp.selectors.contacts import COUNT_CAP, contact_search_count, contact_search_page
 
@@ -188,6 +188,8 @@ def contact_detail(request, pk):
         "trace": trace_rows(contact.flow_trace),
         "flow_state": json.dumps(contact.flow_state, indent=2) if contact.flow_state else "",
         "duration": contact_duration(contact),
+        "transfer_queues": Queue.objects.filter(instance=tenant, queue_type="STANDARD").order_by("name"),
+        "transfer_agents": User.objects.filter(instance=tenant, routing_profile__isnull=False).order_by("username"),
     }
     return render(request, "admin_console/contact_detail.html", context)
 
