@@ -67,8 +67,11 @@ def contact_export_rows(*, instance, filters: ContactSearchFilters) -> Iterator[
     return queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
-def contact_export_chunks(*, instance, filters: ContactSearchFilters, fmt: str, rows_per_chunk: int = 500):
-    """The export as text chunks (header first for CSV), `rows_per_chunk` rows each, one line per row."""
+def contact_export_chunks(
+    *, instance, filters: ContactSearchFilters, fmt: str, rows_per_chunk: int = 500, counted=None
+):
+    """The export as text chunks (header first for CSV), `rows_per_chunk` rows each; `counted(rows)`, when
+    given, hears the number of rows written so far after each chunk (a CSV row may span lines)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}.")
     names = list(FIELDS)
@@ -85,9 +88,13 @@ def contact_export_chunks(*, instance, filters: ContactSearchFilters, fmt: str, 
             buffer.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         count += 1
         if count % rows_per_chunk == 0:
+            if counted:
+                counted(count)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    if counted:
+        counted(count)
     if buffer.tell():
         yield buffer.getvalue()
 
