@@ -197,6 +197,8 @@ class Contact(models.Model):
             models.Index(fields=["instance", "state", "channel"], name="contact_instance_state_idx"),
             # Contact search (ccp/selectors/contacts.py), keyset pages: "initiated in this range, ordered by
             # initiation time then id, after this cursor" — also read backwards for descending order.
+            # On PostgreSQL migration 0006 rebuilds it with INCLUDE (channel, initiation_method, state): the capped
+            # count of a channel, method or state filter is then an index-only scan (SQLite has no INCLUDE).
             models.Index(fields=["instance", "initiation_timestamp", "id"], name="contact_initiated_idx"),
             # Contact search by scheduled / connected / disconnect / enqueue time range, and sorts by them:
             # partial, since most contacts have no value in some of them.
