@@ -48,6 +48,8 @@ FIELDS = {
 # to encode them again was a third of the export's time.
 JSON_FIELDS = {"References": "references", "Attributes": "attributes"}
 FORMATS = ("csv", "jsonl")
+# One encoder for every row: json.dumps with options builds a new JSONEncoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 CHUNK_SIZE = 2000
 
 
@@ -91,7 +93,7 @@ def contact_export_chunks(
             writer.writerow([_text(v) for v in row])
         else:
             record = dict(zip(names, map(_json, row[:plain]), strict=True))
-            head = json.dumps(record, ensure_ascii=False, separators=(",", ":"))[:-1]
+            head = _ENCODER.encode(record)[:-1]
             buffer.write(head + tail.format(*(text or "null" for text in row[plain:])))
         count += 1
         if count % rows_per_chunk == 0:
