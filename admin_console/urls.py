@@ -1,6 +1,17 @@
 from django.urls import path
 
-from admin_console.views import analytics, dashboard, flows, reports, routing, settings, timers, users
+from admin_console.views import (
+    analytics,
+    contact_actions,
+    contacts,
+    dashboard,
+    flows,
+    reports,
+    routing,
+    settings,
+    timers,
+    users,
+)
 
 app_name = "admin_console"
 
@@ -26,8 +37,10 @@ urlpatterns = [
     *crud("task-templates", flows, "task_template"),
     *crud("users", users, "user"),
     *crud("agent-statuses", users, "agent_status"),
-    path("contacts/", analytics.contact_search, name="contact_search"),
-    path("contacts/<str:pk>/", analytics.contact_detail, name="contact_detail"),
+    path("contacts/", contacts.contact_search, name="contact_search"),
+    path("contacts/export/", contacts.contact_export, name="contact_export"),
+    path("contacts/<str:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<str:pk>/<str:action>/", contact_actions.contact_action, name="contact_action"),
     path("real-time/", analytics.realtime, name="realtime"),
     path("real-time/agents/<str:pk>/offline/", analytics.realtime_agent_offline, name="realtime_agent_offline"),
     path("historical/", reports.historical_report, name="historical_report"),

@@ -1,30 +1,114 @@
-"""The contact search filters."""
+"""The contact search filters: every one kept in the URL, turned into the selector's ContactSearchFilters."""
+
+import datetime as dt
 
 from django import forms
-from django.db.models import Q
+from django.utils import timezone
 
-from ccp.models import Channel, ContactState, Queue, User
+from ccp.models import Channel, DisconnectReason, InitiationMethod, Queue, RoutingProfile, TaskTemplate, User
+from ccp.selectors.contacts import ContactSearchFilters
+
+TIME_TYPES = [
+    ("INITIATION_TIMESTAMP", "Initiated"),
+    ("SCHEDULED_TIMESTAMP", "Scheduled for"),
+    ("ENQUEUE_TIMESTAMP", "Enqueued"),
+    ("CONNECTED_TO_AGENT_TIMESTAMP", "Connected to agent"),
+    ("DISCONNECT_TIMESTAMP", "Disconnected"),
+]
+# URL sort keys (a leading "-" for descending) → SearchContacts' sortable fields.
+SORT_KEYS = {
+    "initiated": "INITIATION_TIMESTAMP",
+    "scheduled": "SCHEDULED_TIMESTAMP",
+    "connected": "CONNECTED_TO_AGENT_TIMESTAMP",
+    "disconnected": "DISCONNECT_TIMESTAMP",
+    "method": "INITIATION_METHOD",
+    "channel": "CHANNEL",
+}
+SORT_LABELS = {
+    "initiated": "Initiated",
+    "scheduled": "Scheduled for",
+    "connected": "Connected to agent",
+    "disconnected": "Disconnected",
+    "method": "Initiation method",
+    "channel": "Channel",
+}
+SORT_CHOICES = [
+    choice
+    for key, label in SORT_LABELS.items()
+    for choice in ((f"-{key}", f"{label}, descending"), (key, f"{label}, ascending"))
+]
+DEFAULT_SORT = "-initiated"
+DEFAULT_WINDOW = dt.timedelta(hours=24)
+
+
+def _choices(empty: str, choices) -> list:
+    return [("", empty), *choices]
 
 
 class ContactSearchForm(forms.Form):
-    q = forms.CharField(required=False, label="Name or description")
+    time_type = forms.ChoiceField(required=False, choices=TIME_TYPES, label="Time range by")
     start = forms.DateTimeField(
         required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    end = forms.DateTimeField(
-        required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    end = forms.DateTimeField(required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    contact_id = forms.CharField(required=False, label="Contact ID", max_length=256)
+    q = forms.CharField(required=False, label="Name or description", max_length=512)
+    match = forms.ChoiceField(
+        required=False, label="Name match", choices=[("contains", "Contains"), ("exact", "Exact name")]
     )
-    channel = forms.ChoiceField(required=False, choices=[("", "Any channel"), *Channel.choices])
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *ContactState.choices])
+    channel = forms.ChoiceField(required=False, choices=_choices("Any channel", Channel.choices))
+    method = forms.ChoiceField(
+        required=False, label="Initiation method", choices=_choices("Any method", InitiationMethod.choices)
+    )
     queue = forms.ModelChoiceField(required=False, queryset=Queue.objects.none(), empty_label="Any queue")
     agent = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any agent")
+    profile = forms.ModelChoiceField(
+        required=False, label="Routing profile", queryset=RoutingProfile.objects.none(), empty_label="Any profile"
+    )
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any state"), ("active", "Active"), ("scheduled", "Scheduled"), ("ended", "Ended")],
+    )
+    reason = forms.ChoiceField(
+        required=False, label="Disconnect reason", choices=_choices("Any reason", DisconnectReason.choices)
+    )
+    template = forms.ModelChoiceField(
+        required=False, label="Task template", queryset=TaskTemplate.objects.none(), empty_label="Any template"
+    )
+    attrs = forms.CharField(
+        required=False,
+        label="Attributes",
+        help_text="key = value, one a line",
+        widget=forms.Textarea(attrs={"rows": 1, "placeholder": "tier = gold"}),
+    )
+    attrs_match = forms.ChoiceField(
+        required=False, label="Attributes match", choices=[("all", "All of them"), ("any", "Any of them")]
+    )
 
-    def __init__(self, *args, tenant, **kwargs):
-        super().__init__(*args, **kwargs)
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=SORT_CHOICES)
+
+    def __init__(self, data, *, tenant):
+        data = data.copy()
+        now = timezone.localtime()
+        # The default window: the last 24 hours, in the instance's timezone (the view overrides the zone).
+        data.setdefault("start", (now - DEFAULT_WINDOW).strftime("%Y-%m-%dT%H:%M"))
+        data.setdefault("end", "")
+        super().__init__(data)
         self.fields["queue"].queryset = Queue.objects.filter(instance=tenant).order_by("queue_type", "name")
-        self.fields["agent"].queryset = User.objects.filter(instance=tenant).order_by(
-            "first_name", "username"
-        )
+        self.fields["agent"].queryset = User.objects.filter(instance=tenant).order_by("first_name", "username")
+        self.fields["profile"].queryset = RoutingProfile.objects.filter(instance=tenant).order_by("name")
+        self.fields["template"].queryset = TaskTemplate.objects.filter(instance=tenant).order_by("name")
+
+    def clean_attrs(self) -> list[dict]:
+        criteria: dict[str, list[str]] = {}
+        for line in self.cleaned_data["attrs"].splitlines():
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                raise forms.ValidationError(f"“{line.strip()}” is not key = value.")
+            criteria.setdefault(key.strip(), []).append(value.strip())
+        return [{"Key": key, "Values": values} for key, values in criteria.items()]
 
     def clean(self):
         data = super().clean()
@@ -32,16 +116,34 @@ class ContactSearchForm(forms.Form):
             self.add_error("end", "“To” is before “From”.")
         return data
 
-    def filter(self, contacts):
-        """Narrow `contacts` by the valid filters (call after is_valid)."""
+    def filters(self, sort: str) -> ContactSearchFilters:
+        """The selector's filters (call after is_valid); `sort` is a URL sort key such as "-initiated"."""
         data = self.cleaned_data
-        if data.get("q"):
-            contacts = contacts.filter(Q(name__icontains=data["q"]) | Q(description__icontains=data["q"]))
-        if data.get("start"):
-            contacts = contacts.filter(initiation_timestamp__gte=data["start"])
-        if data.get("end"):
-            contacts = contacts.filter(initiation_timestamp__lte=data["end"])
-        for field in ("channel", "state", "queue", "agent"):
-            if data.get(field):
-                contacts = contacts.filter(**{field: data[field]})
-        return contacts
+        text_match = "MATCH_EXACT" if data.get("match") == "exact" else "MATCH_ALL"
+        return ContactSearchFilters(
+            time_field=data.get("time_type") or "INITIATION_TIMESTAMP",
+            start=data.get("start"),
+            end=data.get("end"),
+            contact_id=data.get("contact_id", "").strip(),
+            channels=[data["channel"]] if data.get("channel") else [],
+            initiation_methods=[data["method"]] if data.get("method") else [],
+            queue_ids=[data["queue"].pk] if data.get("queue") else [],
+            agent_ids=[data["agent"].pk] if data.get("agent") else [],
+            routing_profile_ids=[data["profile"].pk] if data.get("profile") else [],
+            states=[data["state"]] if data.get("state") else [],
+            disconnect_reasons=[data["reason"]] if data.get("reason") else [],
+            task_template_ids=[data["template"].pk] if data.get("template") else [],
+            attribute_criteria=data.get("attrs") or [],
+            attribute_match="MATCH_ANY" if data.get("attrs_match") == "any" else "MATCH_ALL",
+            texts=[data["q"].strip()] if data.get("q", "").strip() else [],
+            text_match=text_match,
+            sort_field=SORT_KEYS[sort.lstrip("-")],
+            sort_descending=sort.startswith("-"),
+        )
+
+
+def sort_key(value: str | None) -> str:
+    """The URL's sort key if it is one we know, else newest initiated first."""
+    if value and value.lstrip("-") in SORT_KEYS and value.count("-") <= 1:
+        return value
+    return DEFAULT_SORT

@@ -1,18 +1,17 @@
-"""SearchContacts: parse the criteria into ContactSearchFilters, page the selector's result, render."""
+"""SearchContacts: parse botocore's criteria into ContactSearchFilters, page by keyset, render."""
 
-from ccp.api.paging import page
 from ccp.api.render import contact_search_summary
-from ccp.selectors.contacts import ContactSearchFilters, contact_search
+from ccp.selectors.contacts import ContactSearchFilters, contact_search_count, contact_search_page
 
 
-def search_contacts(*, instance, params) -> dict:
-    """SearchContacts: POST /search-contacts (at most 100 per page, NextToken for the rest)."""
+def search_filters(params) -> ContactSearchFilters:
+    """SearchContacts' TimeRange, SearchCriteria and Sort as the selector's filters."""
     time_range = params["TimeRange"]
-    criteria = params.get("SearchCriteria", {})
+    criteria = params.get("SearchCriteria") or {}
     attributes = criteria.get("SearchableContactAttributes") or {}
     name = criteria.get("Name") or {}
     sort = params.get("Sort") or {}
-    filters = ContactSearchFilters(
+    return ContactSearchFilters(
         time_field=time_range["Type"],
         start=time_range["StartTime"],
         end=time_range["EndTime"],
@@ -27,10 +26,19 @@ def search_contacts(*, instance, params) -> dict:
         sort_field=sort.get("FieldName") or "INITIATION_TIMESTAMP",
         sort_descending=(sort.get("Order") or "DESCENDING") == "DESCENDING",
     )
-    queryset = contact_search(instance=instance, filters=filters)
-    rows, next_token = page(queryset, next_token=params.get("NextToken"), max_results=params.get("MaxResults"))
+
+
+def search_contacts(*, instance, params) -> dict:
+    """SearchContacts: POST /search-contacts (at most 100 per page). NextToken is a keyset cursor: the last
+    row's sort value and id. TotalCount stops at 10,000 (counting millions on every page is what the cursor
+    avoids)."""
+    filters = search_filters(params)
+    result = contact_search_page(
+        instance=instance, filters=filters, size=params.get("MaxResults") or 100, after=params.get("NextToken")
+    )
+    total, _more = contact_search_count(instance=instance, filters=filters)
     return {
-        "Contacts": [contact_search_summary(c) for c in rows],
-        "TotalCount": queryset.count(),
-        "NextToken": next_token,
+        "Contacts": [contact_search_summary(c) for c in result.rows],
+        "TotalCount": total,
+        "NextToken": result.next_cursor,
     }

@@ -195,8 +195,44 @@ class Contact(models.Model):
             models.Index(fields=["agent", "state"], name="contact_agent_state_idx"),
             # Active-task quota: open tasks per instance, counted from the index alone (channel included).
             models.Index(fields=["instance", "state", "channel"], name="contact_instance_state_idx"),
-            # Contact search: newest first within an instance.
-            models.Index(fields=["instance", "-initiation_timestamp"], name="contact_search_idx"),
+            # Contact search (ccp/selectors/contacts.py), keyset pages: "initiated in this range, ordered by
+            # initiation time then id, after this cursor" — also read backwards for descending order.
+            # On PostgreSQL migration 0010 rebuilds it with INCLUDE (channel, initiation_method, state): the capped
+            # count of a channel, method or state filter is then an index-only scan (SQLite has no INCLUDE).
+            models.Index(fields=["instance", "initiation_timestamp", "id"], name="contact_initiated_idx"),
+            # Contact search by scheduled / connected / disconnect / enqueue time range, and sorts by them:
+            # partial, since most contacts have no value in some of them.
+            models.Index(
+                fields=["instance", "scheduled_timestamp", "id"],
+                name="contact_scheduled_idx",
+                condition=models.Q(scheduled_timestamp__isnull=False),
+            ),
+            models.Index(
+                fields=["instance", "connected_to_agent_timestamp", "id"],
+                name="contact_connected_idx",
+                condition=models.Q(connected_to_agent_timestamp__isnull=False),
+            ),
+            models.Index(
+                fields=["instance", "disconnect_timestamp", "id"],
+                name="contact_disconnected_idx",
+                condition=models.Q(disconnect_timestamp__isnull=False),
+            ),
+            models.Index(
+                fields=["instance", "enqueue_timestamp", "id"],
+                name="contact_enqueued_idx",
+                condition=models.Q(enqueue_timestamp__isnull=False),
+            ),
+            # Contact search by queue: "this queue's contacts initiated in the range, newest first".
+            models.Index(fields=["queue", "initiation_timestamp"], name="contact_queue_time_idx"),
+            # Contact search by agent (and by routing profile: its agents' ids): "this agent's contacts in the
+            # range, newest first" — 500 agents make scanning the time index for one of them too long.
+            models.Index(fields=["agent", "initiation_timestamp"], name="contact_agent_time_idx"),
+            # Contact search by disconnect reason: a rare reason (EXPIRED) would otherwise scan the whole range.
+            models.Index(
+                fields=["instance", "disconnect_reason", "initiation_timestamp"], name="contact_reason_time_idx"
+            ),
+            # PostgreSQL only, in migration 0010: trigram GIN indexes on UPPER(name) and UPPER(description)
+            # (the name/description text search) and a jsonb_path_ops GIN index on attributes (attribute search).
             # PreviousContactId chains: the chain's contacts for attribute updates and the 12-task limit.
             models.Index(fields=["instance", "chain_id"], name="contact_chain_idx"),
         ]

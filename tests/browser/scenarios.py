@@ -78,3 +78,6 @@ def contact_poison_references(*, contact_id: str) -> None:
     }
     contact.save(update_fields=["references"])
     agent_refresh(user_id=contact.agent_id, reason="updated", contact_id=contact.id)
+
+
+from tests.browser.search_scenarios import search_setup  # noqa: E402, F401  (the contact search test's setup)
