@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from admin_console.access import analytics_required, instance_zone
 from ccp.models import Channel, Queue, RoutingProfile, SavedReport, User
 from ccp.selectors.historical import METRICS, SERVICE_LEVEL_MAX_SECONDS, MetricRequest, historical_metrics
+from ccp.services.reports import QUERY_MAX, saved_report_save
 
 INTERVALS = [("TOTAL", "Total"), ("DAY", "Day"), ("HOUR", "Hour"), ("FIFTEEN_MIN", "15 minutes")]
 GROUPINGS = [("QUEUE", "Queue"), ("AGENT", "Agent"), ("CHANNEL", "Channel"), ("ROUTING_PROFILE", "Routing profile")]
@@ -178,12 +179,8 @@ def historical_report(request):
 @analytics_required
 def historical_report_save(request):
     """Save the current report definition under a name (the user's own; a same name replaces it)."""
-    name = (request.POST.get("name") or "").strip()[:127]
-    query = (request.POST.get("query") or "")[:4096]
-    if name:
-        SavedReport.objects.update_or_create(
-            user=request.user, name=name, defaults={"instance": request.user.instance, "query": query}
-        )
+    query = (request.POST.get("query") or "")[:QUERY_MAX]
+    saved_report_save(user=request.user, name=request.POST.get("name") or "", query=query)
     return redirect(f"{reverse('admin_console:historical_report')}?{query}")
 
 
