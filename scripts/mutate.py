@@ -2,10 +2,11 @@
 """Mutation testing by hand: does the suite notice when the code is subtly wrong?
 
 Each mutation below is one small change to the source (a file, an exact snippet, its replacement) and
-the test paths that should catch it. One at a time, the mutation is applied to a copy of the project in
-a temporary directory (the checkout itself is never touched), only its test paths run with `-x -q`
-(browser tests left out), and the file is put back before the next one. A failing run kills the mutant;
-a passing run means it survived: a bug of that kind would reach users unnoticed. A mutation whose
+the test files that should catch it (those written for that behaviour, so a run takes minutes). One at a
+time, the mutation is applied to a copy of the project in a temporary directory (the checkout itself is
+never touched), only its test files run with `-x -q` (browser tests left out), and the file is put back
+before the next one. A failing run kills the mutant; a passing run means it survived: a bug of that kind
+would reach users unnoticed. A mutation whose
 snippet is no longer in the file is reported as stale, so the list stays honest as the code changes.
 
     make mutate                                   # all of them
@@ -40,7 +41,12 @@ class Mutation:
     tests: tuple[str, ...]
 
 
-ROUTING = ("tests/routing", "tests/worker", "tests/panel")
+CONSOLE_PAGES = (
+    "tests/console/test_hostile_values.py",
+    "tests/console/test_contact_summary.py",
+    "tests/console/test_contact_search.py",
+)
+ROUTING = ("tests/routing/test_claim_order.py", "tests/routing/test_routing_age.py", "tests/routing/test_lifecycle.py")
 
 MUTATIONS = [
     # --- routing -----------------------------------------------------------------------------------
@@ -88,14 +94,14 @@ MUTATIONS = [
         "ccp/routing/engine.py",
         '.order_by("routing_priority", "routing_order_at", "id")',
         '.order_by("-routing_priority", "routing_order_at", "id")',
-        ("tests/routing", "tests/api", "tests/flows"),
+        ("tests/routing/test_routing_age.py", "tests/routing/test_claim_order.py"),
     ),
     Mutation(
         "routing: UpdateContactRoutingData / Change routing priority age adjustment sign flipped",
         "ccp/services/contacts.py",
         "contact.routing_order_at -= dt.timedelta(seconds=age_seconds)",
         "contact.routing_order_at += dt.timedelta(seconds=age_seconds)",
-        ("tests/routing", "tests/api", "tests/flows"),
+        ("tests/routing/test_routing_age.py", "tests/routing/test_claim_order.py"),
     ),
     Mutation(
         "routing: reject cool-off 60 s -> 1 s",
@@ -109,29 +115,29 @@ MUTATIONS = [
         "ccp/validation.py",
         "TASK_MAX_DURATION = dt.timedelta(days=7)",
         "TASK_MAX_DURATION = dt.timedelta(days=6)",
-        ("tests/routing", "tests/worker", "tests/api"),
+        ("tests/worker/test_expiry.py", "tests/routing/test_transfers_and_timers.py"),
     ),
     Mutation(
         "routing: a transferred task's 7 days count from the transfer, not the original's initiation",
         "ccp/services/transfers.py",
-        "due_at=(contact.initiation_timestamp or now) + validation.TASK_MAX_DURATION,",
+        "due_at=started + validation.TASK_MAX_DURATION,",
         "due_at=now + validation.TASK_MAX_DURATION,",
-        ("tests/routing", "tests/worker", "tests/api"),
+        ("tests/worker/test_expiry.py", "tests/routing/test_transfers_and_timers.py"),
     ),
     # --- ClientToken ---------------------------------------------------------------------------------
     Mutation(
         "ClientToken: References left out of StartTaskContact's request hash",
-        "ccp/services/contacts.py",
-        '            "references": references,\n            "flow": getattr(contact_flow, "pk", None),\n',
-        '            "flow": getattr(contact_flow, "pk", None),\n',
-        ("tests/api",),
+        "ccp/services/idempotency.py",
+        "for f in dataclasses.fields(self)}",
+        'for f in dataclasses.fields(self) if f.name != "references"}',
+        ("tests/api/test_client_token_fingerprints.py", "tests/api/test_client_token.py"),
     ),
     Mutation(
         "ClientToken: the flow left out of TransferContact's request hash",
-        "ccp/services/transfers.py",
-        '            "user": quick_connect.user_id,\n            "flow": quick_connect.flow_id,\n',
-        '            "user": quick_connect.user_id,\n',
-        ("tests/api",),
+        "ccp/services/idempotency.py",
+        "for f in dataclasses.fields(self)}",
+        'for f in dataclasses.fields(self) if f.name != "flow"}',
+        ("tests/api/test_client_token_fingerprints.py", "tests/api/test_transfer_client_token.py"),
     ),
     # --- pushes --------------------------------------------------------------------------------------
     Mutation(
@@ -139,7 +145,7 @@ MUTATIONS = [
         "ccp/realtime/publish.py",
         "    transaction.on_commit(lambda: _send(groups, event))",
         "    _send(groups, event)",
-        ("tests/panel", "tests/console", "tests/routing", "tests/test_channel_layer.py"),
+        ("tests/realtime/test_pushes.py", "tests/panel/test_consumer.py"),
     ),
     # --- tenancy -------------------------------------------------------------------------------------
     Mutation(
@@ -149,7 +155,7 @@ MUTATIONS = [
         'queue = QueueModel.objects.filter(pk=queue_id).first() or instance_get(\n'
         '            QueueModel, instance=instance, pk=queue_id, label="Queue"\n'
         "        )",
-        ("tests/api",),
+        ("tests/api/test_other_instance_ids.py",),
     ),
     # --- escaping ------------------------------------------------------------------------------------
     Mutation(
@@ -157,35 +163,35 @@ MUTATIONS = [
         "templates/ccp/panel.html",
         "{{ c.description|linebreaksbr }}",
         "{{ c.description|safe|linebreaksbr }}",
-        ("tests/panel",),
+        ("tests/panel/test_hostile_values.py", "tests/panel/test_views.py"),
     ),
     Mutation(
         "escaping: the console's contact summary renders the description with |safe",
         "templates/admin_console/contact_detail.html",
         "{{ contact.description|linebreaksbr }}",
         "{{ contact.description|safe|linebreaksbr }}",
-        ("tests/console",),
+        CONSOLE_PAGES,
     ),
     Mutation(
         "escaping: the console's contact summary renders the name with |safe",
         "templates/admin_console/contact_detail.html",
         '<h1>{{ contact.name|default:"Contact without a name" }}</h1>',
         '<h1>{{ contact.name|safe|default:"Contact without a name" }}</h1>',
-        ("tests/console",),
+        CONSOLE_PAGES,
     ),
     Mutation(
         "escaping: the console's contact search renders descriptions with |safe",
         "templates/admin_console/contact_search.html",
         "{{ contact.description|truncatechars:90 }}",
         "{{ contact.description|safe|truncatechars:90 }}",
-        ("tests/console",),
+        CONSOLE_PAGES,
     ),
     Mutation(
         "escaping: the console's contact search renders names with |safe",
         "templates/admin_console/contact_search.html",
         "{{ contact.name|default:contact.pk|truncatechars:60 }}",
         "{{ contact.name|safe|default:contact.pk|truncatechars:60 }}",
-        ("tests/console",),
+        CONSOLE_PAGES,
     ),
 ]
 
