@@ -220,7 +220,7 @@ def cursor_decode(cursor: str, filters: ContactSearchFilters) -> tuple:
         if value is not None and filters.sort_column in DATETIME_SORT_COLUMNS:
             value = dt.datetime.fromisoformat(value)
     except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error, AttributeError):
-        raise InvalidParameter("The paging token is not one this server issued for this search.", field="NextToken")
+        raise InvalidParameter("NextToken is not a paging token this server issued for this search.", field="NextToken")
     return value, pk
 
 
