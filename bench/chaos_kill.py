@@ -70,8 +70,13 @@ class Proc:
         self.start()
 
     def start(self) -> None:
+        log = os.environ.get("CHAOS_SERVER_LOG")  # a file to append the servers' stderr to, for debugging
         self.popen = subprocess.Popen(
-            self.argv, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(log, "a") if log else subprocess.DEVNULL,  # noqa: SIM115 (the child keeps it)
         )
 
     def wait_ready(self, timeout=60.0) -> float:
@@ -107,7 +112,7 @@ def fresh_database(env: dict) -> None:
 # ---------------------------------------------------------------- one trial
 
 
-def trial_seed(n: int, agents: int) -> dict:
+def trial_seed(n: int, agents: int, offer_timeout: int = 15) -> dict:
     import json
 
     from django.utils import timezone
@@ -127,7 +132,7 @@ def trial_seed(n: int, agents: int) -> dict:
         name="Chaos",
         default_outbound_queue=queue,
         task_concurrency=CONCURRENCY,
-        task_offer_timeout_seconds=15,
+        task_offer_timeout_seconds=offer_timeout,
     )
     RoutingProfileQueue.objects.create(routing_profile=rp, queue=queue, channel="TASK")
     content = json.dumps(
@@ -427,7 +432,8 @@ def main() -> None:
                 f"trial {n + 1:3d}: SIGKILL {r['killed']:6s} at {r['kill_at']:4.2f} s "
                 f"(back in {r['back_after']:4.2f} s); "
                 f"created {r['created']}/{args.tasks}, ended {r['ended']}, retried calls {r['retries']}, "
-                f"4xx {r['client_errors']}; {r['seconds']:5.1f} s (creates {r['create_seconds']:.1f} s); violations: {detail}",
+                f"4xx {r['client_errors']}; {r['seconds']:5.1f} s (creates {r['create_seconds']:.1f} s); "
+                f"violations: {detail}",
                 flush=True,
             )
     finally:
