@@ -44,7 +44,7 @@ PYTHON = sys.executable
 DB_URL = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskcenter_h13_chaos")
 REDIS_URL = os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/13")
 CONCURRENCY = 3
-TRIAL_DEADLINE = 60.0  # seconds: a trial that has not ended every task by then reports what is left
+TRIAL_DEADLINE = 120.0  # seconds: a trial that has not ended every task by then reports what is left
 
 
 def free_port() -> int:
