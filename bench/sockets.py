@@ -6,7 +6,7 @@ each costs, and StartTaskContact's latency with them connected against none.
 Embedded (SQLite in a temporary directory, in-memory channel layer) by default; `--service` uses a scratch
 PostgreSQL database (SOCKETS_DATABASE_URL, default taskcenter_h13_sockets) and Redis (SOCKETS_REDIS_URL,
 default db 13). N agents (Available, concurrency 10) each get a session; the driver opens their panels'
-websockets in waves of 100 and waits for each one's first state frame. Printed: sockets held (open at
+websockets in waves of 100 (`--wave`) and waits for each one's first state frame. Printed: sockets held (open at
 the end), the server's RSS before and after (VmRSS from /proc/<pid>/status) and the delta per socket,
 and StartTaskContact (boto3, SigV4, one client, one call at a time) p50/p99 with no sockets, then with
 all N connected (each task is offered to one of them, so its panel is pushed and rendered too).
@@ -64,8 +64,8 @@ def latencies(client, seed: dict, calls: int) -> list[float]:
 class Held:
     """N websockets in a background event loop; each counts as held once its first state arrived."""
 
-    def __init__(self, port: int, sessions: list[str]):
-        self.port, self.sessions = port, sessions
+    def __init__(self, port: int, sessions: list[str], wave: int = 100):
+        self.port, self.sessions, self.wave = port, sessions, wave
         self.ready = 0
         self.open = 0
         self.failed: dict[str, int] = {}
@@ -103,9 +103,9 @@ class Held:
 
     async def open_all(self) -> None:
         self.stop = asyncio.Event()
-        for i in range(0, len(self.sessions), 100):
-            wave = [asyncio.ensure_future(self.one(s, self.stop)) for s in self.sessions[i : i + 100]]
-            target = min(len(self.sessions), i + 100)
+        for i in range(0, len(self.sessions), self.wave):
+            wave = [asyncio.ensure_future(self.one(s, self.stop)) for s in self.sessions[i : i + self.wave]]
+            target = min(len(self.sessions), i + self.wave)
             while self.ready + sum(self.failed.values()) < target:
                 await asyncio.sleep(0.05)
             del wave
@@ -123,6 +123,9 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=2000)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--service", action="store_true")
+    parser.add_argument(
+        "--wave", type=int, default=100, help="sockets opened at once (daphne drops a handshake after 5 s)"
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -173,7 +176,7 @@ def main() -> None:
         held.run(held.close_all())
         before_rss = rss_kib(pid)
         alone = latencies(client, seed, args.calls)
-        held = Held(port, sessions)
+        held = Held(port, sessions, args.wave)
         t0 = time.monotonic()
         held.run(held.open_all(), 1800)
         connect_s = time.monotonic() - t0
