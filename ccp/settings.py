@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ccp.ops.unavailable.DatabaseUnavailableMiddleware",  # last: the first to see a view's exception
 ]
 
 ROOT_URLCONF = "ccp.urls"

@@ -27,9 +27,11 @@ from ccp.api.throttle import throttle_take
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import Instance
 from ccp.ops.metrics import api_request_count
+from ccp.ops.unavailable import api_unavailable_response, database_down
 from ccp.services.api_keys import api_key_touch
 
 logger = logging.getLogger(__name__)
+
 
 def is_api_request(request) -> bool:
     """An AWS-signed request (Authorization AWS4-HMAC-SHA256, X-Amz-Date, or a presigned URL's X-Amz-*
@@ -59,7 +61,10 @@ def _answer(request):
         return error_response(code=exc.code, status=exc.status, message=exc.message)
     except ServiceError as exc:
         return service_error_response(exc)
-    except Exception:
+    except Exception as exc:
+        if database_down(exc):
+            logger.warning("database unavailable: %s %s: %s", request.method, request.path_info, exc)
+            return api_unavailable_response()
         logger.exception("API request failed: %s %s", request.method, request.path_info)
         return internal_error_response()
 

@@ -1,6 +1,7 @@
 """Probes for load balancers and the Prometheus scrape endpoint. No session, no login, no CSRF."""
 
 import hmac
+import sys
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound, HttpResponseServerError, JsonResponse
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from ccp.ops.logs import request_id_var
 from ccp.ops.metrics import metrics_exposition
 from ccp.ops.readiness import readiness_run
+from ccp.ops.unavailable import database_down, page_unavailable_response
 
 
 @require_GET
@@ -59,5 +61,7 @@ def metrics(request):
 def server_error(request):
     """The 500 page, with the request id to quote to an admin. Like Django's own, it needs no database
     and no context processors: whatever failed may be failing still."""
+    if database_down(sys.exc_info()[1]):  # raised outside a view (a middleware, a session save)
+        return page_unavailable_response()
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"request_id": request_id_var.get()}))
