@@ -5,7 +5,6 @@ Python) and on PostgreSQL (the claim in `ccp_route_offer`)."""
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from ccp.models import AgentStatus, Contact, ContactState
@@ -86,9 +85,11 @@ def test_an_agent_with_exactly_one_slot_left_is_offered_one_of_two_tasks_that_ar
     center.profile.save()
     agent = center.agent()
     center.task("already working")
-    with transaction.atomic():  # both arrive in one commit: one routing pass sees both
-        center.task("a")
-        center.task("b")
+    # Both wait while the agent is offline, so the one routing pass when they return sees both.
+    agent_set_status(user=agent, status=center.statuses["OFFLINE"])
+    center.task("a")
+    center.task("b")
+    agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
     assert Contact.objects.filter(agent=agent).count() == 2
     assert Contact.objects.filter(state=ContactState.QUEUED).count() == 1
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ccp.errors import InvalidRequest, QuotaExceeded
 from ccp.models import Contact, ContactEvent, ContactState, QuickConnect, RoutingProfileQueue
+from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
 from ccp.services.offers import contact_accept
 from ccp.services.transfers import contact_transfer_by_agent, outbound_call_hangup, outbound_call_start
@@ -18,6 +19,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def fire_timers(after_seconds: float) -> int:
     return timers_run_once(now=timezone.now() + dt.timedelta(seconds=after_seconds))
+
+
+def locked_call(service, task, **params) -> None:
+    """Call a contact service the way the API does: in its own transaction, with the contact's row locked."""
+    with contact_locked(instance=task.instance, contact_id=task.id) as contact:
+        service(contact=contact, **params)
 
 
 def connected_task(center, agent, name="Work"):
@@ -89,7 +96,7 @@ def test_a_scheduled_timer_fires_exactly_once_however_often_the_worker_runs(cent
 def test_rescheduling_moves_the_start(center):
     center.agent()
     task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
-    contact_reschedule(contact=task, scheduled_time=timezone.now() + dt.timedelta(hours=2))
+    locked_call(contact_reschedule, task, scheduled_time=timezone.now() + dt.timedelta(hours=2))
     fire_timers(after_seconds=120)
     task.refresh_from_db()
     assert task.state == ContactState.SCHEDULED
@@ -100,7 +107,7 @@ def test_rescheduling_moves_the_start(center):
 
 def test_stopping_a_scheduled_task_cancels_it(center):
     task = center.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
-    contact_stop(contact=task)
+    locked_call(contact_stop, task)
     fire_timers(after_seconds=120)
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.disconnect_reason == "API"
@@ -124,11 +131,11 @@ def test_a_task_expires_seven_days_after_initiation_and_frees_the_agent(center):
 def test_stop_contact_on_a_connected_task_puts_it_in_after_contact_work(center):
     agent = center.agent()
     task = connected_task(center, agent)
-    contact_stop(contact=task)
+    locked_call(contact_stop, task)
     task.refresh_from_db()
     assert task.state == ContactState.AFTER_CONTACT_WORK and task.disconnect_reason == "API"
     with pytest.raises(InvalidRequest):
-        contact_stop(contact=task)
+        locked_call(contact_stop, task)
 
 
 def test_the_active_task_quota_refuses_one_more_open_task(center):
@@ -145,7 +152,7 @@ def test_ended_tasks_do_not_count_against_the_quota(center):
     center.instance.active_task_quota = 1
     center.instance.save()
     first = center.task("a")
-    contact_stop(contact=first)
+    locked_call(contact_stop, first)
     center.task("b")
     assert Contact.objects.filter(state=ContactState.QUEUED).count() == 1
 
@@ -156,7 +163,7 @@ def test_raising_routing_priority_moves_a_task_ahead(center):
     agent = center.agent(available=False)
     center.task("old")
     newer = center.task("newer")
-    contact_update_routing(contact=newer, priority=1)
+    locked_call(contact_update_routing, newer, priority=1)
     from ccp.services.agents import agent_set_status
 
     agent_set_status(user=agent, status=center.statuses["ROUTABLE"])
@@ -189,10 +196,10 @@ def test_a_huge_routing_age_change_is_refused_and_changes_nothing(center):
 
     task = center.task()
     with pytest.raises(InvalidParameter):
-        contact_update_routing(contact=task, age_seconds=2**40)
-    contact_update_routing(contact=task, age_seconds=300_000_000)
+        locked_call(contact_update_routing, task, age_seconds=2**40)
+    locked_call(contact_update_routing, task, age_seconds=300_000_000)
     with pytest.raises(InvalidParameter):
-        contact_update_routing(contact=task, age_seconds=100_000_000)
+        locked_call(contact_update_routing, task, age_seconds=100_000_000)
     task.refresh_from_db()
     assert task.routing_age_seconds == 300_000_000
 
