@@ -7,7 +7,6 @@ new field can never be left out of the comparison."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from ccp.api.contacts import update_contact_routing_data
-from ccp.flows.publish import flow_create
 from ccp.models import Contact, ContactState, FlowType
 from ccp.services.agents import agent_set_status
+from ccp.services.configuration.flows import flow_create
 from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_update_routing
 from ccp.services.offers import contact_accept, contact_close, contact_complete

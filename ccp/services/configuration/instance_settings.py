@@ -2,10 +2,9 @@
 
 from zoneinfo import available_timezones
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter
 from ccp.models import Instance
+from ccp.services.transactions import entry_transaction
 
 
 def instance_update(
@@ -23,7 +22,7 @@ def instance_update(
             raise InvalidParameter("At least 1.", field=field)
     if api_burst < api_rate_per_second:
         raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
-    with transaction.atomic():
+    with entry_transaction():
         instance.timezone, instance.active_task_quota = timezone, active_task_quota
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
         instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])

@@ -2,11 +2,10 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter, InvalidRequest
 from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.transactions import entry_transaction
 
 
 def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:
@@ -29,7 +28,7 @@ def queue_create(
     quick_connects: Iterable[QuickConnect] = (),
 ) -> Queue:
     """A standard queue; `max_contacts` None means no limit."""
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(Queue, instance_id=instance.pk, name=name)
         quick_connects = _check(
             instance_id=instance.pk, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
@@ -53,7 +52,7 @@ def queue_update(
     """Change a standard queue's name, description, hours, capacity and quick connects."""
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue can't be edited.")
-    with transaction.atomic():
+    with entry_transaction():
         queue.name = name_check(Queue, instance_id=queue.instance_id, name=name, exclude_pk=queue.pk)
         quick_connects = _check(
             instance_id=queue.instance_id, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
@@ -68,5 +67,5 @@ def queue_delete(*, queue: Queue) -> None:
     """Delete a standard queue; refused (ResourceInUse) while a routing profile sends outbound work to it."""
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue goes with its agent.")
-    with transaction.atomic():
+    with entry_transaction():
         delete_or_refuse(queue)

@@ -3,11 +3,11 @@ personal queue for contacts transferred to them directly."""
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.services.configuration.base import delete_or_refuse, same_instance
+from ccp.services.transactions import entry_transaction
 
 
 def _check(
@@ -72,7 +72,7 @@ def user_create(
     """A user who signs in with `password`, and their personal queue."""
     if not password:
         raise InvalidParameter("Give a password.", field="password")
-    with transaction.atomic():
+    with entry_transaction():
         user = User(
             instance=instance,
             username=_username_check(username),
@@ -115,7 +115,7 @@ def user_update(
     actor: User | None = None,
 ) -> User:
     """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out."""
-    with transaction.atomic():
+    with entry_transaction():
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
             user=user,
@@ -139,5 +139,5 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
     """Delete a user with their personal queue and quick connects to them; nobody deletes themselves."""
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
-    with transaction.atomic():
+    with entry_transaction():
         delete_or_refuse(user)
