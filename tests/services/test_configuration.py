@@ -3,10 +3,9 @@ so a caller that skips the form can't skip the rule."""
 
 import pytest
 
-from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
+from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest, ResourceInUse
 from ccp.models import AgentStatus, ContactFlow, Queue, QuickConnect, RoutingProfileQueue, SecurityProfile, User
 from ccp.services.configuration import agent_statuses, hours, queues, quick_connects, routing_profiles, users
-from ccp.services.configuration.base import ResourceInUse
 from ccp.services.configuration.flows import flow_delete, flow_update_details
 from ccp.services.configuration.instance_settings import instance_update
 from tests.factories import (

@@ -4,17 +4,7 @@ a delete that refuses while something still uses the row."""
 from django.db import models
 from django.db.models import ProtectedError
 
-from ccp.errors import DuplicateResource, InvalidParameter, ResourceConflict
-
-
-class ResourceInUse(ResourceConflict):
-    """The row is still used by others (Amazon Connect's ResourceInUseException); `blockers` names them."""
-
-    code = "ResourceInUseException"
-
-    def __init__(self, message: str, *, blockers: list[str]):
-        super().__init__(message)
-        self.blockers = blockers
+from ccp.errors import DuplicateResource, InvalidParameter, ResourceInUse
 
 
 def name_check(model: type[models.Model], *, instance_id: str, name: str, exclude_pk=None) -> str:
