@@ -24,28 +24,17 @@ def flow_save_content(*, flow: ContactFlow, content: str, publish: bool) -> Cont
         return flow_publish.flow_save_content(flow=flow, content=content, publish=publish)
 
 
-def _details_update(flow: ContactFlow, *, name: str, description: str, type: str) -> None:
-    if type not in FlowType.values:
-        raise InvalidParameter(f"{type!r} is not a flow type.", field="type")
-    flow.name = name_check(ContactFlow, instance_id=flow.instance_id, name=name, exclude_pk=flow.pk)
-    flow.description, flow.type = description, type
-    flow.save(update_fields=["name", "description", "type", "updated_at"])
-
-
-def flow_update_details(*, flow: ContactFlow, name: str, description: str = "", type: str) -> ContactFlow:
-    """Rename a flow, or change its description or type; its content is left alone."""
-    with entry_transaction():
-        _details_update(flow, name=name, description=description, type=type)
-    return flow
-
-
 def flow_edit(
     *, flow: ContactFlow, name: str, description: str = "", type: str, content: str, publish: bool
 ) -> ContactFlow:
     """The console's flow form: details and content together, so content that cannot be published leaves
     the details unchanged too."""
+    if type not in FlowType.values:
+        raise InvalidParameter(f"{type!r} is not a flow type.", field="type")
     with entry_transaction():
-        _details_update(flow, name=name, description=description, type=type)
+        flow.name = name_check(ContactFlow, instance_id=flow.instance_id, name=name, exclude_pk=flow.pk)
+        flow.description, flow.type = description, type
+        flow.save(update_fields=["name", "description", "type", "updated_at"])
         return flow_publish.flow_save_content(flow=flow, content=content, publish=publish)
 
 
