@@ -322,8 +322,8 @@ def _demo_api_key(instance) -> str:
     try:
         return api_keys.api_key_secret(key)
     except api_keys.ApiKeySecretUnreadable:
-        # The key that encrypted it is gone (a demo from before .secret_key used a built-in SECRET_KEY): the demo
-        # key gets a new secret rather than stopping `make run`.
+        # The key that encrypted it is gone (SECRET_KEY or API_KEY_ENCRYPTION_KEY changed since the demo was
+        # loaded): the demo key gets a new secret rather than stopping `make run`.
         secret = secrets.token_urlsafe(30)
         ApiKey.objects.filter(pk=key.pk).update(
             secret_encrypted=api_keys.api_key_fernet().encrypt(secret.encode()).decode()
