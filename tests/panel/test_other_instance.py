@@ -10,6 +10,7 @@ import pytest
 from ccp.errors import InvalidRequest, ResourceNotFound
 from ccp.models import AgentEvent, AgentStatus, ContactState, QuickConnect
 from ccp.services.agents import agent_set_status
+from ccp.services.contact_events import contact_locked
 from ccp.services.transfers import contact_transfer
 from tests.panel.center import available, task_for_queue
 from tests.tenancy import other_instance_build, rows_snapshot
@@ -132,7 +133,7 @@ def test_agent_set_status_refuses_another_instances_routable_status(center, thei
 def test_a_transfer_through_another_instances_quick_connect_is_refused_and_writes_nothing(center, theirs):
     contact = task_for_queue(center)
     before = rows_snapshot()
-    with pytest.raises(ResourceNotFound):
+    with pytest.raises(ResourceNotFound), contact_locked(instance=contact.instance, contact_id=contact.id):
         contact_transfer(contact=contact, quick_connect=theirs["quick connect"], actor_type="api")
     assert rows_snapshot() == before
 
@@ -147,6 +148,6 @@ def test_a_transfer_to_another_instances_queue_user_or_flow_is_refused_and_write
         "flow": QuickConnect(instance=center.instance, type="QUEUE", queue=center.other_queue, flow=theirs["flow"]),
     }[target]
     before = rows_snapshot()
-    with pytest.raises(ResourceNotFound):
+    with pytest.raises(ResourceNotFound), contact_locked(instance=contact.instance, contact_id=contact.id):
         contact_transfer(contact=contact, quick_connect=destination, actor_type="api", client_token=f"t-{target}")
     assert rows_snapshot() == before
