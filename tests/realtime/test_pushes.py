@@ -3,9 +3,9 @@ one refresh to that agent's group (and to no one else's); a change that rolls ba
 leaves before the commit."""
 
 import pytest
-from django.db import transaction
 
 from ccp.models import AgentStatus, Contact, ContactState, QuickConnect
+from ccp.services import agents, offers, tasks
 from ccp.services.agents import agent_set_status
 from ccp.services.offers import contact_accept, contact_close, contact_complete, contact_reject
 from ccp.services.transfers import contact_transfer_by_agent
@@ -15,6 +15,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 class Undo(Exception):
     """Raised inside a transaction to roll it back."""
+
+
+@pytest.fixture
+def fail_after(monkeypatch):
+    """Make `module.name` do its work and then raise Undo, so the service calling it (which owns its
+    transaction) rolls back everything it wrote."""
+
+    def install(module, name: str) -> None:
+        real = getattr(module, name)
+
+        def then_fail(*args, **kwargs):
+            real(*args, **kwargs)
+            raise Undo
+
+        monkeypatch.setattr(module, name, then_fail)
+
+    return install
 
 
 def refresh(reason: str, contact_id: str = "", offer: bool = False) -> dict:
@@ -29,11 +46,11 @@ def test_going_available_pushes_one_refresh_to_that_agent_only(center, pushes):
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_status_change_that_rolls_back_pushes_nothing(center, pushes):
+def test_a_status_change_that_rolls_back_pushes_nothing(center, pushes, fail_after):
     alice = center.agent(available=False)
-    with pytest.raises(Undo), transaction.atomic():
+    fail_after(agents, "routing_trigger")
+    with pytest.raises(Undo):
         agent_set_status(user=alice, status=center.statuses["ROUTABLE"])
-        raise Undo
     assert pushes == []
     alice.refresh_from_db()
     assert alice.status.type == AgentStatus.Type.OFFLINE
@@ -49,12 +66,12 @@ def test_an_offer_pushes_once_to_the_agent_it_went_to_and_to_nobody_else(center,
     assert pushes.to(bob) == [] and len(pushes) == 1
 
 
-def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(center, pushes):
+def test_a_task_start_that_rolls_back_offers_and_pushes_nothing(center, pushes, fail_after):
     center.agent()
     pushes.clear()
-    with pytest.raises(Undo), transaction.atomic():
+    fail_after(tasks, "contact_run_flow")
+    with pytest.raises(Undo):
         center.task()
-        raise Undo
     assert pushes == []
     assert not Contact.objects.exists()
 
@@ -67,13 +84,13 @@ def test_accepting_pushes_once_to_the_agent(center, pushes):
     assert list(pushes) == [(f"agent.{alice.id}", refresh("accepted", task.id))]
 
 
-def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(center, pushes):
+def test_an_accept_that_rolls_back_pushes_nothing_and_the_offer_stands(center, pushes, fail_after):
     alice = center.agent()
     task = center.task()
     pushes.clear()
-    with pytest.raises(Undo), transaction.atomic():
+    fail_after(offers, "agent_refresh")
+    with pytest.raises(Undo):
         contact_accept(contact_id=task.id, agent=alice)
-        raise Undo
     assert pushes == []
     task.refresh_from_db()
     assert task.state == ContactState.CONNECTING
