@@ -56,6 +56,16 @@ class ResourceConflict(ServiceError):
     status = 409
 
 
+class ResourceInUse(ResourceConflict):
+    """The row is still used by others (Amazon Connect's ResourceInUseException); `blockers` names them."""
+
+    code = "ResourceInUseException"
+
+    def __init__(self, message: str, *, blockers: list[str]):
+        super().__init__(message)
+        self.blockers = blockers
+
+
 class InvalidFlow(ServiceError):
     code = "InvalidContactFlowException"
 

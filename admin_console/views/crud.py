@@ -8,8 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 
-from ccp.errors import ServiceError
-from ccp.services.configuration.base import ResourceInUse
+from ccp.errors import ResourceInUse, ServiceError
 
 PAGE_SIZE = 50
 

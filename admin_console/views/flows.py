@@ -1,7 +1,6 @@
 """Channels and flows: contact flows (their content as text) and task templates."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,11 +9,9 @@ from admin_console.access import admin_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
 from admin_console.views.crud import delete_response, form_response, list_response, pick
 from ccp.errors import InvalidFlow, ServiceError
-from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, TaskTemplate
 from ccp.services import task_templates
-from ccp.services.configuration.flows import flow_delete as flow_delete_service
-from ccp.services.configuration.flows import flow_update_details
+from ccp.services.configuration import flows as flow_services
 
 TASK_TEMPLATE_FIELDS = ("name", "description", "status", "fields", "constraints", "defaults")
 
@@ -58,15 +55,15 @@ def flow_edit(request, pk=None):
         publish = "publish" in request.POST
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                if flow is None:
-                    flow = flow_create(
-                        instance=tenant, name=data["name"], type=data["type"], content=data["content"],
-                        description=data["description"], publish=publish,
-                    )
-                else:
-                    flow_update_details(flow=flow, **pick(data, "name", "description", "type"))
-                    flow_save_content(flow=flow, content=data["content"], publish=publish)
+            if flow is None:
+                flow = flow_services.flow_create(
+                    instance=tenant, name=data["name"], type=data["type"], content=data["content"],
+                    description=data["description"], publish=publish,
+                )
+            else:
+                flow_services.flow_edit(
+                    flow=flow, content=data["content"], publish=publish, **pick(data, "name", "description", "type")
+                )
         except InvalidFlow as error:
             form.add_error("content", error.message)
             problems = error.problems
@@ -91,7 +88,7 @@ def flow_delete(request, pk):
     return delete_response(
         request,
         flow,
-        delete=lambda: flow_delete_service(flow=flow),
+        delete=lambda: flow_services.flow_delete(flow=flow),
         noun="Flow",
         success_url=reverse("admin_console:flow_list"),
         consequences="Contacts that ran it keep their flow trace.",
@@ -125,12 +122,11 @@ def task_template_edit(request, pk=None):
         fields = pick(data, *TASK_TEMPLATE_FIELDS)
         # An empty flow id clears the template's flow.
         flow_id = data["flow"].pk if data["flow"] else ""
-        with transaction.atomic():
-            if template is None:
-                return task_templates.task_template_create(
-                    instance=request.user.instance, flow_id=flow_id or None, **fields
-                )
-            return task_templates.task_template_update(template=template, flow_id=flow_id, **fields)
+        if template is None:
+            return task_templates.task_template_create(
+                instance=request.user.instance, flow_id=flow_id or None, **fields
+            )
+        return task_templates.task_template_update(template=template, flow_id=flow_id, **fields)
 
     return form_response(
         request,
@@ -149,8 +145,7 @@ def task_template_delete(request, pk):
     template = _template(request, pk)
 
     def delete():
-        with transaction.atomic():
-            task_templates.task_template_delete(template=template)
+        task_templates.task_template_delete(template=template)
 
     return delete_response(
         request,

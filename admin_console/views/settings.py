@@ -1,7 +1,6 @@
 """Settings: the instance's own settings and its API keys."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -53,8 +52,7 @@ def api_key_create(request):
     """Create a key and show its secret in this one response; it is stored encrypted and never shown again."""
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            key, secret = api_keys.api_key_create(instance=request.user.instance, name=form.cleaned_data["name"])
+        key, secret = api_keys.api_key_create(instance=request.user.instance, name=form.cleaned_data["name"])
         messages.success(request, f"API key {key.access_key_id} created.")
         response = render(request, "admin_console/api_key_created.html", {"key": key, "secret": secret})
         # The secret must not linger in a browser or proxy cache.
@@ -72,8 +70,7 @@ def api_key_revoke(request, pk):
         messages.info(request, f"API key {key.access_key_id} was already revoked.")
         return redirect(list_url)
     if request.method == "POST":
-        with transaction.atomic():
-            api_keys.api_key_revoke(api_key=key)
+        api_keys.api_key_revoke(api_key=key)
         messages.success(request, f"API key {key.access_key_id} revoked; requests signed with it now fail.")
         return redirect(list_url)
     return render(request, "admin_console/api_key_revoke.html", {"key": key, "cancel_url": list_url})

@@ -5,8 +5,8 @@ from ccp.api.paging import page
 from ccp.api.render import flow_content_sha256, flow_render
 from ccp.errors import InvalidParameter
 from ccp.flows.document import flow_nesting_problem
-from ccp.flows.publish import flow_create, flow_save_content
 from ccp.models import ContactFlow, FlowStatus, FlowType
+from ccp.services.configuration.flows import flow_create, flow_save_content
 
 
 def _checked(params, key: str, model_field: str):

@@ -5,7 +5,7 @@ import base64
 from ccp.errors import InvalidParameter
 
 # No list holds two billion rows, so no token this server issued is larger; a forged one with a huge offset
-# (10**30) used to reach the database's OFFSET and fail there as a 500.
+# (10**30) is refused here, since the database's OFFSET would fail on it as a 500.
 OFFSET_MAX = 2**31 - 1
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ccp.flows.publish import flow_create
 from ccp.models import (
     AgentStatus,
     ApiKey,
@@ -28,6 +27,7 @@ from ccp.models import (
 )
 from ccp.services import api_keys
 from ccp.services.agents import agent_statuses_ensure
+from ccp.services.configuration.flows import flow_create
 
 DEMO_ALIAS = "demo"
 DEMO_ACCESS_KEY_ID = "AKIADEMO0000000000001"
@@ -135,9 +135,11 @@ def _library_flows(instance, *, queues: dict[str, Queue], flows: dict[str, Conta
         flow_create(instance=instance, name=name, type=FlowType.CONTACT_FLOW, content=content)
 
 
-@transaction.atomic
 def demo_load() -> DemoResult:
-    """Create the demo contact center if missing; return what a client needs to use it."""
+    """Create the demo contact center if missing; return what a client needs to use it.
+
+    Not one transaction: the flows and the API key are written by services that own theirs. Every step
+    creates only what is missing, so a load that stopped half-way is finished by running it again."""
     instance, _ = Instance.objects.get_or_create(alias=DEMO_ALIAS, defaults={"timezone": "America/New_York"})
     statuses = agent_statuses_ensure(instance=instance)
     AgentStatus.objects.get_or_create(
@@ -182,16 +184,17 @@ def demo_load() -> DemoResult:
         ("Tasks - 10 at a time", 10, [("Tasks", 1, 0), ("Escalations", 1, 0), ("Billing", 2, 30)]),
         ("Billing specialists", 3, [("Billing", 1, 0), ("Tasks", 2, 0)]),
     ]:
-        rp, created = RoutingProfile.objects.get_or_create(
-            instance=instance,
-            name=name,
-            defaults={"default_outbound_queue": queues["Tasks"], "task_concurrency": conc, "chat_concurrency": 1},
-        )
-        if created:
-            for qname, prio, delay in rp_queues:
-                RoutingProfileQueue.objects.create(
-                    routing_profile=rp, queue=queues[qname], channel="TASK", priority=prio, delay_seconds=delay
-                )
+        with transaction.atomic():  # a profile and its queues together: a rerun adds queues only to a new one
+            rp, created = RoutingProfile.objects.get_or_create(
+                instance=instance,
+                name=name,
+                defaults={"default_outbound_queue": queues["Tasks"], "task_concurrency": conc, "chat_concurrency": 1},
+            )
+            if created:
+                for qname, prio, delay in rp_queues:
+                    RoutingProfileQueue.objects.create(
+                        routing_profile=rp, queue=queues[qname], channel="TASK", priority=prio, delay_seconds=delay
+                    )
         profiles[name] = rp
 
     users = []
@@ -319,8 +322,8 @@ def _demo_api_key(instance) -> str:
     try:
         return api_keys.api_key_secret(key)
     except api_keys.ApiKeySecretUnreadable:
-        # The key that encrypted it is gone (a demo from before .secret_key used a built-in SECRET_KEY): the demo
-        # key gets a new secret rather than stopping `make run`.
+        # The key that encrypted it is gone (SECRET_KEY or API_KEY_ENCRYPTION_KEY changed since the demo was
+        # loaded): the demo key gets a new secret rather than stopping `make run`.
         secret = secrets.token_urlsafe(30)
         ApiKey.objects.filter(pk=key.pk).update(
             secret_encrypted=api_keys.api_key_fernet().encrypt(secret.encode()).decode()

@@ -27,7 +27,7 @@ FORBIDDEN_IDENTIFIER_CHARACTERS = "%:(\\/)=$,;[]{}"
 NO_MATCHING_CONDITION = "NoMatchingCondition"
 # Real flows nest a handful of levels (Actions → action → Transitions → Errors → branch; Metadata a few more).
 # 64 leaves room for any editor's Metadata and keeps JSON parsing and every walk over a document far from
-# Python's recursion limit: 100,000 nested arrays used to end in a RecursionError (a 500).
+# Python's recursion limit, which deeper content (100,000 nested arrays) would hit as a RecursionError (a 500).
 FLOW_MAX_NESTING = 64
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]")

@@ -1,8 +1,12 @@
 """Saving and publishing flows. Content is stored as the exact string the user gave (Metadata and
 all), so an export gives back what was imported. Publishing validates the whole flow; blocks this
-server does not run are listed rather than refused, and take their error branch at run time."""
+server does not run are listed rather than refused, and take their error branch at run time.
+
+`flow_create` and `flow_save_content` are steps: they run inside the transaction of the service that calls
+them (ccp.services.configuration.flows, or an instance's creation) and refuse to run outside one."""
 
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 
 from ccp.errors import DuplicateResource, InvalidFlow, InvalidParameter
 from ccp.flows.blocks import BLOCKS
@@ -37,6 +41,12 @@ def _summary(problems: list[dict]) -> str:
     return f"The flow cannot be published. {where}{first['message']}{more}"
 
 
+def _transaction_required(step: str) -> None:
+    """The flows layer's copy of ccp.services.transactions.transaction_required (services sit above flows)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError(f"{step} runs inside its entry point's transaction, and there is none.")
+
+
 def _apply(flow: ContactFlow, content: str, publish: bool) -> None:
     flow.content = content
     if publish:
@@ -66,21 +76,21 @@ def flow_create(
         raise InvalidParameter(f"A flow description is at most {FLOW_DESCRIPTION_MAX} characters.", field="Description")
     if type not in FlowType.values:
         raise InvalidParameter(f"Flow type must be one of {', '.join(FlowType.values)}.", field="Type")
-    with transaction.atomic():
-        if ContactFlow.objects.filter(instance=instance, name=name).exists():
-            raise DuplicateResource(f"A flow named {name!r} already exists.")
-        flow = ContactFlow(instance=instance, name=name, type=type, description=description)
-        _apply(flow, content, publish)
-        flow.save(force_insert=True)
+    _transaction_required("Creating a flow")
+    if ContactFlow.objects.filter(instance=instance, name=name).exists():
+        raise DuplicateResource(f"A flow named {name!r} already exists.")
+    flow = ContactFlow(instance=instance, name=name, type=type, description=description)
+    _apply(flow, content, publish)
+    flow.save(force_insert=True)
     return flow
 
 
 def flow_save_content(*, flow: ContactFlow, content: str, publish: bool) -> ContactFlow:
     """Save new content; publish it (validated) or keep it as a draft beside the running version."""
-    with transaction.atomic():
-        locked = ContactFlow.objects.select_for_update().get(pk=flow.pk)
-        _apply(locked, content, publish)
-        locked.save(update_fields=["content", "status", "published_content", "unsupported_blocks", "updated_at"])
+    _transaction_required("Saving a flow")
+    locked = ContactFlow.objects.select_for_update().get(pk=flow.pk)
+    _apply(locked, content, publish)
+    locked.save(update_fields=["content", "status", "published_content", "unsupported_blocks", "updated_at"])
     for field in ("content", "status", "published_content", "unsupported_blocks", "updated_at"):
         setattr(flow, field, getattr(locked, field))
     return flow

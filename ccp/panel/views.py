@@ -155,8 +155,8 @@ def call_hangup(request, contact_id):
 
 def _dialog_done(request) -> HttpResponse:
     response = _state_response(request)
-    # Close the dialog only once the new state is swapped in and settled: closing on receipt let the
-    # agent reach the status control while htmx was still wiring up its replacement, losing the change.
+    # Close the dialog only once the new state is swapped in and settled: closing on receipt would let the
+    # agent reach the status control while htmx is still wiring up its replacement, losing the change.
     return trigger_client_event(response, "ccp:dialog-close", after="settle")
 
 

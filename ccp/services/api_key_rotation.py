@@ -6,11 +6,11 @@ any of the keys and re-encrypts with the first, the current one.
 """
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.db import transaction
 
 from ccp.errors import InvalidParameter
 from ccp.models import ApiKey
 from ccp.services.api_keys import _fernet, api_key_fernet
+from ccp.services.transactions import entry_transaction
 
 
 class ApiKeySecretsUnreadable(Exception):
@@ -34,7 +34,7 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
 
     A secret that none of the keys opens stops the whole rotation before anything is written."""
     rotator = MultiFernet([api_key_fernet(), *previous])
-    with transaction.atomic():
+    with entry_transaction():
         keys = list(ApiKey.objects.select_for_update().order_by("pk"))
         rotated, unreadable = [], []
         for api_key in keys:

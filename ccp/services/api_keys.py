@@ -14,10 +14,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from ccp.models import ApiKey, Instance
+from ccp.services.transactions import entry_transaction
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 # AWS access key ids are 20 characters starting with AKIA; ours look the same so tools that check the shape accept them.
@@ -52,7 +52,7 @@ def _new_access_key_id() -> str:
 def api_key_create(*, instance: Instance, name: str = "") -> tuple[ApiKey, str]:
     """Create an access key for `instance`; returns the key and its secret, which is never shown again."""
     secret = secrets.token_urlsafe(30)  # 40 characters, like an AWS secret access key
-    with transaction.atomic():
+    with entry_transaction():
         for _attempt in range(5):
             access_key_id = _new_access_key_id()
             if not ApiKey.objects.filter(access_key_id=access_key_id).exists():
@@ -71,7 +71,8 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
     if api_key.revoked_at is not None:
         return
     now = timezone.now()
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+    with entry_transaction():
+        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
     api_key.revoked_at = now
 
 

@@ -11,13 +11,14 @@ from ccp.errors import ResourceNotFound
 from ccp.held_writes import contact_event_save, contact_save
 from ccp.models import Contact, ContactEvent
 from ccp.realtime.publish import supervisors_refresh
-from ccp.services.transactions import entry_transaction
+from ccp.services.transactions import entry_transaction, transaction_required
 
 
 def contact_record_event(
     *, contact: Contact, event: str, actor_type: str, actor=None, from_state="", to_state="", reason="", detail=None
 ) -> ContactEvent:
     """Append one entry to the contact's audit trail."""
+    transaction_required("A contact event")
     event = ContactEvent(
         instance_id=contact.instance_id,
         contact=contact,
@@ -41,6 +42,7 @@ def contact_set_state(
     *, contact: Contact, state: str, event: str, actor_type: str, actor=None, reason="", detail=None, fields=()
 ) -> None:
     """Move a contact to `state`, saving `fields` with it, and record the event."""
+    transaction_required("A contact's state change")
     from_state = contact.state
     contact.state = state
     contact.last_update_timestamp = timezone.now()

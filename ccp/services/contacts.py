@@ -7,7 +7,6 @@ writes a ContactEvent and pushes to browsers only after commit; routing is trigg
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
@@ -33,6 +32,7 @@ from ccp.routing.decide import delay_expiries
 from ccp.services.contact_events import contact_record_event, contact_set_state
 from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
+from ccp.services.transactions import transaction_required
 
 # A queue's routing-profile delays for tasks (the QUEUE_DELAY timers a queued task needs).
 _QUEUE_DELAYS = CompiledQuery(
@@ -274,11 +274,12 @@ def contact_stop(*, contact: Contact, actor_type="api", actor=None, reason: str 
 
 
 def contact_expire(*, contact: Contact) -> None:
-    """Seven days after initiation a task ends with reason EXPIRED (called by the worker)."""
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        if contact.state != ContactState.ENDED:
-            contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
+    """Seven days after initiation a task ends with reason EXPIRED. A step of the worker's timer firing,
+    which owns the transaction."""
+    transaction_required("A task's expiry")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.state != ContactState.ENDED:
+        contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
 
 
 def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: str, actor=None) -> None:

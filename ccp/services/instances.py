@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 
 from ccp.errors import DuplicateResource, InvalidParameter
 from ccp.flows.publish import flow_create
@@ -30,6 +29,7 @@ from ccp.models import (
     User,
 )
 from ccp.services.agents import agent_statuses_ensure
+from ccp.services.transactions import entry_transaction
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 BASIC_HOURS = "Basic Hours"
@@ -150,7 +150,7 @@ def instance_create(
         admin_email=admin_email,
         admin_password=admin_password,
     )
-    with transaction.atomic():
+    with entry_transaction():
         if Instance.objects.filter(alias=alias).exists():
             raise DuplicateResource(f"An instance with alias {alias!r} already exists; nothing was changed.")
         if User.objects.filter(username=admin_username).exists():

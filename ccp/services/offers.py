@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from ccp.errors import Conflict
@@ -110,14 +109,15 @@ def contact_reject(*, contact_id: str, agent: User) -> None:
 
 
 def contact_offer_expire(*, contact_id: str, agent_id: str) -> None:
-    """The offer ran out: the task returns to its queue and the agent goes to Missed (worker)."""
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
-        if contact is None or contact.state != ContactState.CONNECTING or contact.agent_id != agent_id:
-            return
-        agent = User.objects.select_for_update().get(pk=agent_id)
-        _return_to_queue(contact=contact, agent=agent, event="MISSED", actor_type="worker")
-        agent_set_missed(user=agent)
+    """The offer ran out: the task returns to its queue and the agent goes to Missed. A step of the worker's
+    timer firing, which owns the transaction."""
+    transaction_required("An offer's expiry")
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None or contact.state != ContactState.CONNECTING or contact.agent_id != agent_id:
+        return
+    agent = User.objects.select_for_update().get(pk=agent_id)
+    _return_to_queue(contact=contact, agent=agent, event="MISSED", actor_type="worker")
+    agent_set_missed(user=agent)
 
 
 def contact_complete(*, contact_id: str, agent: User) -> Contact:

@@ -2,11 +2,10 @@
 field names unique, constraints and defaults naming existing fields, defaults valid for their type,
 single-select fields with options, the flow in the same instance."""
 
-from django.db import transaction
-
 from ccp import validation
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import ContactFlow, TaskTemplate
+from ccp.services.transactions import entry_transaction
 
 # Amazon Connect: up to 50 fields per template.
 TEMPLATE_FIELDS_MAX = 50
@@ -116,22 +115,23 @@ def task_template_create(
     """Create a task template after checking its shape."""
     constraints, defaults = constraints or {}, defaults or {}
     task_template_check(fields=fields, constraints=constraints, defaults=defaults)
-    _name_check(instance, name)
-    return TaskTemplate.objects.create(
-        instance=instance,
-        name=name,
-        description=description or "",
-        flow=_flow(instance, flow_id),
-        fields=fields,
-        constraints=constraints,
-        defaults=defaults,
-        status=status or TaskTemplate.Status.ACTIVE,
-    )
+    with entry_transaction():
+        _name_check(instance, name)
+        return TaskTemplate.objects.create(
+            instance=instance,
+            name=name,
+            description=description or "",
+            flow=_flow(instance, flow_id),
+            fields=fields,
+            constraints=constraints,
+            defaults=defaults,
+            status=status or TaskTemplate.Status.ACTIVE,
+        )
 
 
 def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
     """Change the given parts of a template (name, description, flow_id, fields, constraints, defaults, status)."""
-    with transaction.atomic():
+    with entry_transaction():
         template = TaskTemplate.objects.select_for_update().get(pk=template.pk)
         if changes.get("name") is not None and changes["name"] != template.name:
             _name_check(template.instance, changes["name"], exclude_pk=template.pk)
@@ -150,4 +150,5 @@ def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
 
 def task_template_delete(*, template: TaskTemplate) -> None:
     """Delete a template; tasks created from it keep their data."""
-    template.delete()
+    with entry_transaction():
+        template.delete()

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
@@ -286,14 +285,15 @@ def _task_create(
 
 
 def task_scheduled_start(*, contact: Contact) -> None:
-    """A scheduled task's time has come: run its flow (called by the worker)."""
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        if contact.state != ContactState.SCHEDULED:
-            return
-        contact_set_state(contact=contact, state=ContactState.IN_FLOW, event="SCHEDULE_REACHED", actor_type="worker")
-        contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
-        _creator_refresh(contact, reason="scheduled-start")
+    """A scheduled task's time has come: run its flow. A step of the worker's timer firing, which owns the
+    transaction."""
+    transaction_required("A scheduled start")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.state != ContactState.SCHEDULED:
+        return
+    contact_set_state(contact=contact, state=ContactState.IN_FLOW, event="SCHEDULE_REACHED", actor_type="worker")
+    contact_run_flow(contact=contact, flow=contact.flow, actor_type="worker")
+    _creator_refresh(contact, reason="scheduled-start")
 
 
 def _creator_refresh(contact: Contact, *, reason: str) -> None:

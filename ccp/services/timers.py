@@ -24,7 +24,7 @@ def timer_schedule(
         payload=payload or {},
     )
     contact_timer_save(contact, timer)
-    worker_wake(due_at)
+    worker_wake()
     return timer
 
 

@@ -1,6 +1,5 @@
 """Wakes the in-process worker early when a timer is due sooner than its next poll."""
 
-import datetime as dt
 import threading
 
 from django.db import transaction
@@ -8,7 +7,9 @@ from django.db import transaction
 _event = threading.Event()
 
 
-def worker_wake(due_at: dt.datetime | None = None) -> None:
+def worker_wake() -> None:
+    """Once the transaction commits, end the embedded worker's sleep so it looks at the timers again (it
+    reads when the next one is due itself, so a new timer need not be passed)."""
     transaction.on_commit(_event.set)
 
 

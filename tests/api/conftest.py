@@ -9,9 +9,9 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from ccp.api.throttle import throttle_reset
-from ccp.flows.publish import flow_create
 from ccp.models import FlowType
 from ccp.services.api_keys import api_key_create
+from ccp.services.configuration.flows import flow_create
 from tests.api.wire import client_for, counts
 from tests.factories import InstanceFactory, QueueFactory
 

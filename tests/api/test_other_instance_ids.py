@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from ccp.flows.publish import flow_create
 from ccp.models import Contact, FlowType
+from ccp.services.configuration.flows import flow_create
 from tests.api.conftest import flow_document
 from tests.api.wire import expect_error
 from tests.factories import AgentFactory, TaskTemplateFactory

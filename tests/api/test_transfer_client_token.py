@@ -4,8 +4,8 @@ TransferContact) and writes nothing; 20 identical transfers at once make one (ag
 
 import pytest
 
-from ccp.flows.publish import flow_create
 from ccp.models import Contact, FlowType
+from ccp.services.configuration.flows import flow_create
 from tests.api.conftest import flow_document
 from tests.api.wire import client_for, counts, expect_error, postgres_or_skip, race
 from tests.factories import QueueFactory

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ccp.flows.publish import flow_create
 from ccp.models import FlowType
+from ccp.services.configuration.flows import flow_create
 from ccp.services.tasks import task_start
 from tests.factories import AgentFactory, QueueFactory
 

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ccp.flows.publish import flow_save_content
 from ccp.flows.runner import flow_resume
 from ccp.models import ContactState, DisconnectReason, Timer, TimerKind
+from ccp.services.configuration.flows import flow_save_content
 from tests.factories import ContactFactory, QueueFactory
 from tests.flows.conftest import action, branches, document
 

@@ -2,8 +2,10 @@
 the 7-day expiry ends it, or when its own flow hangs up — and never re-opens or re-queues it."""
 
 import pytest
+from django.db import transaction
 
 from ccp.models import Contact, ContactEvent, ContactState, DisconnectReason
+from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_expire, contact_stop
 from ccp.services.offers import contact_accept, contact_close, contact_complete
 from ccp.services.transfers import contact_transfer_by_agent
@@ -33,6 +35,12 @@ def events(contact) -> list[str]:
     return list(ContactEvent.objects.filter(contact=contact).values_list("event", flat=True))
 
 
+def stop(task) -> None:
+    """StopContact as the API runs it: in its own transaction, with the contact's row locked."""
+    with contact_locked(instance=task.instance, contact_id=task.id) as contact:
+        contact_stop(contact=contact)
+
+
 def test_the_disconnect_flow_runs_when_the_agent_ends_the_task(publish, cast):
     agent = cast.agent()
     task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
@@ -50,7 +58,7 @@ def test_the_disconnect_flow_runs_when_the_agent_ends_the_task(publish, cast):
 def test_the_disconnect_flow_runs_when_stop_contact_ends_a_queued_task(publish, cast):
     task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
     assert task.state == ContactState.QUEUED
-    contact_stop(contact=Contact.objects.get(pk=task.pk))
+    stop(task)
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.disconnect_reason == DisconnectReason.API
     assert task.attributes["wrapped"] == "yes"
@@ -58,7 +66,8 @@ def test_the_disconnect_flow_runs_when_stop_contact_ends_a_queued_task(publish, 
 
 def test_the_disconnect_flow_runs_when_the_task_expires(publish, cast):
     task = cast.task(contact_flow=inbound(publish, cast, goodbye_flow(publish)))
-    contact_expire(contact=task)
+    with transaction.atomic():  # the worker's timer firing owns the transaction
+        contact_expire(contact=task)
     task.refresh_from_db()
     assert task.disconnect_reason == DisconnectReason.EXPIRED and task.attributes["wrapped"] == "yes"
 
@@ -80,7 +89,7 @@ def test_a_disconnect_flow_can_create_a_follow_up_task(publish, cast):
     goodbye = goodbye_flow(publish, action("follow", "CreateTask", {"Name": "Check in", "ContactFlowId": follow_up.id},
                                            next_action="hang up"))
     task = cast.task(contact_flow=inbound(publish, cast, goodbye))
-    contact_stop(contact=Contact.objects.get(pk=task.pk))
+    stop(task)
     child = Contact.objects.get(name="Check in")
     assert child.state == ContactState.QUEUED
     assert child.previous_contact_id == task.id
@@ -91,7 +100,7 @@ def test_a_disconnect_flow_cannot_queue_or_wait_and_records_why(publish, cast):
                                            errors={"NoMatchingError": "wait"}),
                            action("wait", "Wait", {"TimeLimitSeconds": "60"}))
     task = cast.task(contact_flow=inbound(publish, cast, goodbye))
-    contact_stop(contact=Contact.objects.get(pk=task.pk))
+    stop(task)
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.queue_id == cast.queue.id
     assert task.timers.filter(kind="FLOW_WAIT").count() == 0

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from ccp.flows.blocks import branching
-from ccp.flows.publish import flow_create, flow_validate
+from ccp.flows.publish import flow_validate
 from ccp.flows.runner import flow_resume
 from ccp.models import AgentStatus, Contact, ContactState, FlowType, LambdaFunction, Timer, TimerKind
+from ccp.services.configuration.flows import flow_create
 from tests.factories import (
     AgentFactory,
     AgentStatusFactory,

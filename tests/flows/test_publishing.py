@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from ccp.errors import InvalidFlow
-from ccp.flows.publish import flow_create, flow_save_content, flow_validate
+from ccp.flows.publish import flow_validate
 from ccp.models import ContactFlow, FlowStatus, FlowType
+from ccp.services.configuration.flows import flow_create, flow_save_content
 from tests.flows.conftest import action, document
 
 pytestmark = pytest.mark.django_db

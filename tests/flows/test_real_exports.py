@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from ccp.flows.publish import flow_create, flow_save_content
 from ccp.flows.runner import flow_run
 from ccp.models import Channel, ContactState, DisconnectReason, FlowType
+from ccp.services.configuration.flows import flow_create, flow_save_content
 from tests.factories import ContactFactory
 from tests.flows.conftest import branches
 

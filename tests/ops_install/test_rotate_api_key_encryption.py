@@ -64,7 +64,7 @@ def test_a_wrong_old_key_changes_nothing_and_says_which_keys_it_could_not_read(k
     before = stored()
     settings.API_KEY_ENCRYPTION_KEY = NEW
     with pytest.raises(CommandError, match="nothing was changed") as info:
-        call_command("rotate_api_key_encryption", "--old-key", Fernet.generate_key().decode())
+        call_command("rotate_api_key_encryption", f"--old-key={Fernet.generate_key().decode()}")
     assert created[0][0].access_key_id in str(info.value)
     assert stored() == before
 

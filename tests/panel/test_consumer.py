@@ -14,7 +14,8 @@ from ccp.models import Timer, TimerKind, User
 from ccp.realtime import consumers
 from ccp.realtime.consumers import AgentConsumer
 from ccp.realtime.publish import agent_group
-from ccp.services.tasks import task_scheduled_start, task_start
+from ccp.services.tasks import task_start
+from ccp.worker.timers import timer_fire
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -163,6 +164,7 @@ async def test_the_creators_panel_drops_a_scheduled_task_when_it_starts_for_some
     await comm.connect()
     assert f'id="tile-{task.id}"' in await comm.receive_from(timeout=5)
     # Bob gets the task; only Alice's push as its creator can take the tile off her panel.
-    await sync_to_async(task_scheduled_start)(contact=task)
+    start = await Timer.objects.aget(contact=task, kind=TimerKind.SCHEDULED_START)
+    await sync_to_async(timer_fire)(timer_id=start.id)
     assert f'id="tile-{task.id}"' not in await comm.receive_from(timeout=5)
     await comm.disconnect()

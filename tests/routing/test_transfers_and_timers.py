@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ccp.errors import InvalidRequest, QuotaExceeded
 from ccp.models import Contact, ContactEvent, ContactState, QuickConnect
+from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
 from ccp.services.offers import contact_accept
 from ccp.services.transfers import contact_transfer_by_agent, outbound_call_hangup, outbound_call_start
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def fire_timers(after_seconds: float) -> int:
     return timers_run_once(now=timezone.now() + dt.timedelta(seconds=after_seconds))
+
+
+def locked_call(service, task, **params) -> None:
+    """Call a contact service the way the API does: in its own transaction, with the contact's row locked."""
+    with contact_locked(instance=task.instance, contact_id=task.id) as contact:
+        service(contact=contact, **params)
 
 
 def connected_task(cast, agent, name="Work"):
@@ -86,7 +93,7 @@ def test_a_scheduled_timer_fires_exactly_once_however_often_the_worker_runs(cast
 def test_rescheduling_moves_the_start(cast):
     cast.agent()
     task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
-    contact_reschedule(contact=task, scheduled_time=timezone.now() + dt.timedelta(hours=2))
+    locked_call(contact_reschedule, task, scheduled_time=timezone.now() + dt.timedelta(hours=2))
     fire_timers(after_seconds=120)
     task.refresh_from_db()
     assert task.state == ContactState.SCHEDULED
@@ -97,7 +104,7 @@ def test_rescheduling_moves_the_start(cast):
 
 def test_stopping_a_scheduled_task_cancels_it(cast):
     task = cast.task(scheduled_time=timezone.now() + dt.timedelta(minutes=1))
-    contact_stop(contact=task)
+    locked_call(contact_stop, task)
     fire_timers(after_seconds=120)
     task.refresh_from_db()
     assert task.state == ContactState.ENDED and task.disconnect_reason == "API"
@@ -121,11 +128,11 @@ def test_a_task_expires_seven_days_after_initiation_and_frees_the_agent(cast):
 def test_stop_contact_on_a_connected_task_puts_it_in_after_contact_work(cast):
     agent = cast.agent()
     task = connected_task(cast, agent)
-    contact_stop(contact=task)
+    locked_call(contact_stop, task)
     task.refresh_from_db()
     assert task.state == ContactState.AFTER_CONTACT_WORK and task.disconnect_reason == "API"
     with pytest.raises(InvalidRequest):
-        contact_stop(contact=task)
+        locked_call(contact_stop, task)
 
 
 def test_the_active_task_quota_refuses_one_more_open_task(cast):
@@ -142,7 +149,7 @@ def test_ended_tasks_do_not_count_against_the_quota(cast):
     cast.instance.active_task_quota = 1
     cast.instance.save()
     first = cast.task("a")
-    contact_stop(contact=first)
+    locked_call(contact_stop, first)
     cast.task("b")
     assert Contact.objects.filter(state=ContactState.QUEUED).count() == 1
 
@@ -153,7 +160,7 @@ def test_raising_routing_priority_moves_a_task_ahead(cast):
     agent = cast.agent(available=False)
     cast.task("old")
     newer = cast.task("newer")
-    contact_update_routing(contact=newer, priority=1)
+    locked_call(contact_update_routing, newer, priority=1)
     from ccp.services.agents import agent_set_status
 
     agent_set_status(user=agent, status=cast.statuses["ROUTABLE"])
@@ -186,10 +193,10 @@ def test_a_huge_routing_age_change_is_refused_and_changes_nothing(cast):
 
     task = cast.task()
     with pytest.raises(InvalidParameter):
-        contact_update_routing(contact=task, age_seconds=2**40)
-    contact_update_routing(contact=task, age_seconds=300_000_000)
+        locked_call(contact_update_routing, task, age_seconds=2**40)
+    locked_call(contact_update_routing, task, age_seconds=300_000_000)
     with pytest.raises(InvalidParameter):
-        contact_update_routing(contact=task, age_seconds=100_000_000)
+        locked_call(contact_update_routing, task, age_seconds=100_000_000)
     task.refresh_from_db()
     assert task.routing_age_seconds == 300_000_000
 

@@ -3,11 +3,10 @@ so a caller that skips the form can't skip the rule."""
 
 import pytest
 
-from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
+from ccp.errors import DuplicateResource, InvalidFlow, InvalidParameter, InvalidRequest, ResourceInUse
 from ccp.models import AgentStatus, ContactFlow, Queue, QuickConnect, RoutingProfileQueue, SecurityProfile, User
 from ccp.services.configuration import agent_statuses, hours, queues, quick_connects, routing_profiles, users
-from ccp.services.configuration.base import ResourceInUse
-from ccp.services.configuration.flows import flow_delete, flow_update_details
+from ccp.services.configuration.flows import flow_delete, flow_edit
 from ccp.services.configuration.instance_settings import instance_update
 from tests.factories import (
     AgentFactory,
@@ -283,13 +282,20 @@ def test_a_burst_smaller_than_the_rate_is_refused(instance):
 # Flows
 
 
-def test_flow_update_details_renames_and_refuses_a_taken_name(instance):
+def test_flow_edit_renames_and_refuses_a_taken_name(instance):
     ContactFlowFactory(instance=instance, name="Taken")
     flow = ContactFlowFactory(instance=instance)
-    flow_update_details(flow=flow, name="Triage", type="CONTACT_FLOW")
+    flow_edit(flow=flow, name="Triage", type="CONTACT_FLOW", content=flow.content, publish=False)
     assert ContactFlow.objects.get(pk=flow.pk).name == "Triage"
     with pytest.raises(DuplicateResource):
-        flow_update_details(flow=flow, name="Taken", type="CONTACT_FLOW")
+        flow_edit(flow=flow, name="Taken", type="CONTACT_FLOW", content=flow.content, publish=False)
+
+
+def test_flow_edit_with_content_that_cannot_be_published_keeps_the_old_name_too(instance):
+    flow = ContactFlowFactory(instance=instance, name="Triage")
+    with pytest.raises(InvalidFlow):
+        flow_edit(flow=flow, name="Renamed", type="CONTACT_FLOW", content="not a flow", publish=True)
+    assert ContactFlow.objects.get(pk=flow.pk).name == "Triage"
 
 
 def test_flow_delete_refuses_while_a_task_template_uses_it(instance):

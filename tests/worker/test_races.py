@@ -29,7 +29,8 @@ def test_an_offer_timeout_arriving_after_the_agent_accepted_changes_nothing(cast
     agent = cast.agent()
     task = cast.task()
     contact_accept(contact_id=task.id, agent=agent)
-    contact_offer_expire(contact_id=task.id, agent_id=agent.id)
+    with transaction.atomic():  # the worker's timer firing owns the transaction
+        contact_offer_expire(contact_id=task.id, agent_id=agent.id)
     task.refresh_from_db()
     agent.refresh_from_db()
     assert task.state == ContactState.CONNECTED and task.agent_id == agent.id
@@ -44,7 +45,8 @@ def test_an_offer_timeout_for_the_agent_who_rejected_does_not_touch_the_next_age
     contact_reject(contact_id=task.id, agent=rejecter)
     task.refresh_from_db()
     assert task.agent_id == colleague.id
-    contact_offer_expire(contact_id=task.id, agent_id=rejecter.id)
+    with transaction.atomic():  # the worker's timer firing owns the transaction
+        contact_offer_expire(contact_id=task.id, agent_id=rejecter.id)
     task.refresh_from_db()
     rejecter.refresh_from_db()
     assert task.state == ContactState.CONNECTING and task.agent_id == colleague.id
@@ -77,7 +79,8 @@ def scheduled(cast):
 def test_a_scheduled_start_for_a_cancelled_task_does_nothing(scheduled):
     with transaction.atomic():
         contact_stop(contact=Contact.objects.select_for_update().get(pk=scheduled.pk))
-    task_scheduled_start(contact=scheduled)
+    with transaction.atomic():  # the worker's timer firing owns the transaction
+        task_scheduled_start(contact=scheduled)
     scheduled.refresh_from_db()
     assert scheduled.state == ContactState.ENDED and scheduled.agent_id is None
     assert "SCHEDULE_REACHED" not in events(scheduled)
@@ -88,7 +91,8 @@ def test_a_scheduled_start_for_a_task_that_already_started_does_nothing(schedule
     scheduled.refresh_from_db()
     assert scheduled.state == ContactState.CONNECTING
     before = events(scheduled)
-    task_scheduled_start(contact=scheduled)
+    with transaction.atomic():  # the worker's timer firing owns the transaction
+        task_scheduled_start(contact=scheduled)
     scheduled.refresh_from_db()
     assert scheduled.state == ContactState.CONNECTING
     assert events(scheduled) == before and before.count("SCHEDULE_REACHED") == 1

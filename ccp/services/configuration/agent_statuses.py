@@ -1,10 +1,9 @@
 """Agent statuses: Available (routable), Offline, custom ones such as Break, and the system's Missed."""
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter, InvalidRequest
 from ccp.models import AgentStatus, Instance
 from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.services.transactions import entry_transaction
 
 # Statuses an admin can give; Missed is set by the system after a missed offer.
 PICKABLE_TYPES = (AgentStatus.Type.ROUTABLE, AgentStatus.Type.OFFLINE, AgentStatus.Type.CUSTOM)
@@ -14,7 +13,7 @@ def agent_status_create(*, instance: Instance, name: str, type: str, display_ord
     """A status agents can pick: routable ones receive tasks; custom ones (Break, Lunch) do not."""
     if type not in PICKABLE_TYPES:
         raise InvalidParameter(f"{type!r} is not a status type an admin can create.", field="type")
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(AgentStatus, instance_id=instance.pk, name=name)
         return AgentStatus.objects.create(instance=instance, name=name, type=type, display_order=display_order)
 
@@ -25,7 +24,7 @@ def agent_status_update(*, status: AgentStatus, name: str, type: str, display_or
         raise InvalidParameter("The Missed status keeps its type.", field="type")
     if status.type != AgentStatus.Type.MISSED and type not in PICKABLE_TYPES:
         raise InvalidParameter(f"{type!r} is not a status type an admin can give.", field="type")
-    with transaction.atomic():
+    with entry_transaction():
         status.name = name_check(AgentStatus, instance_id=status.instance_id, name=name, exclude_pk=status.pk)
         status.type, status.display_order = type, display_order
         status.save()
@@ -42,6 +41,6 @@ def agent_status_check_deletable(*, status: AgentStatus) -> None:
 
 def agent_status_delete(*, status: AgentStatus) -> None:
     """Delete a status; refused while it is the last of its kind or an agent is in it (ResourceInUse)."""
-    with transaction.atomic():
+    with entry_transaction():
         agent_status_check_deletable(status=status)
         delete_or_refuse(status)

@@ -4,21 +4,11 @@ a delete that refuses while something still uses the row."""
 from django.db import models
 from django.db.models import ProtectedError, Q
 
-from ccp.errors import DuplicateResource, InvalidParameter, ResourceConflict
+from ccp.errors import DuplicateResource, InvalidParameter, ResourceInUse
 from ccp.models import Contact, ContactState
 
 # How many blockers of one kind a refusal names; the rest are counted.
 BLOCKERS_NAMED = 5
-
-
-class ResourceInUse(ResourceConflict):
-    """The row is still used by others (Amazon Connect's ResourceInUseException); `blockers` names them."""
-
-    code = "ResourceInUseException"
-
-    def __init__(self, message: str, *, blockers: list[str]):
-        super().__init__(message)
-        self.blockers = blockers
 
 
 def name_check(model: type[models.Model], *, instance_id: str, name: str, exclude_pk=None) -> str:

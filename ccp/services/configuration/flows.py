@@ -1,9 +1,10 @@
-"""Contact flows' details and deletion (their content goes through ccp.flows.publish, which validates)."""
+"""Contact flows: create, save content, edit, delete. Content is validated and applied by ccp.flows.publish
+(the steps); these entry points own the transaction around them."""
 
-from django.db import transaction
 from django.db.models import Q
 
 from ccp.errors import InvalidParameter
+from ccp.flows import publish as flow_publish
 from ccp.models import ContactFlow, FlowType, QuickConnect, TaskTemplate
 from ccp.services.configuration.base import (
     delete_or_refuse,
@@ -12,23 +13,43 @@ from ccp.services.configuration.base import (
     refuse_while_used,
     rows_blocking,
 )
+from ccp.services.transactions import entry_transaction
 
 
-def flow_update_details(*, flow: ContactFlow, name: str, description: str = "", type: str) -> ContactFlow:
-    """Rename a flow, or change its description or type; its content is left alone."""
+def flow_create(
+    *, instance, name: str, type: str, content: str, description: str = "", publish: bool = True
+) -> ContactFlow:
+    """Create a flow; when publishing, validate it first and save nothing if it has problems."""
+    with entry_transaction():
+        return flow_publish.flow_create(
+            instance=instance, name=name, type=type, content=content, description=description, publish=publish
+        )
+
+
+def flow_save_content(*, flow: ContactFlow, content: str, publish: bool) -> ContactFlow:
+    """Save new content; publish it (validated) or keep it as a draft beside the running version."""
+    with entry_transaction():
+        return flow_publish.flow_save_content(flow=flow, content=content, publish=publish)
+
+
+def flow_edit(
+    *, flow: ContactFlow, name: str, description: str = "", type: str, content: str, publish: bool
+) -> ContactFlow:
+    """The console's flow form: details and content together, so content that cannot be published leaves
+    the details unchanged too."""
     if type not in FlowType.values:
         raise InvalidParameter(f"{type!r} is not a flow type.", field="type")
-    with transaction.atomic():
+    with entry_transaction():
         flow.name = name_check(ContactFlow, instance_id=flow.instance_id, name=name, exclude_pk=flow.pk)
         flow.description, flow.type = description, type
         flow.save(update_fields=["name", "description", "type", "updated_at"])
-    return flow
+        return flow_publish.flow_save_content(flow=flow, content=content, publish=publish)
 
 
 def flow_delete(*, flow: ContactFlow) -> None:
     """Delete a flow; refused (ResourceInUse, naming them) while an open contact runs it (as its flow, customer
     queue flow or disconnect flow), or a quick connect or task template uses it."""
-    with transaction.atomic():
+    with entry_transaction():
         refuse_while_used(
             flow,
             open_contacts_blocking(Q(flow=flow) | Q(customer_queue_flow=flow) | Q(disconnect_flow=flow))

@@ -2,11 +2,10 @@
 
 from zoneinfo import available_timezones
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter
 from ccp.models import HoursOfOperation, Instance
 from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.services.transactions import entry_transaction
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -37,7 +36,7 @@ def hours_create(
     *, instance: Instance, name: str, description: str = "", timezone: str = "UTC", config: list
 ) -> HoursOfOperation:
     """Weekly open hours in a timezone; `config` is [{Day, StartTime {Hours, Minutes}, EndTime {...}}]."""
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(HoursOfOperation, instance_id=instance.pk, name=name)
         _check(timezone=timezone, config=config)
         return HoursOfOperation.objects.create(
@@ -49,7 +48,7 @@ def hours_update(
     *, hours: HoursOfOperation, name: str, description: str = "", timezone: str = "UTC", config: list
 ) -> HoursOfOperation:
     """Change the name, description, timezone and open ranges of hours of operation."""
-    with transaction.atomic():
+    with entry_transaction():
         hours.name = name_check(HoursOfOperation, instance_id=hours.instance_id, name=name, exclude_pk=hours.pk)
         _check(timezone=timezone, config=config)
         hours.description, hours.timezone, hours.config = description, timezone, config
@@ -59,5 +58,5 @@ def hours_update(
 
 def hours_delete(*, hours: HoursOfOperation) -> None:
     """Delete hours of operation; refused (ResourceInUse) while a queue keeps them."""
-    with transaction.atomic():
+    with entry_transaction():
         delete_or_refuse(hours)

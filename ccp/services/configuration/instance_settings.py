@@ -7,10 +7,10 @@ one tenant cannot claim more of the shared database or web processes than the op
 from zoneinfo import available_timezones
 
 from django.conf import settings
-from django.db import transaction
 
 from ccp.errors import InvalidParameter
 from ccp.models import Instance
+from ccp.services.transactions import entry_transaction
 
 
 def instance_update(
@@ -31,7 +31,7 @@ def instance_update(
             raise InvalidParameter(f"At most {ceiling:,}: the limit this server's operator sets.", field=field)
     if api_burst < api_rate_per_second:
         raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
-    with transaction.atomic():
+    with entry_transaction():
         instance.timezone, instance.active_task_quota = timezone, active_task_quota
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
         instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])

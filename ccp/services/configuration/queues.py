@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import Q
 
 from ccp.errors import InvalidParameter, InvalidRequest
@@ -15,6 +14,7 @@ from ccp.services.configuration.base import (
     rows_blocking,
     same_instance,
 )
+from ccp.services.transactions import entry_transaction
 
 
 def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:
@@ -37,7 +37,7 @@ def queue_create(
     quick_connects: Iterable[QuickConnect] = (),
 ) -> Queue:
     """A standard queue; `max_contacts` None means no limit."""
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(Queue, instance_id=instance.pk, name=name)
         quick_connects = _check(
             instance_id=instance.pk, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
@@ -61,7 +61,7 @@ def queue_update(
     """Change a standard queue's name, description, hours, capacity and quick connects."""
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue can't be edited.")
-    with transaction.atomic():
+    with entry_transaction():
         queue.name = name_check(Queue, instance_id=queue.instance_id, name=name, exclude_pk=queue.pk)
         quick_connects = _check(
             instance_id=queue.instance_id, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
@@ -77,7 +77,7 @@ def queue_delete(*, queue: Queue) -> None:
     profile serves it or sends outbound work to it, or a quick connect transfers to it."""
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue goes with its agent.")
-    with transaction.atomic():
+    with entry_transaction():
         refuse_while_used(
             queue,
             open_contacts_blocking(Q(queue=queue))

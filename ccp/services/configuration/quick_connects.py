@@ -1,10 +1,9 @@
 """Quick connects: an agent, a queue or a phone number agents can transfer to."""
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter
 from ccp.models import ContactFlow, Instance, Queue, QuickConnect, User
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.transactions import entry_transaction
 
 TARGET_FIELD = {
     QuickConnect.Type.USER: "user",
@@ -41,7 +40,7 @@ def quick_connect_create(
     flow: ContactFlow | None = None,
 ) -> QuickConnect:
     """A quick connect; only the target its type names is kept."""
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(QuickConnect, instance_id=instance.pk, name=name)
         target = _target(
             instance_id=instance.pk, type=type, user=user, queue=queue, phone_number=phone_number, flow=flow
@@ -63,7 +62,7 @@ def quick_connect_update(
     flow: ContactFlow | None = None,
 ) -> QuickConnect:
     """Change a quick connect; only the target its type names is kept."""
-    with transaction.atomic():
+    with entry_transaction():
         instance_id = quick_connect.instance_id
         quick_connect.name = name_check(QuickConnect, instance_id=instance_id, name=name, exclude_pk=quick_connect.pk)
         target = _target(
@@ -78,5 +77,5 @@ def quick_connect_update(
 
 def quick_connect_delete(*, quick_connect: QuickConnect) -> None:
     """Delete a quick connect; queues stop showing it."""
-    with transaction.atomic():
+    with entry_transaction():
         delete_or_refuse(quick_connect)

@@ -2,11 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from ccp.errors import InvalidParameter
 from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.transactions import entry_transaction
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def routing_profile_create(
         "voice_concurrency": voice_concurrency,
     }
     queues = list(queues)
-    with transaction.atomic():
+    with entry_transaction():
         name = name_check(RoutingProfile, instance_id=instance.pk, name=name)
         _check(instance_id=instance.pk, settings=settings, queues=queues)
         profile = RoutingProfile.objects.create(instance=instance, name=name, description=description, **settings)
@@ -119,7 +118,7 @@ def routing_profile_update(
         "voice_concurrency": voice_concurrency,
     }
     queues = list(queues)
-    with transaction.atomic():
+    with entry_transaction():
         profile.name = name_check(RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=profile.pk)
         _check(instance_id=profile.instance_id, settings=settings, queues=queues)
         profile.description = description
@@ -132,5 +131,5 @@ def routing_profile_update(
 
 def routing_profile_delete(*, routing_profile: RoutingProfile) -> None:
     """Delete a routing profile; refused (ResourceInUse) while a user has it."""
-    with transaction.atomic():
+    with entry_transaction():
         delete_or_refuse(routing_profile)

@@ -3,13 +3,13 @@ personal queue for contacts transferred to them directly."""
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.realtime.publish import agent_session_end
 from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
+from ccp.services.transactions import entry_transaction
 
 
 def _check(
@@ -74,7 +74,7 @@ def user_create(
     """A user who signs in with `password`, and their personal queue."""
     if not password:
         raise InvalidParameter("Give a password.", field="password")
-    with transaction.atomic():
+    with entry_transaction():
         user = User(
             instance=instance,
             username=_username_check(username),
@@ -119,7 +119,7 @@ def user_update(
     """Change a user; an empty `password` keeps the current one. `actor` may not lock themselves out.
     A new password or security profile, or a deactivation, ends the user's sessions and closes their panel
     sockets (after commit)."""
-    with transaction.atomic():
+    with entry_transaction():
         was_profile, was_active = user.security_profile, user.is_active
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
@@ -156,7 +156,7 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
     (ResourceInUse, naming them) while open contacts are assigned to them or wait in their personal queue."""
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
-    with transaction.atomic():
+    with entry_transaction():
         refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
         user_id = user.pk
         delete_or_refuse(user)
