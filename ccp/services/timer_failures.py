@@ -66,7 +66,7 @@ def timer_retry(*, instance_id: str, timer_id: int) -> Timer:
         timer.parked_at, timer.attempts, timer.due_at = None, 0, now
         timer.lease_until, timer.leased_by = None, ""
         timer.save(update_fields=["parked_at", "attempts", "due_at", "lease_until", "leased_by"])
-        worker_wake(now)
+        worker_wake()
     return timer
 
 

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from ccp.api.contacts import update_contact_routing_data
-from ccp.flows.publish import flow_create
 from ccp.models import Contact, ContactState, FlowType
 from ccp.services.agents import agent_set_status
+from ccp.services.configuration.flows import flow_create
+from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_update_routing
 from ccp.services.offers import contact_accept, contact_close, contact_complete
 
@@ -44,6 +45,12 @@ def api_update(task, **params) -> None:
     update_contact_routing_data(instance=task.instance, params={"ContactId": task.id, **params})
 
 
+def service_update(task, **changes) -> None:
+    """The service as the API calls it: in its own transaction, with the contact's row locked."""
+    with contact_locked(instance=task.instance, contact_id=task.id) as contact:
+        contact_update_routing(contact=contact, **changes)
+
+
 def test_without_changes_the_tasks_are_offered_oldest_first(cast, waiting):
     agent, _ = waiting
     assert offer_order(cast, agent) == ["oldest", "middle", "youngest"]
@@ -51,20 +58,20 @@ def test_without_changes_the_tasks_are_offered_oldest_first(cast, waiting):
 
 def test_adding_queue_time_to_the_youngest_task_puts_it_first(cast, waiting):
     agent, tasks = waiting
-    contact_update_routing(contact=tasks["youngest"], age_seconds=600)
+    service_update(tasks["youngest"], age_seconds=600)
     assert offer_order(cast, agent) == ["youngest", "oldest", "middle"]
 
 
 def test_taking_queue_time_from_the_oldest_task_puts_it_last(cast, waiting):
     agent, tasks = waiting
-    contact_update_routing(contact=tasks["oldest"], age_seconds=-600)
+    service_update(tasks["oldest"], age_seconds=-600)
     assert offer_order(cast, agent) == ["middle", "youngest", "oldest"]
 
 
 def test_a_lower_priority_number_puts_a_task_ahead_and_a_higher_one_behind(cast, waiting):
     agent, tasks = waiting
-    contact_update_routing(contact=tasks["youngest"], priority=1)
-    contact_update_routing(contact=tasks["oldest"], priority=9)
+    service_update(tasks["youngest"], priority=1)
+    service_update(tasks["oldest"], priority=9)
     assert offer_order(cast, agent) == ["youngest", "middle", "oldest"]
 
 
