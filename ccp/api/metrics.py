@@ -127,6 +127,8 @@ def get_current_metric_data(*, instance, params) -> dict:
     filters = params.get("Filters") or {}
     groupings = params.get("Groupings") or []
     asked = params.get("CurrentMetrics") or []
+    if any(not isinstance(m.get("Name"), str) for m in asked):
+        raise InvalidParameter("CurrentMetrics: every metric needs a Name.")
     unknown = [m["Name"] for m in asked if m["Name"] not in CURRENT]
     if unknown:
         raise _unsupported("Current metrics", unknown)
@@ -400,6 +402,8 @@ def get_metric_data(*, instance, params) -> dict:
     if bad:
         raise _unsupported("Groupings", bad)
     asked = params.get("HistoricalMetrics") or []
+    if any(not isinstance(m.get("Name"), str) for m in asked):
+        raise InvalidParameter("HistoricalMetrics: every metric needs a Name.")
     unknown = [m["Name"] for m in asked if m["Name"] not in HISTORICAL_V1]
     if unknown:
         raise _unsupported("Historical metrics", unknown)

@@ -452,6 +452,17 @@ def test_current_metric_data_names_an_unsupported_metric(connect, instance, queu
     assert "ESTIMATED_WAIT_TIME" in error
 
 
+def test_current_metric_data_refuses_a_metric_without_a_name_with_a_400(connect, instance, queue, live_floor):
+    error = expect_error(
+        lambda: connect.get_current_metric_data(
+            InstanceId=instance.id, Filters={"Queues": [queue.id]}, CurrentMetrics=[{"Unit": "COUNT"}]
+        ),
+        "InvalidParameterException",
+        400,
+    )
+    assert "Name" in error
+
+
 def test_current_user_data_shows_each_agents_status_slots_and_contacts(connect, instance, queue, live_floor):
     response = connect.get_current_user_data(InstanceId=instance.id, Filters={"Queues": [queue.id]})
     by_user = {item["User"]["Id"]: item for item in response["UserDataList"]}
