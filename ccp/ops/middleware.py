@@ -1,4 +1,4 @@
-"""Two middlewares that run before everything else (first in MIDDLEWARE).
+"""Middlewares: two that run before everything else (first in MIDDLEWARE), and NulCharacterMiddleware.
 
 RequestIdMiddleware names every request: the proxy's X-Request-Id when it sent a sane one, a new one
 otherwise; log lines carry it and the response echoes it.
@@ -10,6 +10,9 @@ that ALLOWED_HOSTS rightly refuses) and over plain HTTP.
 
 import re
 import uuid
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
 
 from ccp.ops import views
 from ccp.ops.logs import request_id_var
@@ -51,4 +54,22 @@ class OpsEndpointsMiddleware:
         view = OPS_ENDPOINTS.get(request.path_info)
         if view is not None:
             return view(request)
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """Refuse a page request carrying a NUL character in its path or its form or query values: no text we store
+    can hold one (PostgreSQL refuses it), so such a request is a client's mistake — 404 for a path, 400 for a
+    value — never a database error. API requests are answered before this (AwsApiMiddleware) and check their
+    input against botocore's shapes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404("No page at this address.")
+        for values in (request.GET, request.POST if request.method == "POST" else {}):
+            if any("\x00" in key or any("\x00" in v for v in values.getlist(key)) for key in values):
+                raise SuspiciousOperation("A form or query value contains a NUL character.")
         return self.get_response(request)

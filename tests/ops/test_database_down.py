@@ -30,6 +30,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_APP = "ccp-database-down-server"
+
+
 def start_server(database_url: str):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
@@ -40,6 +43,9 @@ def start_server(database_url: str):
         SECRET_KEY=settings.SECRET_KEY,  # the demo's API secret is encrypted with a key derived from it
         DEBUG="false",
         LOG_LEVEL="ERROR",
+        # libpq names the server's sessions, so closing the database ends only theirs, never this test
+        # process's pooled connections (the rest of the suite runs on them).
+        PGAPPNAME=SERVER_APP,
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ccp.asgi:application"],
@@ -129,7 +135,7 @@ def own_database_url() -> str:
 
 def close_own_database(name: str, allow: bool) -> None:
     """ALLOW_CONNECTIONS on this test database only (set from the maintenance database: PostgreSQL refuses
-    it from inside), and when closing it, end every other session on it — the test's own stays open."""
+    it from inside), and when closing it, end the test server's sessions on it — this process's stay open."""
     import psycopg
 
     s = connection.settings_dict
@@ -137,12 +143,9 @@ def close_own_database(name: str, allow: bool) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allow else "false"}')
         if not allow:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                own = cursor.fetchone()[0]
             conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> %s",
-                [name, own],
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+                [name, SERVER_APP],
             )
 
 
