@@ -77,21 +77,13 @@ def routing_profile_create(
     queues: list[ProfileQueue] = (),
 ) -> RoutingProfile:
     """A routing profile and its queues, in one transaction."""
-    settings = {
-        "default_outbound_queue": default_outbound_queue,
-        "task_concurrency": task_concurrency,
-        "task_offer_timeout_seconds": task_offer_timeout_seconds,
-        "task_auto_accept": task_auto_accept,
-        "chat_concurrency": chat_concurrency,
-        "voice_concurrency": voice_concurrency,
-    }
-    queues = list(queues)
-    with entry_transaction():
-        name = name_check(RoutingProfile, instance_id=instance.pk, name=name)
-        _check(instance_id=instance.pk, settings=settings, queues=queues)
-        profile = RoutingProfile.objects.create(instance=instance, name=name, description=description, **settings)
-        _queues_set(profile, queues)
-    return profile
+    return _profile_write(
+        RoutingProfile(instance=instance),
+        name=name,
+        description=description,
+        settings=_settings(**locals()),
+        queues=queues,
+    )
 
 
 def routing_profile_update(
@@ -108,15 +100,32 @@ def routing_profile_update(
     queues: list[ProfileQueue] = (),
 ) -> RoutingProfile:
     """Change a routing profile's settings and make its queue list exactly `queues`, together."""
-    profile = routing_profile
-    settings = {
-        "default_outbound_queue": default_outbound_queue,
-        "task_concurrency": task_concurrency,
-        "task_offer_timeout_seconds": task_offer_timeout_seconds,
-        "task_auto_accept": task_auto_accept,
-        "chat_concurrency": chat_concurrency,
-        "voice_concurrency": voice_concurrency,
-    }
+    return _profile_write(
+        routing_profile,
+        name=name,
+        description=description,
+        settings=_settings(**locals()),
+        queues=queues,
+    )
+
+
+SETTINGS = (
+    "default_outbound_queue",
+    "task_concurrency",
+    "task_offer_timeout_seconds",
+    "task_auto_accept",
+    "chat_concurrency",
+    "voice_concurrency",
+)
+
+
+def _settings(**arguments) -> dict:
+    """The profile's settings among a service's arguments."""
+    return {field: arguments[field] for field in SETTINGS}
+
+
+def _profile_write(profile: RoutingProfile, *, name: str, description: str, settings: dict, queues) -> RoutingProfile:
+    """Check and save a new or existing profile with its settings, and make its queue list exactly `queues`."""
     queues = list(queues)
     with entry_transaction():
         profile.name = name_check(RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=profile.pk)
