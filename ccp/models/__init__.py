@@ -1,6 +1,7 @@
 """The domain model. Every row belongs to exactly one Instance (the tenant)."""
 
 from ccp.models.api_keys import ApiKey, IdempotencyToken
+from ccp.models.audit import AuditEntry
 from ccp.models.contacts import (
     Channel,
     Contact,
@@ -10,6 +11,7 @@ from ccp.models.contacts import (
     InitiationMethod,
     OfferCooldown,
 )
+from ccp.models.conversations import TranscriptSegment
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
@@ -22,6 +24,7 @@ __all__ = [
     "AgentEvent",
     "AgentStatus",
     "ApiKey",
+    "AuditEntry",
     "Channel",
     "Contact",
     "ContactEvent",
@@ -45,5 +48,6 @@ __all__ = [
     "TaskTemplate",
     "Timer",
     "TimerKind",
+    "TranscriptSegment",
     "User",
 ]

@@ -1,0 +1,31 @@
+from django.db import models
+
+
+class TranscriptSegment(models.Model):
+    """One utterance of a voice or chat contact's transcript, in Contact Lens's Transcript segment shape.
+
+    Arrives through PUT /contact-analysis/{InstanceId}/{ContactId}/segments; a segment id seen before for the
+    contact is ignored (the unique constraint makes redelivery idempotent)."""
+
+    class Role(models.TextChoices):
+        AGENT = "AGENT"
+        CUSTOMER = "CUSTOMER"
+        SYSTEM = "SYSTEM"
+
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+", db_index=False)
+    contact = models.ForeignKey("ccp.Contact", on_delete=models.CASCADE, related_name="transcript_segments")
+    segment_id = models.CharField(max_length=256)
+    participant_id = models.CharField(max_length=256)
+    participant_role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField()
+    begin_offset_millis = models.PositiveIntegerField()
+    end_offset_millis = models.PositiveIntegerField()
+    # POSITIVE | NEGATIVE | NEUTRAL | MIXED, or "" when the sender gave none.
+    sentiment = models.CharField(max_length=10, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["begin_offset_millis", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "segment_id"], name="transcript_segment_unique"),
+        ]
