@@ -11,7 +11,7 @@ from ccp.models.contacts import (
     InitiationMethod,
     OfferCooldown,
 )
-from ccp.models.conversations import TranscriptSegment
+from ccp.models.conversations import ContactCategory, TranscriptSegment
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
@@ -27,6 +27,7 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "Contact",
+    "ContactCategory",
     "ContactEvent",
     "ContactFlow",
     "ContactState",

@@ -29,3 +29,22 @@ class TranscriptSegment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "segment_id"], name="transcript_segment_unique"),
         ]
+
+
+class ContactCategory(models.Model):
+    """A category a rule assigned to a contact (ASSIGN_CONTACT_CATEGORY): the rule's name, as Amazon Connect's
+    API reports it. Shown in the contact's summary and search, and returned as a Categories segment."""
+
+    instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+", db_index=False)
+    contact = models.ForeignKey("ccp.Contact", on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=200)
+    # The rule that matched (its id; the rule may since have been deleted).
+    rule_id = models.CharField(max_length=256, blank=True, default="")
+    matched_at = models.DateTimeField()
+    # Contact Lens's MatchedDetails for this category: {"PointsOfInterest": [{"BeginOffsetMillis", "EndOffsetMillis"}]}
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["matched_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["contact", "name"], name="contact_category_unique")]
+        indexes = [models.Index(fields=["instance", "name"], name="contact_category_name_idx")]
