@@ -95,11 +95,16 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Under ASGI requests run in many threads; persistent per-thread connections pile up until
     # PostgreSQL refuses more ("too many clients"). psycopg's pool shares a bounded set instead.
+    from psycopg_pool import ConnectionPool  # only service mode needs psycopg's pool
+
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": envint("DB_POOL_MIN", 1),
         "max_size": envint("DB_POOL_MAX", 10),
         "timeout": envint("DB_POOL_TIMEOUT", 20),
+        # A pooled connection the server has since closed (a PostgreSQL restart, an idle timeout, a failover)
+        # is noticed and replaced on checkout, instead of failing the request that drew it.
+        "check": ConnectionPool.check_connection,
     }
 else:
     DATABASES = {

@@ -30,7 +30,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from ccp.ops.metrics import WEBSOCKET_CONNECTIONS
 from ccp.panel.render import state_html
 from ccp.realtime.presence import presence_change
-from ccp.realtime.publish import agent_group, server_loop_register
+from ccp.realtime.publish import agent_group, keep_group_membership, server_loop_register
 from ccp.selectors.panel import user_is_agent
 from ccp.selectors.sessions import agent_session_valid
 from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat, agent_seen
@@ -122,6 +122,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(_connected)(user)
         self._beat = asyncio.ensure_future(self._heartbeat())
         self._watch = asyncio.ensure_future(self._session_watch())
+        self._membership = asyncio.ensure_future(keep_group_membership(self.channel_layer, self.group, self.channel_name))
         await self._render_and_send()
 
     async def disconnect(self, code):
@@ -144,7 +145,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
     def _stop_tasks(self) -> None:
         """Cancel this socket's background tasks, except the one running this (it ends by itself)."""
         current = asyncio.current_task()
-        for task in (self._rendering, getattr(self, "_beat", None), self._watch):
+        for task in (self._rendering, getattr(self, "_beat", None), self._watch, getattr(self, "_membership", None)):
             if task is not None and task is not current:
                 task.cancel()
 

@@ -23,6 +23,22 @@ def supervisor_group(instance_id: str) -> str:
     return f"supervisors.{instance_id}"
 
 
+# channels-redis (and the in-memory layer) drop a group member after `group_expiry` (a day by default): a panel
+# left open longer would silently stop receiving pushes. Each socket re-adds itself well inside that window.
+GROUP_REFRESH_SECONDS = 15 * 60
+
+
+async def keep_group_membership(layer, group: str, channel_name: str) -> None:
+    """Re-add `channel_name` to `group` every GROUP_REFRESH_SECONDS for as long as the socket lives (cancel it on
+    disconnect); a failed refresh is logged and retried at the next turn."""
+    while True:
+        await asyncio.sleep(GROUP_REFRESH_SECONDS)
+        try:
+            await layer.group_add(group, channel_name)
+        except Exception:
+            log.exception("could not refresh %s's membership of %s", channel_name, group)
+
+
 # The web server's event loop in this process, recorded by the first websocket consumer. Services run in
 # sync threads; a send made there must be handed to this loop (thread-safely) or the in-memory layer
 # fills the loop's queues without waking it, and the push waits for an unrelated wake-up.

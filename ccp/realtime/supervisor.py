@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ccp.models import SecurityProfile
-from ccp.realtime.publish import server_loop_register, supervisor_group
+from ccp.realtime.publish import keep_group_membership, server_loop_register, supervisor_group
 from ccp.selectors.realtime_board import board_filters, realtime_board
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,16 @@ class SupervisorConsumer(AsyncWebsocketConsumer):
         self._pending: asyncio.Task | None = None
         server_loop_register(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self._membership = asyncio.ensure_future(keep_group_membership(self.channel_layer, self.group, self.channel_name))
         await self.accept()
         await self._render_and_send()
 
     async def disconnect(self, code):
         if self.user is None:
             return
-        if self._pending is not None:
-            self._pending.cancel()
+        for task in (self._pending, self._membership):
+            if task is not None:
+                task.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
