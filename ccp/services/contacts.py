@@ -32,7 +32,7 @@ from ccp.routing.decide import delay_expiries
 from ccp.services.contact_events import contact_record_event, contact_set_state
 from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
-from ccp.services.transactions import transaction_required
+from ccp.services.transactions import entry_transaction, transaction_required
 
 # A queue's routing-profile delays for tasks (the QUEUE_DELAY timers a queued task needs).
 _QUEUE_DELAYS = CompiledQuery(
@@ -280,6 +280,47 @@ def contact_expire(*, contact: Contact) -> None:
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.state != ContactState.ENDED:
         contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
+
+
+# Every timer kind but the expiry itself, which stays parked (listed for the admin) after a forced end.
+_FORCED_END_CANCELS = [
+    TimerKind.OFFER_TIMEOUT,
+    TimerKind.QUEUE_DELAY,
+    TimerKind.FLOW_WAIT,
+    TimerKind.LAMBDA_INVOKE,
+    TimerKind.SCHEDULED_START,
+]
+
+
+def contact_expire_forced(*, contact_id: str, error: str) -> bool:
+    """The 7-day expiry failed on every attempt and was parked: end the task anyway, EXPIRED, in a transaction
+    of its own, with only the steps an end cannot do without (its state, its event naming the failure, its
+    timers, the agent's slot). Its disconnect flow does not run. Returns True if it ended the task now."""
+    with entry_transaction():
+        contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+        if contact is None or contact.state == ContactState.ENDED:
+            return False
+        now = timezone.now()
+        agent_id = contact.agent_id
+        contact.disconnect_reason = DisconnectReason.EXPIRED
+        if contact.disconnect_timestamp is None:
+            contact.disconnect_timestamp = now
+        if contact.state == ContactState.AFTER_CONTACT_WORK:
+            contact.after_contact_work_end_timestamp = now
+        contact_set_state(
+            contact=contact,
+            state=ContactState.ENDED,
+            event="ENDED",
+            actor_type="worker",
+            reason=DisconnectReason.EXPIRED,
+            detail={"forced": True, "error": error[:500]},
+            fields=("disconnect_reason", "disconnect_timestamp", "after_contact_work_end_timestamp"),
+        )
+        timer_cancel(contact=contact, kinds=_FORCED_END_CANCELS)
+        if agent_id:
+            agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
+            routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
+    return True
 
 
 def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: str, actor=None) -> None:

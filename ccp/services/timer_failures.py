@@ -3,8 +3,9 @@
 A failed firing rolls back (ccp/worker/timers.py), so the timer is still unfired. Each failure pushes it
 BACKOFF further (5 s, 30 s, 2 min, 10 min); the fifth failure parks it: it keeps its row, unfired, with the
 time and the last error, the worker stops claiming it, the console lists it (Parked timers: Retry now,
-Dismiss) and /metrics counts it (taskcenter_timers_parked). A parked 7-day expiry leaves its task open; the
-console says so, since only an admin can tell whether retrying will help.
+Dismiss) and /metrics counts it (taskcenter_timers_parked). A task outlives its 7 days for no fault: when its
+expiry parks, the task is ended anyway (EXPIRED, without its disconnect flow, the failure named in its ENDED
+event), and the parked timer stays listed so an admin sees what failed.
 """
 
 import datetime as dt
@@ -12,7 +13,8 @@ import datetime as dt
 from django.utils import timezone
 
 from ccp.errors import InvalidRequest
-from ccp.models import Timer
+from ccp.models import Timer, TimerKind
+from ccp.services.contacts import contact_expire_forced
 from ccp.services.transactions import entry_transaction
 from ccp.worker.wakeup import worker_wake
 
@@ -44,6 +46,8 @@ def timer_failed(*, timer_id: int, error: str, now: dt.datetime | None = None) -
         else:
             timer.due_at = now + BACKOFF[timer.attempts - 1]
         timer.save(update_fields=["attempts", "last_error", "lease_until", "leased_by", "parked_at", "due_at"])
+    if timer.parked_at is not None and timer.kind == TimerKind.EXPIRY and timer.contact_id:
+        contact_expire_forced(contact_id=timer.contact_id, error=timer.last_error)
     return timer
 
 

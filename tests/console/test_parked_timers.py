@@ -32,7 +32,7 @@ def test_the_console_lists_a_parked_timer_with_its_contact_kind_attempts_and_err
     page = admin_client.get("/console/parked-timers/").content.decode()
     assert f'href="/console/contacts/{task.pk}/"' in page and "Call back Ana" in page
     assert "the disk is full" in page and f"<td>{MAX_ATTEMPTS}</td>" in page
-    assert "still open past its 7-day life" in page
+    assert "ended anyway (Expired), without its disconnect flow" in page
 
 
 def test_the_console_lists_no_timer_of_another_instance(expiring, broken_expiry, client, other_instance):

@@ -169,3 +169,27 @@ def test_a_timer_that_keeps_failing_is_parked_after_its_last_attempt(cast, faili
     assert timer.fired_at is None and not timer.cancelled, "parked, not dropped"
     assert timers_run_once(now=now + dt.timedelta(days=1)) == 0
     assert failing_expiry["n"] == MAX_ATTEMPTS, "no attempt after the last"
+
+
+def test_an_expiry_that_keeps_failing_still_ends_its_task_when_it_parks(cast, failing_expiry):
+    """Nothing outlives its 7 days: the parked expiry ends the task anyway, EXPIRED, frees the agent's slot,
+    names the failure in the ENDED event, and stays listed as parked for the admin."""
+    failing_expiry["failures"] = 1000
+    agent = cast.agent()
+    task, timer, due = expiring_task(cast)
+    contact_accept(contact_id=task.id, agent=agent)
+    now = due
+    for _ in range(MAX_ATTEMPTS - 1):
+        timers_run_once(now=now)
+        timer.refresh_from_db()
+        now = timer.due_at
+        task.refresh_from_db()
+        assert task.state == ContactState.CONNECTED, "still retrying: not ended yet"
+    timers_run_once(now=now)
+    timer.refresh_from_db()
+    task.refresh_from_db()
+    assert timer.parked_at is not None and not timer.cancelled
+    assert task.state == ContactState.ENDED and task.disconnect_reason == "EXPIRED"
+    ended = ContactEvent.objects.get(contact=task, event="ENDED")
+    assert ended.detail["forced"] is True and "the database blinked" in ended.detail["error"]
+    assert not Contact.objects.filter(agent=agent).exclude(state=ContactState.ENDED).exists()
