@@ -21,6 +21,7 @@ Then the invariants, each counted as a violation:
 - every contact is ENDED or live in a valid state: QUEUED with a queue, CONNECTING with an agent and an
   unfired offer timer that is not overdue, CONNECTED / AFTER_CONTACT_WORK with an agent — never IN_FLOW;
 - no agent holds more open tasks than its profile's concurrency;
+- no panel action gets a database error (a deadlock, a lost connection): a user would see it;
 - nothing is left once the trial's deadline is reached: the panels end every task they are offered, so a
   live task at the end is one the system failed to offer (counted as "stranded").
 """
@@ -44,7 +45,9 @@ PYTHON = sys.executable
 DB_URL = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskcenter_h13_chaos")
 REDIS_URL = os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/13")
 CONCURRENCY = 3
-TRIAL_DEADLINE = 120.0  # seconds: a trial that has not ended every task by then reports what is left
+TRIAL_DEADLINE = 120.0
+# Database errors a panel action got (a deadlock, say): each one is a violation of its trial.
+PANEL_ERRORS: list[str] = []  # seconds: a trial that has not ended every task by then reports what is left
 
 
 def free_port() -> int:
@@ -239,7 +242,7 @@ def create_all(clients, seed: dict, tasks: int, trial: int, stats: dict) -> dict
 
 def panels_step(instance, routable) -> int:
     """What 20 agents' panels would do now; returns how many actions were taken."""
-    from django.db import close_old_connections
+    from django.db import DatabaseError, close_old_connections
 
     from ccp.errors import ServiceError
     from ccp.models import AgentStatus, Contact, ContactState, User
@@ -263,6 +266,9 @@ def panels_step(instance, routable) -> int:
             actions += 1
         except ServiceError:
             pass  # the state moved on under us (a timer, another step): the next look sees the truth
+        except DatabaseError as error:
+            # A deadlock or a lost connection answered to a panel: a user would see an error. Counted, not fatal.
+            PANEL_ERRORS.append(f"{type(error).__name__}: {error}".splitlines()[0][:200])
     for user in User.objects.filter(instance=instance).exclude(status__type=AgentStatus.Type.ROUTABLE):
         agent_set_status(user=user, status=routable)  # Missed after a lapsed offer: back to Available
         actions += 1
@@ -347,6 +353,7 @@ def trial_run(n: int, args, procs: dict[str, Proc], ports: list[int], rng: rando
     kthread.start()
     creator = ThreadPoolExecutor(1).submit(create_all, clients, seed, args.tasks, n, stats)
     checked = t0
+    PANEL_ERRORS.clear()
     while time.monotonic() - t0 < TRIAL_DEADLINE:
         actions = panels_step(seed["instance"], seed["routable"])
         # checked while the work flows too: over capacity is a moment's state, not an end state
@@ -363,6 +370,9 @@ def trial_run(n: int, args, procs: dict[str, Proc], ports: list[int], rng: rando
     kthread.join()
     v = invariants(seed["instance"], created, args.tasks, True)
     v["over_capacity"] = max(v["over_capacity"], peak["over_capacity"])
+    v["panel_errors"] = len(PANEL_ERRORS)
+    for message in sorted(set(PANEL_ERRORS)):
+        print(f"  panel error: {message}", flush=True)
     ended = Contact.objects.filter(instance=seed["instance"], state=ContactState.ENDED).count()
     return {
         "trial": n,

@@ -122,7 +122,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(_connected)(user)
         self._beat = asyncio.ensure_future(self._heartbeat())
         self._watch = asyncio.ensure_future(self._session_watch())
-        self._membership = asyncio.ensure_future(keep_group_membership(self.channel_layer, self.group, self.channel_name))
+        membership = keep_group_membership(self.channel_layer, self.group, self.channel_name)
+        self._membership = asyncio.ensure_future(membership)
         await self._render_and_send()
 
     async def disconnect(self, code):

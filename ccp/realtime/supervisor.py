@@ -58,7 +58,8 @@ class SupervisorConsumer(AsyncWebsocketConsumer):
         self._pending: asyncio.Task | None = None
         server_loop_register(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self._membership = asyncio.ensure_future(keep_group_membership(self.channel_layer, self.group, self.channel_name))
+        membership = keep_group_membership(self.channel_layer, self.group, self.channel_name)
+        self._membership = asyncio.ensure_future(membership)
         await self.accept()
         await self._render_and_send()
 

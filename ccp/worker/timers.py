@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ccp.flows.runner import flow_invocation_resume, flow_resume
-from ccp.models import Contact, Timer, TimerKind
+from ccp.models import Contact, Timer, TimerKind, User
 from ccp.services import agents, contacts, offers, tasks
 from ccp.services.hooks import routing_trigger
 from ccp.services.timer_failures import MAX_ATTEMPTS as MAX_ATTEMPTS  # re-exported: how many tries before parking
@@ -57,6 +57,17 @@ def timer_fire(*, timer_id: int) -> bool:
     """Fire one claimed timer exactly once; returns True if it fired now. The firing owns the transaction
     (durable): the service it runs is a step inside it."""
     with transaction.atomic(durable=True):
+        # Lock in the order every service locks: the contact, then the agent, then the timer. A service that
+        # holds the contact (an agent accepting the offer) and then cancels this timer must never meet a
+        # firing that holds the timer and waits for the contact: that is a deadlock on PostgreSQL.
+        owners = Timer.objects.filter(pk=timer_id).values_list("contact_id", "user_id").first()
+        if owners is None:
+            return False
+        contact_id, user_id = owners
+        if contact_id:
+            Contact.objects.select_for_update().filter(pk=contact_id).values_list("pk").first()
+        if user_id:
+            User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
         timer = Timer.objects.select_for_update().filter(pk=timer_id).first()
         if timer is None or timer.fired_at is not None or timer.cancelled:
             return False
