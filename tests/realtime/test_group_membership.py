@@ -36,11 +36,11 @@ async def test_a_page_open_past_the_group_expiry_still_gets_pushes(cast, short_g
     comm = WebsocketCommunicator(SupervisorConsumer.as_asgi(), "/ws/supervisor/")
     comm.scope["user"] = cast.supervisor
     assert (await comm.connect())[0]
-    await comm.receive_from(timeout=5)
+    await comm.receive_from(timeout=15)
     # Well past the expiry: without the refresh the layer has dropped the socket from the group by now.
     await asyncio.sleep(3)
     await sync_to_async(agent_set_status)(user=cast.alice, status=cast.statuses["ROUTABLE"], actor=cast.supervisor)
-    html = await comm.receive_from(timeout=5)
+    html = await comm.receive_from(timeout=15)
     row = html.split(f'data-agent="{cast.alice.pk}"')[1].split("</tr>")[0]
     assert "Available" in row
     await comm.disconnect()
@@ -53,7 +53,7 @@ async def test_without_a_refresh_the_layer_drops_the_member(cast, short_group_ex
     comm = WebsocketCommunicator(SupervisorConsumer.as_asgi(), "/ws/supervisor/")
     comm.scope["user"] = cast.supervisor
     assert (await comm.connect())[0]
-    await comm.receive_from(timeout=5)
+    await comm.receive_from(timeout=15)
     await asyncio.sleep(3)
     await sync_to_async(agent_set_status)(user=cast.alice, status=cast.statuses["ROUTABLE"], actor=cast.supervisor)
     assert await comm.receive_nothing(timeout=1.5)
