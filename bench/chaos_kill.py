@@ -82,7 +82,7 @@ class Proc:
             stderr=open(log, "a") if log else subprocess.DEVNULL,  # noqa: SIM115 (the child keeps it)
         )
 
-    def wait_ready(self, timeout=60.0) -> float:
+    def wait_ready(self, timeout=180.0) -> float:  # a loaded machine starts a server slowly
         t0 = time.monotonic()
         while self.port is not None and not port_open(self.port):
             if self.popen.poll() is not None:
