@@ -3,7 +3,7 @@
 # there: the same commands work against Amazon Connect (drop --endpoint-url) and against this server.
 #   ENDPOINT=http://127.0.0.1:8000 INSTANCE_ID=… AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… \
 #   AWS_DEFAULT_REGION=us-east-1 scripts/connect_setup.sh
-# Prints the new ids as NAME=value lines. README: "Configuration with the AWS CLI".
+# Prints the new ids as NAME=value lines. README: "Managing queues, profiles and statuses with the API and the AWS CLI".
 set -euo pipefail
 : "${ENDPOINT:?set ENDPOINT}" "${INSTANCE_ID:?set INSTANCE_ID}"
 PREFIX="${PREFIX:-Escalations}"

@@ -1,5 +1,6 @@
 """Amazon Connect's default service quotas for configuration, held here as fixed limits (a create or an
-association past one is refused with LimitExceededException and writes nothing). README: Configuration API."""
+association past one is refused with LimitExceededException and writes nothing). README: "Managing queues,
+profiles and statuses with the API and the AWS CLI"."""
 
 from django.db import models
 
