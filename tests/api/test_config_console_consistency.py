@@ -31,7 +31,9 @@ def test_a_queue_changed_in_the_console_is_described_and_the_other_way(connect, 
     described = connect.describe_queue(InstanceId=instance.id, QueueId=cast.queue.id)["Queue"]
     assert (described["Name"], described["Description"], described["MaxContacts"]) == ("Front desk", "First line", 7)
     assert described["HoursOfOperationId"] == hours.id and described["Status"] == "DISABLED"
-    assert AuditEntry.objects.filter(resource_id=cast.queue.id, actor=cast.admin, action="UPDATE").exists()
+    entry = AuditEntry.objects.get(resource_id=cast.queue.id, actor=cast.admin, action="UPDATE")
+    assert (entry.before["name"], entry.after["name"]) == ("Support", "Front desk")
+    assert (entry.before["status"], entry.after["status"]) == ("ENABLED", "DISABLED")
 
     connect.update_queue_name(InstanceId=instance.id, QueueId=cast.queue.id, Name="Help <desk>")
     connect.update_queue_status(InstanceId=instance.id, QueueId=cast.queue.id, Status="ENABLED")

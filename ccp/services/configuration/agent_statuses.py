@@ -107,7 +107,8 @@ def agent_status_update(
     state = status.state if state is None else state
     _state_check(type=type, state=state)
     with entry_transaction():
-        before = _snapshot(status)
+        # From the database: a console form has already put the new values on `status`.
+        before = _snapshot(AgentStatus.objects.get(pk=status.pk))
         status.name = name_check(AgentStatus, instance_id=status.instance_id, name=name, exclude_pk=status.pk)
         status.type, status.display_order, status.state = type, display_order, state
         if description is not None:

@@ -91,7 +91,8 @@ def hours_update(
 ) -> HoursOfOperation:
     """Change the name, description, timezone and open ranges of hours of operation."""
     with entry_transaction():
-        before = _snapshot(hours)
+        # From the database: a console form has already put the new values on `hours`.
+        before = _snapshot(HoursOfOperation.objects.get(pk=hours.pk))
         hours.name = name_check(HoursOfOperation, instance_id=hours.instance_id, name=name, exclude_pk=hours.pk)
         _check(timezone=timezone, config=config)
         hours.description, hours.timezone, hours.config = description, timezone, config

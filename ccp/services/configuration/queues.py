@@ -145,7 +145,8 @@ def queue_update(
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue can't be edited.")
     with entry_transaction():
-        before = _snapshot(queue)
+        # From the database: a console form has already put the new values on `queue`.
+        before = _snapshot(Queue.objects.get(pk=queue.pk))
         status = queue.status if status is None else status
         queue.name = name_check(Queue, instance_id=queue.instance_id, name=name, exclude_pk=queue.pk)
         quick_connects = _check(

@@ -110,7 +110,8 @@ def _quick_connect_write(quick_connect: QuickConnect, *, fields: dict, actor, ac
     instance_id = quick_connect.instance_id
     creating = quick_connect._state.adding
     with entry_transaction():
-        before = {} if creating else _snapshot(quick_connect)
+        # From the database: a console form has already put the new values on `quick_connect`.
+        before = {} if creating else _snapshot(QuickConnect.objects.get(pk=quick_connect.pk))
         quick_connect.name = name_check(
             QuickConnect, instance_id=instance_id, name=fields["name"], exclude_pk=quick_connect.pk
         )

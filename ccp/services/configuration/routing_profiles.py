@@ -194,7 +194,8 @@ def _profile_write(
     queues = list(queues)
     creating = profile._state.adding
     with entry_transaction():
-        before = {} if creating else _snapshot(profile)
+        # From the database: a console form has already put the new values on `profile`.
+        before = {} if creating else _snapshot(RoutingProfile.objects.get(pk=profile.pk))
         profile.name = name_check(
             RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=None if creating else profile.pk
         )
