@@ -72,3 +72,10 @@ class InvalidFlow(ServiceError):
     def __init__(self, message: str, *, problems: list[dict] | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class LimitExceeded(ServiceError):
+    """An Amazon Connect service quota (queues per instance, quick connects per queue, …) would be passed."""
+
+    code = "LimitExceededException"
+    status = 429

@@ -76,12 +76,20 @@ class AgentStatusForm(TenantModelForm):
 
     class Meta:
         model = AgentStatus
-        fields = ["name", "type", "display_order"]
-        help_texts = {"display_order": "Lower numbers are listed first in the agent's status menu."}
+        fields = ["name", "description", "type", "state", "display_order"]
+        help_texts = {
+            "display_order": "Lower numbers are listed first in the agent's status menu.",
+            "state": "A disabled status is not offered in the agent's status menu (custom statuses only).",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["state"].required = False
         if self.instance.type == AgentStatus.Type.MISSED:
             # The system sets Missed after a missed offer; its type stays.
             self.fields["type"].choices = [(AgentStatus.Type.MISSED, "MISSED")]
             self.fields["type"].disabled = True
+
+    def clean_state(self):
+        # Left out of a post: the status keeps its state (a new one is enabled).
+        return self.cleaned_data.get("state") or self.instance.state or "ENABLED"

@@ -20,7 +20,7 @@ from ccp.models import HoursOfOperation, Queue, QuickConnect, RoutingProfile
 from ccp.services.configuration import hours as hours_services
 from ccp.services.configuration import queues, quick_connects, routing_profiles
 
-QUEUE_FIELDS = ("name", "description", "hours", "max_contacts", "quick_connects")
+QUEUE_FIELDS = ("name", "description", "hours", "max_contacts", "status", "quick_connects")
 ROUTING_PROFILE_FIELDS = (
     "name",
     "description",
@@ -62,9 +62,10 @@ def queue_edit(request, pk=None):
     queue = _queue(request, pk) if pk else None
 
     def save(data):
+        fields = {**pick(data, *QUEUE_FIELDS), "actor": request.user}
         if queue is None:
-            return queues.queue_create(instance=request.user.instance, **pick(data, *QUEUE_FIELDS))
-        return queues.queue_update(queue=queue, **pick(data, *QUEUE_FIELDS))
+            return queues.queue_create(instance=request.user.instance, **fields)
+        return queues.queue_update(queue=queue, **fields)
 
     return form_response(
         request,
@@ -84,7 +85,7 @@ def queue_delete(request, pk):
     return delete_response(
         request,
         queue,
-        delete=lambda: queues.queue_delete(queue=queue),
+        delete=lambda: queues.queue_delete(queue=queue, actor=request.user),
         noun="Queue",
         success_url=reverse("admin_console:queue_list"),
         consequences="Routing profiles stop serving it and quick connects to it are removed. "
@@ -132,7 +133,11 @@ def routing_profile_edit(request, pk=None):
         form = RoutingProfileForm(request.POST, instance=profile, tenant=tenant)
         formset = QueueConfigFormSet(request.POST, instance=form.instance, tenant=tenant, prefix="queues")
         if form.is_valid() and formset.is_valid():
-            fields = {**pick(form.cleaned_data, *ROUTING_PROFILE_FIELDS), "queues": profile_queues(formset)}
+            fields = {
+                **pick(form.cleaned_data, *ROUTING_PROFILE_FIELDS),
+                "queues": profile_queues(formset),
+                "actor": request.user,
+            }
             try:
                 if profile is None:
                     saved = routing_profiles.routing_profile_create(instance=tenant, **fields)
@@ -181,7 +186,7 @@ def routing_profile_delete(request, pk):
     return delete_response(
         request,
         profile,
-        delete=lambda: routing_profiles.routing_profile_delete(routing_profile=profile),
+        delete=lambda: routing_profiles.routing_profile_delete(routing_profile=profile, actor=request.user),
         noun="Routing profile",
         success_url=reverse("admin_console:routing_profile_list"),
     )
@@ -213,7 +218,7 @@ def quick_connect_edit(request, pk=None):
     quick_connect = _quick_connect(request, pk) if pk else None
 
     def save(data):
-        fields = pick(data, *QUICK_CONNECT_FIELDS)
+        fields = {**pick(data, *QUICK_CONNECT_FIELDS), "actor": request.user}
         if quick_connect is None:
             return quick_connects.quick_connect_create(instance=request.user.instance, **fields)
         return quick_connects.quick_connect_update(quick_connect=quick_connect, **fields)
@@ -236,7 +241,7 @@ def quick_connect_delete(request, pk):
     return delete_response(
         request,
         quick_connect,
-        delete=lambda: quick_connects.quick_connect_delete(quick_connect=quick_connect),
+        delete=lambda: quick_connects.quick_connect_delete(quick_connect=quick_connect, actor=request.user),
         noun="Quick connect",
         success_url=reverse("admin_console:quick_connect_list"),
     )
@@ -268,9 +273,10 @@ def hours_edit(request, pk=None):
     hours = _hours(request, pk) if pk else None
 
     def save(data):
+        fields = {**pick(data, *HOURS_FIELDS), "actor": request.user}
         if hours is None:
-            return hours_services.hours_create(instance=request.user.instance, **pick(data, *HOURS_FIELDS))
-        return hours_services.hours_update(hours=hours, **pick(data, *HOURS_FIELDS))
+            return hours_services.hours_create(instance=request.user.instance, **fields)
+        return hours_services.hours_update(hours=hours, **fields)
 
     return form_response(
         request,
@@ -290,7 +296,7 @@ def hours_delete(request, pk):
     return delete_response(
         request,
         hours,
-        delete=lambda: hours_services.hours_delete(hours=hours),
+        delete=lambda: hours_services.hours_delete(hours=hours, actor=request.user),
         noun="Hours of operation",
         success_url=reverse("admin_console:hours_list"),
     )

@@ -24,7 +24,7 @@ USER_FIELDS = (
     "is_active",
     "password",
 )
-AGENT_STATUS_FIELDS = ("name", "type", "display_order")
+AGENT_STATUS_FIELDS = ("name", "description", "type", "state", "display_order")
 
 
 def _user(request, pk):
@@ -121,11 +121,10 @@ def agent_status_edit(request, pk=None):
     status = _status(request, pk) if pk else None
 
     def save(data):
+        fields = {**pick(data, *AGENT_STATUS_FIELDS), "actor": request.user}
         if status is None:
-            return agent_statuses.agent_status_create(
-                instance=request.user.instance, **pick(data, *AGENT_STATUS_FIELDS)
-            )
-        return agent_statuses.agent_status_update(status=status, **pick(data, *AGENT_STATUS_FIELDS))
+            return agent_statuses.agent_status_create(instance=request.user.instance, **fields)
+        return agent_statuses.agent_status_update(status=status, **fields)
 
     return form_response(
         request,
@@ -151,7 +150,7 @@ def agent_status_delete(request, pk):
     return delete_response(
         request,
         status,
-        delete=lambda: agent_statuses.agent_status_delete(status=status),
+        delete=lambda: agent_statuses.agent_status_delete(status=status, actor=request.user),
         noun="Agent status",
         success_url=list_url,
         consequences="Agents can no longer pick it.",

@@ -13,6 +13,7 @@ from django.http.request import RawPostDataException
 from django.utils.datastructures import MultiValueDict
 
 from ccp.api import operations
+from ccp.api.config_render import api_key_label
 from ccp.api.errors import (
     ApiError,
     error_response,
@@ -112,4 +113,6 @@ def _handle(request):
     if not throttle_take(instance=instance, operation=operation):
         raise throttled()
     api_key_touch(api_key=api_key)
-    return result_response(handler(instance=instance, params=params))
+    # Configuration writes name the API key in the audit log.
+    actor = {"actor_label": api_key_label(api_key)} if getattr(handler, "audited", False) else {}
+    return result_response(handler(instance=instance, params=params, **actor))

@@ -9,7 +9,20 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import configuration, contacts, flows, lists, metrics, search, templates
+from ccp.api import (
+    configuration,
+    contacts,
+    flows,
+    hours_statuses,
+    lists,
+    metrics,
+    queues,
+    quick_connects,
+    routing_profiles,
+    search,
+    tags,
+    templates,
+)
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -52,7 +65,53 @@ HANDLERS = {
     "GetCurrentUserData": metrics.get_current_user_data,
     "GetMetricDataV2": metrics.get_metric_data_v2,
     "GetMetricData": metrics.get_metric_data,
+    # Configuration: queues
+    "CreateQueue": queues.create_queue,
+    "DescribeQueue": queues.describe_queue,
+    "UpdateQueueName": queues.update_queue_name,
+    "UpdateQueueHoursOfOperation": queues.update_queue_hours_of_operation,
+    "UpdateQueueMaxContacts": queues.update_queue_max_contacts,
+    "UpdateQueueStatus": queues.update_queue_status,
+    "UpdateQueueOutboundCallerConfig": queues.update_queue_outbound_caller_config,
+    "AssociateQueueQuickConnects": queues.associate_queue_quick_connects,
+    "DisassociateQueueQuickConnects": queues.disassociate_queue_quick_connects,
+    "ListQueueQuickConnects": queues.list_queue_quick_connects,
+    "SearchQueues": queues.search_queues,
+    # Configuration: routing profiles
+    "CreateRoutingProfile": routing_profiles.create_routing_profile,
+    "DescribeRoutingProfile": routing_profiles.describe_routing_profile,
+    "UpdateRoutingProfileName": routing_profiles.update_routing_profile_name,
+    "UpdateRoutingProfileConcurrency": routing_profiles.update_routing_profile_concurrency,
+    "UpdateRoutingProfileDefaultOutboundQueue": routing_profiles.update_routing_profile_default_outbound_queue,
+    "AssociateRoutingProfileQueues": routing_profiles.associate_routing_profile_queues,
+    "DisassociateRoutingProfileQueues": routing_profiles.disassociate_routing_profile_queues,
+    "UpdateRoutingProfileQueues": routing_profiles.update_routing_profile_queues,
+    "ListRoutingProfileQueues": routing_profiles.list_routing_profile_queues,
+    "DeleteRoutingProfile": routing_profiles.delete_routing_profile,
+    "SearchRoutingProfiles": routing_profiles.search_routing_profiles,
+    # Configuration: quick connects
+    "CreateQuickConnect": quick_connects.create_quick_connect,
+    "DescribeQuickConnect": quick_connects.describe_quick_connect,
+    "UpdateQuickConnectName": quick_connects.update_quick_connect_name,
+    "UpdateQuickConnectConfig": quick_connects.update_quick_connect_config,
+    "DeleteQuickConnect": quick_connects.delete_quick_connect,
+    "SearchQuickConnects": quick_connects.search_quick_connects,
+    # Configuration: hours of operation, agent statuses
+    "CreateHoursOfOperation": hours_statuses.create_hours_of_operation,
+    "DescribeHoursOfOperation": hours_statuses.describe_hours_of_operation,
+    "UpdateHoursOfOperation": hours_statuses.update_hours_of_operation,
+    "DeleteHoursOfOperation": hours_statuses.delete_hours_of_operation,
+    "ListHoursOfOperations": hours_statuses.list_hours_of_operations,
+    "CreateAgentStatus": hours_statuses.create_agent_status,
+    "DescribeAgentStatus": hours_statuses.describe_agent_status,
+    "ListAgentStatuses": hours_statuses.list_agent_statuses,
+    "UpdateAgentStatus": hours_statuses.update_agent_status,
+    # Tags
+    "TagResource": tags.tag_resource,
+    "UntagResource": tags.untag_resource,
+    "ListTagsForResource": tags.list_tags_for_resource,
 }
+
 
 @dataclass(frozen=True)
 class Route:
@@ -69,7 +128,9 @@ def _compile(uri: str) -> tuple[re.Pattern, int]:
     for piece in re.split(r"(\{[^}]+\})", path):
         if piece.startswith("{"):
             name = piece[1:-1]
-            greedy = name.endswith("+")
+            # An ARN in the path (/tags/{resourceArn}) holds slashes: botocore sends them as %2F, which the
+            # server has decoded into path_info before it reaches us.
+            greedy = name.endswith("+") or name == "resourceArn"
             name = name.rstrip("+")
             regex += f"(?P<{name}>.+)" if greedy else f"(?P<{name}>[^/]+)"
         else:

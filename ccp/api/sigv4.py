@@ -267,7 +267,10 @@ def _raw_path(request) -> str:
     for key in ("RAW_URI", "REQUEST_URI"):
         if request.META.get(key):
             return request.META[key].split("?", 1)[0]
-    # wsgiref hands over the decoded path only; encoding it again gives what botocore sent.
+    # wsgiref hands over the decoded path only; encoding it again gives what botocore sent. The one path
+    # parameter that holds slashes, /tags/{resourceArn}, was sent with them encoded (%2F), as one segment.
+    if request.path.startswith("/tags/"):
+        return "/tags/" + quote(request.path[len("/tags/") :], safe="~")
     return quote(request.path, safe="/~")
 
 

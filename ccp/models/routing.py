@@ -12,6 +12,8 @@ class HoursOfOperation(models.Model):
     description = models.CharField(max_length=250, blank=True, default="")
     timezone = models.CharField(max_length=64, default="UTC")
     config = models.JSONField(default=list)
+    # Amazon Connect tags (TagResource, SearchFilter.TagFilter): at most 50 keys; keys up to 128, values up to 256.
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["instance", "name"], name="hours_name_unique")]
@@ -27,6 +29,10 @@ class Queue(models.Model):
         STANDARD = "STANDARD"
         AGENT = "AGENT"
 
+    class Status(models.TextChoices):
+        ENABLED = "ENABLED"
+        DISABLED = "DISABLED"
+
     id = models.CharField(primary_key=True, max_length=100, default=new_id)
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="queues")
     name = models.CharField(max_length=127)
@@ -40,6 +46,12 @@ class Queue(models.Model):
         "ccp.User", null=True, blank=True, on_delete=models.CASCADE, related_name="personal_queue"
     )
     quick_connects = models.ManyToManyField("ccp.QuickConnect", blank=True, related_name="shown_in_queues")
+    # UpdateQueueStatus: a DISABLED queue takes no new contacts from flows; those already in it are still routed.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENABLED)
+    # UpdateQueueOutboundCallerConfig: stored and described (tasks place no calls), {OutboundCallerIdName, …}.
+    outbound_caller_config = models.JSONField(default=dict, blank=True)
+    # Amazon Connect tags (TagResource, SearchFilter.TagFilter): at most 50 keys; keys up to 128, values up to 256.
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -73,6 +85,8 @@ class RoutingProfile(models.Model):
     task_concurrency = models.PositiveSmallIntegerField(default=1)
     task_offer_timeout_seconds = models.PositiveIntegerField(default=30)
     task_auto_accept = models.BooleanField(default=False)
+    # Amazon Connect tags (TagResource, SearchFilter.TagFilter): at most 50 keys; keys up to 128, values up to 256.
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -124,6 +138,8 @@ class QuickConnect(models.Model):
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     phone_number = models.CharField(max_length=32, blank=True, default="")
     flow = models.ForeignKey("ccp.ContactFlow", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Amazon Connect tags (TagResource, SearchFilter.TagFilter): at most 50 keys; keys up to 128, values up to 256.
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -26,6 +26,13 @@ class AgentStatus(models.Model):
     name = models.CharField(max_length=127)
     type = models.CharField(max_length=10, choices=Type.choices)
     display_order = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=250, blank=True, default="")
+    # Amazon Connect's State: a DISABLED status is not offered in the agent's status menu.
+    state = models.CharField(
+        max_length=10, choices=[("ENABLED", "ENABLED"), ("DISABLED", "DISABLED")], default="ENABLED"
+    )
+    # Amazon Connect tags (TagResource, SearchFilter.TagFilter): at most 50 keys; keys up to 128, values up to 256.
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["display_order", "name"]

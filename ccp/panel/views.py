@@ -94,7 +94,7 @@ def status_set(request):
     if form.is_valid():
         status = AgentStatus.objects.filter(
             pk=form.cleaned_data["status"], instance_id=request.user.instance_id
-        ).first()
+        ).exclude(state="DISABLED").first()
     if status is None:
         return _state_response(request, alert="Choose one of the statuses in the list.", alert_target="status-alert")
     return _act(

@@ -197,7 +197,8 @@ def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
     statuses = [
         s
         for s in AgentStatus.objects.filter(instance_id=user.instance_id)
-        if s.type != AgentStatus.Type.MISSED or s.id == user.status_id
+        # Missed is the system's; a DISABLED status is not offered (Amazon Connect's State), unless the agent is in it.
+        if (s.type != AgentStatus.Type.MISSED and s.state != "DISABLED") or s.id == user.status_id
     ]
     return PanelState(
         user=user,

@@ -7,11 +7,17 @@ import datetime as dt
 
 import pytest
 
-from ccp.models import Contact, FlowType
+from ccp.models import Contact, FlowType, RoutingProfile
 from ccp.services.configuration.flows import flow_create
 from tests.api.conftest import flow_document
 from tests.api.wire import expect_error
-from tests.factories import AgentFactory, TaskTemplateFactory
+from tests.factories import (
+    AgentFactory,
+    HoursOfOperationFactory,
+    QuickConnectFactory,
+    RoutingProfileFactory,
+    TaskTemplateFactory,
+)
 from tests.tenancy import other_instance_build, rows_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,12 +33,18 @@ def ours(instance, queue, task_flow, task):
         "contact": task(),
         "user": AgentFactory(instance=instance),
         "template": TaskTemplateFactory(instance=instance, flow=task_flow),
+        "quick connect": QuickConnectFactory(instance=instance, queue=queue),
+        "routing profile": RoutingProfileFactory(instance=instance, default_outbound_queue=queue),
+        "hours": queue.hours,
     }
 
 
 @pytest.fixture
 def theirs(transactional_db):
-    return other_instance_build()
+    built = other_instance_build()
+    built["routing profile"] = RoutingProfile.objects.get(instance=built["instance"])
+    built["hours"] = HoursOfOperationFactory(instance=built["instance"], name="Their hours")
+    return built
 
 
 # (operation, its parameters): a value ("theirs", kind) is the other instance's row of that kind,
@@ -77,6 +89,100 @@ CASES = [
     ("DeleteContactFlow", {"ContactFlowId": ("theirs", "flow")}),
     ("DeleteQueue", {"QueueId": ("theirs", "queue")}),
     ("DeleteUser", {"UserId": ("theirs", "user")}),
+    # Configuration
+    ("CreateQueue", {"Name": "New", "HoursOfOperationId": ("theirs", "hours")}),
+    ("DescribeQueue", {"QueueId": ("theirs", "queue")}),
+    ("UpdateQueueName", {"QueueId": ("theirs", "queue"), "Name": "Renamed"}),
+    ("UpdateQueueHoursOfOperation", {"QueueId": ("ours", "queue"), "HoursOfOperationId": ("theirs", "hours")}),
+    ("UpdateQueueMaxContacts", {"QueueId": ("theirs", "queue"), "MaxContacts": 1}),
+    ("UpdateQueueStatus", {"QueueId": ("theirs", "queue"), "Status": "DISABLED"}),
+    (
+        "UpdateQueueOutboundCallerConfig",
+        {"QueueId": ("theirs", "queue"), "OutboundCallerConfig": {"OutboundCallerIdName": "x"}},
+    ),
+    ("AssociateQueueQuickConnects", {"QueueId": ("ours", "queue"), "QuickConnectIds": [("theirs", "quick connect")]}),
+    (
+        "DisassociateQueueQuickConnects",
+        {"QueueId": ("theirs", "queue"), "QuickConnectIds": [("ours", "quick connect")]},
+    ),
+    ("ListQueueQuickConnects", {"QueueId": ("theirs", "queue")}),
+    (
+        "CreateRoutingProfile",
+        {
+            "Name": "New",
+            "Description": "New",
+            "DefaultOutboundQueueId": ("theirs", "queue"),
+            "MediaConcurrencies": [{"Channel": "TASK", "Concurrency": 1}],
+        },
+    ),
+    ("DescribeRoutingProfile", {"RoutingProfileId": ("theirs", "routing profile")}),
+    ("UpdateRoutingProfileName", {"RoutingProfileId": ("theirs", "routing profile"), "Name": "Renamed"}),
+    (
+        "UpdateRoutingProfileConcurrency",
+        {
+            "RoutingProfileId": ("theirs", "routing profile"),
+            "MediaConcurrencies": [{"Channel": "TASK", "Concurrency": 2}],
+        },
+    ),
+    (
+        "UpdateRoutingProfileDefaultOutboundQueue",
+        {"RoutingProfileId": ("ours", "routing profile"), "DefaultOutboundQueueId": ("theirs", "queue")},
+    ),
+    (
+        "AssociateRoutingProfileQueues",
+        {
+            "RoutingProfileId": ("ours", "routing profile"),
+            "QueueConfigs": [
+                {"QueueReference": {"QueueId": ("theirs", "queue"), "Channel": "TASK"}, "Priority": 1, "Delay": 0}
+            ],
+        },
+    ),
+    (
+        "DisassociateRoutingProfileQueues",
+        {
+            "RoutingProfileId": ("theirs", "routing profile"),
+            "QueueReferences": [{"QueueId": ("ours", "queue"), "Channel": "TASK"}],
+        },
+    ),
+    (
+        "UpdateRoutingProfileQueues",
+        {
+            "RoutingProfileId": ("ours", "routing profile"),
+            "QueueConfigs": [
+                {"QueueReference": {"QueueId": ("theirs", "queue"), "Channel": "TASK"}, "Priority": 2, "Delay": 0}
+            ],
+        },
+    ),
+    ("ListRoutingProfileQueues", {"RoutingProfileId": ("theirs", "routing profile")}),
+    ("DeleteRoutingProfile", {"RoutingProfileId": ("theirs", "routing profile")}),
+    (
+        "CreateQuickConnect",
+        {
+            "Name": "New",
+            "QuickConnectConfig": {
+                "QuickConnectType": "QUEUE",
+                "QueueConfig": {"QueueId": ("theirs", "queue"), "ContactFlowId": ("ours", "flow")},
+            },
+        },
+    ),
+    ("DescribeQuickConnect", {"QuickConnectId": ("theirs", "quick connect")}),
+    ("UpdateQuickConnectName", {"QuickConnectId": ("theirs", "quick connect"), "Name": "Renamed"}),
+    (
+        "UpdateQuickConnectConfig",
+        {
+            "QuickConnectId": ("ours", "quick connect"),
+            "QuickConnectConfig": {
+                "QuickConnectType": "USER",
+                "UserConfig": {"UserId": ("theirs", "user"), "ContactFlowId": ("ours", "flow")},
+            },
+        },
+    ),
+    ("DeleteQuickConnect", {"QuickConnectId": ("theirs", "quick connect")}),
+    ("DescribeHoursOfOperation", {"HoursOfOperationId": ("theirs", "hours")}),
+    ("UpdateHoursOfOperation", {"HoursOfOperationId": ("theirs", "hours"), "Name": "Renamed"}),
+    ("DeleteHoursOfOperation", {"HoursOfOperationId": ("theirs", "hours")}),
+    ("DescribeAgentStatus", {"AgentStatusId": ("theirs", "status")}),
+    ("UpdateAgentStatus", {"AgentStatusId": ("theirs", "status"), "Name": "Renamed"}),
 ]
 
 
@@ -86,11 +192,15 @@ def _snake(operation: str) -> str:
 
 def _case_id(case) -> str:
     operation, params = case
-    named = [key for key, value in params.items() if isinstance(value, tuple) and value[0] == "theirs"]
+    named = [key for key, value in params.items() if "'theirs'" in repr(value)]
     return f"{operation}-{'-'.join(named)}"
 
 
 def _resolve(value, ours, theirs):
+    if isinstance(value, list):
+        return [_resolve(item, ours, theirs) for item in value]
+    if isinstance(value, dict):
+        return {key: _resolve(item, ours, theirs) for key, item in value.items()}
     if not isinstance(value, tuple):
         return value
     side, kind = value

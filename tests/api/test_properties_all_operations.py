@@ -24,11 +24,12 @@ from hypothesis import strategies as st
 from ccp.api.operations import HANDLERS
 from ccp.api.paging import token_encode
 from ccp.api.shapes import service_model
+from ccp.models import AgentStatus
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
 from tests.api.wire import send, signed_request
-from tests.factories import AgentFactory, QuickConnectFactory, RoutingProfileFactory
+from tests.factories import AgentFactory, AgentStatusFactory, QuickConnectFactory, RoutingProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,6 +171,18 @@ def world(instance, key, task_flow, queue, outsider):
     template = task_template_create(instance=instance, name="Template", fields=[])
     agent = AgentFactory(instance=instance, routing_profile=RoutingProfileFactory(instance=instance))
     quick_connect = QuickConnectFactory(instance=instance, queue=queue)
+    profile = agent.routing_profile
+    hours = queue.hours
+    status = AgentStatus.objects.filter(instance=instance).first() or AgentStatusFactory(instance=instance)
+    arns = [
+        f"{instance.arn}/queue/{queue.id}",
+        f"{instance.arn}/routing-profile/{profile.id}",
+        f"{instance.arn}/transfer-destination/{quick_connect.id}",
+        f"{instance.arn}/operating-hours/{hours.id}",
+        f"{instance.arn}/agent-state/{status.id}",
+        f"{outsider['instance'].arn}/queue/{outsider['queue'].id}",
+        f"{instance.arn}/contact-flow/{task_flow.id}",
+    ]
     ids = [
         instance.id,
         instance.id,
@@ -185,6 +198,10 @@ def world(instance, key, task_flow, queue, outsider):
         template.id,
         agent.id,
         quick_connect.id,
+        profile.id,
+        hours.id,
+        status.id,
+        *arns,
         task_flow.content,
         "",
         "00000000-0000-0000-0000-000000000000",
@@ -200,6 +217,11 @@ def world(instance, key, task_flow, queue, outsider):
         "TaskTemplateId": [template.id, template.id, "no-such-template"],
         "QueueId": [queue.id, outsider["queue"].id],
         "QuickConnectId": [quick_connect.id],
+        "RoutingProfileId": [profile.id, profile.id, "no-such-profile"],
+        "DefaultOutboundQueueId": [queue.id, outsider["queue"].id],
+        "HoursOfOperationId": [hours.id, hours.id, "no-such-hours"],
+        "AgentStatusId": [status.id, status.id, "no-such-status"],
+        "resourceArn": arns,
         "UserId": [agent.id],
         "Content": [task_flow.content, "[" * 1000 + "]" * 1000],
         "NextToken": forged_tokens(),

@@ -37,7 +37,10 @@ def delete_or_refuse(row: models.Model) -> None:
         row.delete()
     except ProtectedError as error:
         blockers = sorted({f"{o._meta.verbose_name.capitalize()} “{o}”" for o in error.protected_objects})[:10]
-        raise ResourceInUse(f"“{row}” is still in use and was not deleted.", blockers=blockers) from None
+        # The message names them too: an API client sees only the message.
+        raise ResourceInUse(
+            f"“{row}” is still in use and was not deleted: {'; '.join(blockers)}.", blockers=blockers
+        ) from None
 
 
 def _named(label: str, names: list[str], total: int) -> list[str]:

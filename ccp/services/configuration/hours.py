@@ -3,8 +3,11 @@
 from zoneinfo import available_timezones
 
 from ccp.errors import InvalidParameter
-from ccp.models import HoursOfOperation, Instance
+from ccp.models import AuditEntry, HoursOfOperation, Instance
+from ccp.services.configuration.audit_trail import config_audit
 from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.services.configuration.quotas import HOURS_OF_OPERATION_PER_INSTANCE, quota_check
+from ccp.services.configuration.tags import tags_check
 from ccp.services.transactions import entry_transaction
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -32,31 +35,89 @@ def _check(*, timezone: str, config: list) -> None:
             raise InvalidParameter(f"{entry['Day'].capitalize()} closes before it opens.", field="config")
 
 
+def _snapshot(hours: HoursOfOperation) -> dict:
+    return {"name": hours.name, "description": hours.description, "timezone": hours.timezone, "config": hours.config}
+
+
+def hours_settings(hours: HoursOfOperation) -> dict:
+    """The current settings as `hours_update` arguments, for a change of some of them."""
+    return {"name": hours.name, "description": hours.description, "timezone": hours.timezone, "config": hours.config}
+
+
 def hours_create(
-    *, instance: Instance, name: str, description: str = "", timezone: str = "UTC", config: list
+    *,
+    instance: Instance,
+    name: str,
+    description: str = "",
+    timezone: str = "UTC",
+    config: list,
+    tags: dict | None = None,
+    actor=None,
+    actor_label: str = "",
 ) -> HoursOfOperation:
     """Weekly open hours in a timezone; `config` is [{Day, StartTime {Hours, Minutes}, EndTime {...}}]."""
     with entry_transaction():
         name = name_check(HoursOfOperation, instance_id=instance.pk, name=name)
         _check(timezone=timezone, config=config)
-        return HoursOfOperation.objects.create(
-            instance=instance, name=name, description=description, timezone=timezone, config=config
+        tags = tags_check(tags)
+        quota_check(
+            HoursOfOperation.objects.filter(instance=instance),
+            limit=HOURS_OF_OPERATION_PER_INSTANCE,
+            what="hours of operation in an instance",
         )
+        hours = HoursOfOperation.objects.create(
+            instance=instance, name=name, description=description, timezone=timezone, config=config, tags=tags
+        )
+        config_audit(
+            hours,
+            action=AuditEntry.Action.CREATE,
+            resource_type="hours_of_operation",
+            after=_snapshot(hours),
+            actor=actor,
+            actor_label=actor_label,
+        )
+        return hours
 
 
 def hours_update(
-    *, hours: HoursOfOperation, name: str, description: str = "", timezone: str = "UTC", config: list
+    *,
+    hours: HoursOfOperation,
+    name: str,
+    description: str = "",
+    timezone: str = "UTC",
+    config: list,
+    actor=None,
+    actor_label: str = "",
 ) -> HoursOfOperation:
     """Change the name, description, timezone and open ranges of hours of operation."""
     with entry_transaction():
+        # From the database: a console form has already put the new values on `hours`.
+        before = _snapshot(HoursOfOperation.objects.get(pk=hours.pk))
         hours.name = name_check(HoursOfOperation, instance_id=hours.instance_id, name=name, exclude_pk=hours.pk)
         _check(timezone=timezone, config=config)
         hours.description, hours.timezone, hours.config = description, timezone, config
         hours.save()
+        config_audit(
+            hours,
+            action=AuditEntry.Action.UPDATE,
+            resource_type="hours_of_operation",
+            before=before,
+            after=_snapshot(hours),
+            actor=actor,
+            actor_label=actor_label,
+        )
     return hours
 
 
-def hours_delete(*, hours: HoursOfOperation) -> None:
-    """Delete hours of operation; refused (ResourceInUse) while a queue keeps them."""
+def hours_delete(*, hours: HoursOfOperation, actor=None, actor_label: str = "") -> None:
+    """Delete hours of operation; refused (ResourceInUse, naming them) while a queue keeps them."""
     with entry_transaction():
+        config_audit(
+            hours,
+            action=AuditEntry.Action.DELETE,
+            resource_type="hours_of_operation",
+            before=_snapshot(hours),
+            actor=actor,
+            actor_label=actor_label,
+        )
         delete_or_refuse(hours)

@@ -1,8 +1,11 @@
 """Quick connects: an agent, a queue or a phone number agents can transfer to."""
 
 from ccp.errors import InvalidParameter
-from ccp.models import ContactFlow, Instance, Queue, QuickConnect, User
+from ccp.models import AuditEntry, ContactFlow, Instance, Queue, QuickConnect, User
+from ccp.services.configuration.audit_trail import config_audit
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.configuration.quotas import QUICK_CONNECTS_PER_INSTANCE, quota_check
+from ccp.services.configuration.tags import tags_check
 from ccp.services.transactions import entry_transaction
 
 TARGET_FIELD = {
@@ -28,6 +31,31 @@ def _target(*, instance_id: str, type: str, user, queue, phone_number: str, flow
     return target
 
 
+def _snapshot(quick_connect: QuickConnect) -> dict:
+    return {
+        "name": quick_connect.name,
+        "description": quick_connect.description,
+        "type": quick_connect.type,
+        "user": quick_connect.user_id,
+        "queue": quick_connect.queue_id,
+        "phone_number": quick_connect.phone_number,
+        "flow": quick_connect.flow_id,
+    }
+
+
+def quick_connect_settings(quick_connect: QuickConnect) -> dict:
+    """The current settings as `quick_connect_update` arguments, for a change of some of them."""
+    return {
+        "name": quick_connect.name,
+        "description": quick_connect.description,
+        "type": quick_connect.type,
+        "user": quick_connect.user,
+        "queue": quick_connect.queue,
+        "phone_number": quick_connect.phone_number,
+        "flow": quick_connect.flow,
+    }
+
+
 def quick_connect_create(
     *,
     instance: Instance,
@@ -38,16 +66,17 @@ def quick_connect_create(
     queue: Queue | None = None,
     phone_number: str = "",
     flow: ContactFlow | None = None,
+    tags: dict | None = None,
+    actor=None,
+    actor_label: str = "",
 ) -> QuickConnect:
     """A quick connect; only the target its type names is kept."""
-    with entry_transaction():
-        name = name_check(QuickConnect, instance_id=instance.pk, name=name)
-        target = _target(
-            instance_id=instance.pk, type=type, user=user, queue=queue, phone_number=phone_number, flow=flow
-        )
-        return QuickConnect.objects.create(
-            instance=instance, name=name, description=description, type=type, flow=flow, **target
-        )
+    return _quick_connect_write(
+        QuickConnect(instance=instance, tags=tags_check(tags)),
+        fields=_fields(**locals()),
+        actor=actor,
+        actor_label=actor_label,
+    )
 
 
 def quick_connect_update(
@@ -60,22 +89,75 @@ def quick_connect_update(
     queue: Queue | None = None,
     phone_number: str = "",
     flow: ContactFlow | None = None,
+    actor=None,
+    actor_label: str = "",
 ) -> QuickConnect:
     """Change a quick connect; only the target its type names is kept."""
+    return _quick_connect_write(quick_connect, fields=_fields(**locals()), actor=actor, actor_label=actor_label)
+
+
+FIELDS = ("name", "type", "description", "user", "queue", "phone_number", "flow")
+
+
+def _fields(**arguments) -> dict:
+    """The quick connect's fields among a service's arguments."""
+    return {field: arguments[field] for field in FIELDS}
+
+
+def _quick_connect_write(quick_connect: QuickConnect, *, fields: dict, actor, actor_label: str) -> QuickConnect:
+    """Check and save a new or existing quick connect: a name unique in the instance, the one target its type
+    names (the others cleared), and at most QUICK_CONNECTS_PER_INSTANCE of them."""
+    instance_id = quick_connect.instance_id
+    creating = quick_connect._state.adding
     with entry_transaction():
-        instance_id = quick_connect.instance_id
-        quick_connect.name = name_check(QuickConnect, instance_id=instance_id, name=name, exclude_pk=quick_connect.pk)
-        target = _target(
-            instance_id=instance_id, type=type, user=user, queue=queue, phone_number=phone_number, flow=flow
+        # From the database: a console form has already put the new values on `quick_connect`.
+        before = {} if creating else _snapshot(QuickConnect.objects.get(pk=quick_connect.pk))
+        quick_connect.name = name_check(
+            QuickConnect, instance_id=instance_id, name=fields["name"], exclude_pk=quick_connect.pk
         )
-        quick_connect.description, quick_connect.type, quick_connect.flow = description, type, flow
+        target = _target(
+            instance_id=instance_id,
+            type=fields["type"],
+            user=fields["user"],
+            queue=fields["queue"],
+            phone_number=fields["phone_number"],
+            flow=fields["flow"],
+        )
+        if creating:
+            quota_check(
+                QuickConnect.objects.filter(instance_id=instance_id),
+                limit=QUICK_CONNECTS_PER_INSTANCE,
+                what="quick connects in an instance",
+            )
+        quick_connect.description, quick_connect.type, quick_connect.flow = (
+            fields["description"],
+            fields["type"],
+            fields["flow"],
+        )
         for field, value in target.items():
             setattr(quick_connect, field, value)
         quick_connect.save()
+        config_audit(
+            quick_connect,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
+            resource_type="quick_connect",
+            before=before,
+            after=_snapshot(quick_connect),
+            actor=actor,
+            actor_label=actor_label,
+        )
     return quick_connect
 
 
-def quick_connect_delete(*, quick_connect: QuickConnect) -> None:
+def quick_connect_delete(*, quick_connect: QuickConnect, actor=None, actor_label: str = "") -> None:
     """Delete a quick connect; queues stop showing it."""
     with entry_transaction():
+        config_audit(
+            quick_connect,
+            action=AuditEntry.Action.DELETE,
+            resource_type="quick_connect",
+            before=_snapshot(quick_connect),
+            actor=actor,
+            actor_label=actor_label,
+        )
         delete_or_refuse(quick_connect)

@@ -1,10 +1,20 @@
-"""Routing profiles with their queues: both are written together, or neither is."""
+"""Routing profiles with their queues: both are written together, or neither is. The console's form and
+every routing profile operation of the API go through `_profile_write`; the API's partial changes pass the
+profile's other settings and queues unchanged (`routing_profile_settings`, `routing_profile_queues`).
+
+A change reaches the profile's agents at once, after commit: a routing dispatch for them (a new queue or a
+higher concurrency can match a waiting task now) and a refresh of their panels (capacity, quick connects)."""
 
 from dataclasses import dataclass
 
-from ccp.errors import InvalidParameter
-from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue
+from ccp.errors import InvalidParameter, LimitExceeded
+from ccp.models import AuditEntry, Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
+from ccp.realtime.publish import agent_refresh
+from ccp.services.configuration.audit_trail import config_audit
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.services.configuration.quotas import QUEUES_PER_ROUTING_PROFILE, ROUTING_PROFILES_PER_INSTANCE, quota_check
+from ccp.services.configuration.tags import tags_check
+from ccp.services.hooks import routing_trigger
 from ccp.services.transactions import entry_transaction
 
 
@@ -42,6 +52,8 @@ def _check(*, instance_id: str, settings: dict, queues: list[ProfileQueue]) -> N
         if (entry.queue.pk, entry.channel) in seen:
             raise InvalidParameter(f"{entry.queue} is already listed for {entry.channel}.", field="queues")
         seen.add((entry.queue.pk, entry.channel))
+    if len({queue_id for queue_id, _ in seen}) > QUEUES_PER_ROUTING_PROFILE:
+        raise LimitExceeded(f"A routing profile serves at most {QUEUES_PER_ROUTING_PROFILE} queues.")
 
 
 def _queues_set(profile: RoutingProfile, queues: list[ProfileQueue]) -> None:
@@ -75,14 +87,19 @@ def routing_profile_create(
     chat_concurrency: int = 0,
     voice_concurrency: int = 1,
     queues: list[ProfileQueue] = (),
+    tags: dict | None = None,
+    actor=None,
+    actor_label: str = "",
 ) -> RoutingProfile:
-    """A routing profile and its queues, in one transaction."""
+    """A routing profile and its queues, in one transaction; at most ROUTING_PROFILES_PER_INSTANCE."""
     return _profile_write(
-        RoutingProfile(instance=instance),
+        RoutingProfile(instance=instance, tags=tags_check(tags)),
         name=name,
         description=description,
         settings=_settings(**locals()),
         queues=queues,
+        actor=actor,
+        actor_label=actor_label,
     )
 
 
@@ -98,6 +115,8 @@ def routing_profile_update(
     chat_concurrency: int = 0,
     voice_concurrency: int = 1,
     queues: list[ProfileQueue] = (),
+    actor=None,
+    actor_label: str = "",
 ) -> RoutingProfile:
     """Change a routing profile's settings and make its queue list exactly `queues`, together."""
     return _profile_write(
@@ -106,6 +125,8 @@ def routing_profile_update(
         description=description,
         settings=_settings(**locals()),
         queues=queues,
+        actor=actor,
+        actor_label=actor_label,
     )
 
 
@@ -124,21 +145,95 @@ def _settings(**arguments) -> dict:
     return {field: arguments[field] for field in SETTINGS}
 
 
-def _profile_write(profile: RoutingProfile, *, name: str, description: str, settings: dict, queues) -> RoutingProfile:
+def routing_profile_queues(profile: RoutingProfile) -> list[ProfileQueue]:
+    """The profile's queue list as `ProfileQueue`s (the console's and the API's view of it)."""
+    rows = profile.queue_configs.select_related("queue").order_by("priority", "queue__name", "channel")
+    return [
+        ProfileQueue(queue=row.queue, channel=row.channel, priority=row.priority, delay_seconds=row.delay_seconds)
+        for row in rows
+    ]
+
+
+def routing_profile_settings(profile: RoutingProfile) -> dict:
+    """The current settings and queues as `routing_profile_update` arguments, for a change of some of them."""
+    return {
+        "name": profile.name,
+        "description": profile.description,
+        **{field: getattr(profile, field) for field in SETTINGS},
+        "queues": routing_profile_queues(profile),
+    }
+
+
+def _snapshot(profile: RoutingProfile) -> dict:
+    return {
+        "name": profile.name,
+        "description": profile.description,
+        **{field: getattr(profile, field) for field in SETTINGS if field != "default_outbound_queue"},
+        "default_outbound_queue": profile.default_outbound_queue_id,
+        "queues": [
+            {"queue": q.queue.pk, "channel": q.channel, "priority": q.priority, "delay": q.delay_seconds}
+            for q in (routing_profile_queues(profile) if not profile._state.adding else [])
+        ],
+    }
+
+
+def _agents_tell(profile: RoutingProfile) -> None:
+    """After commit: route for the profile's agents and redraw their panels."""
+    agent_ids = list(User.objects.filter(routing_profile=profile).values_list("pk", flat=True))
+    if not agent_ids:
+        return
+    routing_trigger(instance_id=profile.instance_id, agent_ids=agent_ids)
+    for agent_id in agent_ids:
+        agent_refresh(user_id=agent_id, reason="routing profile changed")
+
+
+def _profile_write(
+    profile: RoutingProfile, *, name: str, description: str, settings: dict, queues, actor, actor_label: str
+) -> RoutingProfile:
     """Check and save a new or existing profile with its settings, and make its queue list exactly `queues`."""
     queues = list(queues)
+    creating = profile._state.adding
     with entry_transaction():
-        profile.name = name_check(RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=profile.pk)
+        # From the database: a console form has already put the new values on `profile`.
+        before = {} if creating else _snapshot(RoutingProfile.objects.get(pk=profile.pk))
+        profile.name = name_check(
+            RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=None if creating else profile.pk
+        )
         _check(instance_id=profile.instance_id, settings=settings, queues=queues)
+        if creating:
+            quota_check(
+                RoutingProfile.objects.filter(instance_id=profile.instance_id),
+                limit=ROUTING_PROFILES_PER_INSTANCE,
+                what="routing profiles in an instance",
+            )
         profile.description = description
         for field, value in settings.items():
             setattr(profile, field, value)
         profile.save()
         _queues_set(profile, queues)
+        config_audit(
+            profile,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
+            resource_type="routing_profile",
+            before=before,
+            after=_snapshot(profile),
+            actor=actor,
+            actor_label=actor_label,
+        )
+        if not creating:
+            _agents_tell(profile)
     return profile
 
 
-def routing_profile_delete(*, routing_profile: RoutingProfile) -> None:
-    """Delete a routing profile; refused (ResourceInUse) while a user has it."""
+def routing_profile_delete(*, routing_profile: RoutingProfile, actor=None, actor_label: str = "") -> None:
+    """Delete a routing profile; refused (ResourceInUse, naming them) while a user has it."""
     with entry_transaction():
+        config_audit(
+            routing_profile,
+            action=AuditEntry.Action.DELETE,
+            resource_type="routing_profile",
+            before=_snapshot(routing_profile),
+            actor=actor,
+            actor_label=actor_label,
+        )
         delete_or_refuse(routing_profile)
