@@ -231,10 +231,18 @@ def _task_create(
         validation.validate_attributes(attributes)
     if previous_contact is not None:
         chain_id = previous_contact.chain_id or previous_contact.id
-        in_chain = Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK).count()
+        # Seed 003: "12 task contacts can be created that share the same PreviousContactId" — the tasks that
+        # named a previous contact count; the root (of any channel) and transfers of chained tasks do not.
+        in_chain = (
+            Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK)
+            .exclude(pk=chain_id)
+            .exclude(initiation_method__in=(InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER))
+            .count()
+        )
         if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
             raise QuotaExceeded(
-                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks linked to this PreviousContactId."
+                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks referencing the same "
+                "PreviousContactId."
             )
         if not previous_contact.chain_id:
             previous_contact.chain_id = chain_id

@@ -2,9 +2,9 @@
 
 import pytest
 
-from ccp.models import Contact
+from ccp.models import Channel, Contact
 from tests.api.wire import expect_error
-from tests.factories import TaskTemplateFactory
+from tests.factories import ContactFactory, TaskTemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,12 +31,24 @@ def test_previous_contact_copies_attributes_and_updates_reach_the_whole_chain(co
         assert attributes == {"order": "42", "status": "late"}
 
 
-def test_previous_contact_chain_rejects_the_thirteenth_task(start, nothing_written_after):
+def test_twelve_tasks_share_a_previous_contact_and_the_thirteenth_is_refused(start, nothing_written_after):
+    """Seed 003: "12 task contacts can be created that share the same PreviousContactId"; the root is not one."""
     first = start()
-    for _ in range(11):
-        start(PreviousContactId=first)
+    twelve = [start(PreviousContactId=first) for _ in range(12)]
+    assert Contact.objects.filter(previous_contact_id=first).count() == len(twelve) == 12
     check = nothing_written_after()
-    expect_error(lambda: start(PreviousContactId=first), "ServiceQuotaExceededException", 402)
+    error = expect_error(lambda: start(PreviousContactId=first), "ServiceQuotaExceededException", 402)
+    assert "12 tasks referencing the same PreviousContactId" in error
+    check()
+
+
+def test_a_chain_on_a_voice_root_also_holds_twelve_tasks(start, instance, nothing_written_after):
+    """The limit does not depend on the previous contact's channel."""
+    voice = ContactFactory(instance=instance, channel=Channel.VOICE)
+    for _ in range(12):
+        start(PreviousContactId=voice.id)
+    check = nothing_written_after()
+    expect_error(lambda: start(PreviousContactId=voice.id), "ServiceQuotaExceededException", 402)
     check()
 
 
