@@ -265,7 +265,13 @@ def _task_create(
             applied.name, applied.description, applied.references, applied.attributes
         )
         self_assign, expires_after = applied.self_assign, applied.expires_after or expires_after
-    own_queue = _self_assign_queue(instance, actor_type=actor_type, actor=actor) if self_assign else None
+    own_queue = None
+    if self_assign:
+        own_queue = _self_assign_queue(instance, actor_type=actor_type, actor=actor)
+        # As choosing yourself under "Assign to": the agent's own quick connect's flow takes the task to them.
+        own = QuickConnect.objects.filter(instance=instance, type=QuickConnect.Type.USER, user_id=actor.pk).first()
+        if own is not None and own.flow is not None:
+            flow = _resolve_flow(contact_flow=None, quick_connect=own, task_template=None)
     name = validation.validate_name(name)
     description = validation.validate_description(description)
     scheduled_time = validation.validate_scheduled_time(scheduled_time, now=now)
