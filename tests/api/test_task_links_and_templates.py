@@ -1,8 +1,11 @@
 """PreviousContactId chains, RelatedContactId copies, and task templates, through boto3."""
 
-import pytest
+import datetime as dt
 
-from ccp.models import Channel, Contact
+import pytest
+from django.utils import timezone
+
+from ccp.models import Channel, Contact, Timer, TimerKind
 from tests.api.wire import expect_error
 from tests.factories import ContactFactory, TaskTemplateFactory
 
@@ -117,4 +120,71 @@ def test_a_template_read_only_field_can_not_be_overridden(start, template, nothi
     expect_error(
         lambda: start(ContactFlowId=None, TaskTemplateId=template.id, References=refs), "InvalidRequestException", 400
     )
+    nothing_written()
+
+
+@pytest.fixture
+def typed_template(instance, task_flow):
+    return TaskTemplateFactory(
+        instance=instance,
+        flow=task_flow,
+        fields=[
+            {"Id": {"Name": "Urgent"}, "Type": "BOOLEAN"},
+            {"Id": {"Name": "Reason"}, "Type": "SINGLE_SELECT", "SingleSelectOptions": ["Damaged", "Late"]},
+            {"Id": {"Name": "Site"}, "Type": "URL"},
+            {"Id": {"Name": "Expires"}, "Type": "EXPIRY_DURATION"},
+            {"Id": {"Name": "Mine"}, "Type": "SELF_ASSIGN"},
+        ],
+        constraints={"RequiredFields": [{"Id": {"Name": "Reason"}}]},
+        defaults={"DefaultFieldValues": [{"Id": {"Name": "Expires"}, "DefaultValue": "60"}]},
+    )
+
+
+def ref(value, kind="STRING"):
+    return {"Type": kind, "Value": value}
+
+
+@pytest.mark.parametrize(
+    "references",
+    [
+        {"Reason": ref("Bribe")},
+        {"Reason": ref("Late"), "Urgent": ref("maybe")},
+        {"Reason": ref("Late"), "Site": ref("javascript:alert(1)")},
+        {"Reason": ref("Late"), "Expires": ref("0", "NUMBER")},
+    ],
+)
+def test_start_task_contact_with_a_template_checks_each_value_by_its_field_type(
+    start, typed_template, nothing_written, references
+):
+    expect_error(
+        lambda: start(ContactFlowId=None, TaskTemplateId=typed_template.id, References=references),
+        "InvalidParameterException",
+        400,
+    )
+    nothing_written()
+
+
+def test_start_task_contact_with_a_template_stores_typed_values_and_its_expiry(start, typed_template):
+    before = timezone.now()
+    contact_id = start(
+        ContactFlowId=None,
+        TaskTemplateId=typed_template.id,
+        References={"Reason": ref("Late"), "Urgent": ref("true"), "Site": ref("https://example.com/1")},
+    )
+    contact = Contact.objects.get(pk=contact_id)
+    assert contact.references["Site"] == {"Type": "URL", "Value": "https://example.com/1"}
+    assert contact.references["Reason"]["Value"] == "Late" and contact.references["Urgent"]["Value"] == "true"
+    expiry = Timer.objects.get(contact=contact, kind=TimerKind.EXPIRY).due_at - before
+    assert dt.timedelta(minutes=59) < expiry < dt.timedelta(minutes=61)
+
+
+def test_start_task_contact_can_not_self_assign_without_an_agent(start, typed_template, nothing_written):
+    message = expect_error(
+        lambda: start(
+            ContactFlowId=None, TaskTemplateId=typed_template.id, References={"Reason": ref("Late"), "Mine": ref("true")}
+        ),
+        "InvalidRequestException",
+        400,
+    )
+    assert "SELF_ASSIGN" in message
     nothing_written()
