@@ -35,6 +35,8 @@ urlpatterns = [
     *crud("flows", flows, "flow"),
     path("flows/<str:pk>/", flows.flow_detail, name="flow_detail"),
     *crud("task-templates", flows, "task_template"),
+    path("task-templates/field-row/", flows.task_template_field_row, name="task_template_field_row"),
+    path("task-templates/preview/", flows.task_template_preview, name="task_template_preview"),
     *crud("users", users, "user"),
     *crud("agent-statuses", users, "agent_status"),
     path("contacts/", contacts.contact_search, name="contact_search"),
