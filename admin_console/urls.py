@@ -34,6 +34,7 @@ urlpatterns = [
     *crud("hours", routing, "hours"),
     *crud("flows", flows, "flow"),
     path("flows/<str:pk>/", flows.flow_detail, name="flow_detail"),
+    path("flows/<str:pk>/publish/", flows.flow_publish, name="flow_publish"),
     *crud("task-templates", flows, "task_template"),
     path("task-templates/field-row/", flows.task_template_field_row, name="task_template_field_row"),
     path("task-templates/preview/", flows.task_template_preview, name="task_template_preview"),

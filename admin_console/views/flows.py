@@ -18,7 +18,8 @@ from admin_console.forms.task_templates import (
 from admin_console.views.crud import delete_response, form_error, list_response, pick
 from ccp import template_fields
 from ccp.errors import InvalidFlow, ServiceError
-from ccp.models import ContactFlow, TaskTemplate
+from ccp.flows.describe import flow_describe, flow_diff
+from ccp.models import ContactFlow, HoursOfOperation, LambdaFunction, Queue, TaskTemplate, User
 from ccp.services import task_templates
 from ccp.services.configuration import flows as flow_services
 
@@ -42,11 +43,48 @@ def flow_list(request):
     )
 
 
+def _resource_names(instance) -> dict[str, str]:
+    """Ids (and Lambda ARNs) of the instance's resources → their names, for a flow's blocks in words."""
+    names = {}
+    for model in (ContactFlow, Queue, TaskTemplate, HoursOfOperation):
+        names.update(dict(model.objects.filter(instance=instance).values_list("pk", "name")))
+    names.update({u.pk: u.username for u in User.objects.filter(instance=instance).only("pk", "username")})
+    names.update({arn: arn.rsplit(":", 1)[-1] for arn in
+                  LambdaFunction.objects.filter(instance=instance).values_list("arn", flat=True)})
+    return names
+
+
 @require_GET
 @admin_required
 def flow_detail(request, pk):
+    """A flow in words: its blocks in order with their branches, blocks not run flagged; and, when the saved
+    version differs from the published one, what publishing it would change."""
     flow = _flow(request, pk)
-    return render(request, "admin_console/flow_detail.html", {"flow": flow})
+    names = _resource_names(request.user.instance)
+    changed = not flow.is_published or flow.published_content != flow.content
+    context = {
+        "flow": flow,
+        "view": flow_describe(flow.content, names=names),
+        "diff": flow_diff(flow.published_content or "", flow.content) if changed else None,
+    }
+    return render(request, "admin_console/flow_detail.html", context)
+
+
+@require_POST
+@admin_required
+def flow_publish(request, pk):
+    """Publish the saved version, after reading what it changes on the flow's page."""
+    flow = _flow(request, pk)
+    try:
+        flow_services.flow_edit(
+            flow=flow, name=flow.name, description=flow.description, type=flow.type, content=flow.content,
+            publish=True,
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Flow “{flow}” published.")
+    return redirect("admin_console:flow_detail", flow.pk)
 
 
 @require_http_methods(["GET", "POST"])
