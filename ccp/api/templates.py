@@ -27,6 +27,7 @@ def create_task_template(*, instance, params) -> dict:
         constraints=params.get("Constraints"),
         defaults=params.get("Defaults"),
         status=params.get("Status"),
+        actor_label="API",
     )
     return {"Id": template.id, "Arn": f"{instance.arn}/task-template/{template.id}"}
 
@@ -60,6 +61,7 @@ def update_task_template(*, instance, params) -> dict:
         constraints=params.get("Constraints"),
         defaults=params.get("Defaults"),
         status=params.get("Status"),
+        actor_label="API",
     )
     return task_template_render(template)
 
@@ -67,5 +69,5 @@ def update_task_template(*, instance, params) -> dict:
 def delete_task_template(*, instance, params) -> dict:
     """DeleteTaskTemplate."""
     template = instance_get(TaskTemplate, instance=instance, pk=params["TaskTemplateId"], label="Task template")
-    task_template_delete(template=template)
+    task_template_delete(template=template, actor_label="API")
     return {}

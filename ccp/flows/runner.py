@@ -36,7 +36,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ccp.errors import ServiceError
-from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, Outcome, RunContext
+from ccp.flows.blocks import BLOCKS, DISCONNECT, MAIN, QUEUE, WHISPER, Outcome, RunContext
 from ccp.flows.calls import (
     calls_made,
     calls_refusal,
@@ -57,6 +57,7 @@ from ccp.held_writes import (
 )
 from ccp.models import Contact, ContactFlow, ContactState, DisconnectReason
 from ccp.models.held import HeldWritesError
+from ccp.realtime.publish import agent_refresh
 from ccp.validation import flow_trace_full
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def _may_run(contact, mode: str) -> bool:
         return True
     if mode == QUEUE:
         return contact.state == ContactState.QUEUED
+    if mode == WHISPER:
+        return contact.state == ContactState.CONNECTED
     return contact.is_open
 
 
@@ -376,3 +379,6 @@ def _invocation_resume(contact, timer, outcome: Outcome | None, elapsed: float) 
     contact_save(contact, ["flow_state", "flow_trace"])
     if next_action is not None:
         _run(contact, flow, doc, next_action, "flow", mode)
+    if mode == WHISPER and contact.agent_id:
+        # The whisper went on after its call (attributes, a message for the tile): redraw the agent's panel.
+        agent_refresh(user_id=contact.agent_id, reason="whisper", contact_id=contact.id)

@@ -240,6 +240,14 @@ def task_create(request):
         if qc is None:
             form.add_error("quick_connect", "Choose who gets the task.")
             return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
+    elif template is not None and template.flow_id is None and form.self_assigned():
+        # Assign to me, on a template without a flow: the agent's own quick connect supplies it.
+        qc = QuickConnect.objects.filter(
+            instance_id=user.instance_id, type=QuickConnect.Type.USER, user_id=user.id
+        ).first()
+        if qc is None:
+            form.add_error("quick_connect", "You have no quick connect of your own; choose who gets the task.")
+            return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))
     elif template is None or template.flow_id is None:
         form.add_error("quick_connect", "Choose who gets the task.")
         return render(request, f"{PAGE}#task_dialog", _task_form_context(request, form))

@@ -30,7 +30,7 @@ from ccp.models import (
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import FreeAgent, QueuedContact, QueueSlot, order_agents, pick_contact
-from ccp.services.offers import contact_offer
+from ccp.services.offers import contact_offer, contact_whisper_auto_accepted
 from ccp.services.transactions import entry_transaction
 from ccp.worker.wakeup import worker_wake
 
@@ -93,6 +93,8 @@ def _offer_next_postgres(agent_id: str, now: dt.datetime) -> Contact | None:
         offer = contact.state == ContactState.CONNECTING
         if offer:
             worker_wake()
+        else:
+            contact_whisper_auto_accepted(contact=contact)
         agent_refresh(user_id=agent_id, reason="offer", contact_id=contact.id, offer=offer)
     return contact
 

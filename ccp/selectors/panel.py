@@ -80,6 +80,11 @@ class Tile:
     def id(self) -> str:
         return self.contact.id
 
+    @property
+    def whisper(self) -> str:
+        """The message the task's agent whisper flow left for the agent (Play prompt), if any."""
+        return (self.contact.flow_state or {}).get("whisper", "")
+
 
 @dataclass
 class PanelState:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ccp import validation
 from ccp.compiled import CompiledQuery
 from ccp.errors import InvalidRequest, ResourceConflict
-from ccp.flows.blocks import DISCONNECT, QUEUE
+from ccp.flows.blocks import DISCONNECT, QUEUE, WHISPER
 from ccp.flows.runner import flow_run
 from ccp.held_writes import contact_flush, contact_save
 from ccp.models import (
@@ -86,11 +86,23 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
 
 
 # The contact's event-hook flows: run mode → (the event that records the run, what the flow is called).
-HOOK_FLOWS = {QUEUE: ("CUSTOMER_QUEUE_FLOW", "customer queue"), DISCONNECT: ("DISCONNECT_FLOW", "disconnect")}
+HOOK_FLOWS = {
+    QUEUE: ("CUSTOMER_QUEUE_FLOW", "customer queue"),
+    DISCONNECT: ("DISCONNECT_FLOW", "disconnect"),
+    WHISPER: ("WHISPER_FLOW", "agent whisper"),
+}
+
+
+def contact_whisper_flow_run(*, contact: Contact) -> None:
+    """An agent has just accepted the task: run its agent whisper flow (Set whisper flow's AgentWhisper hook), if
+    it has one, in the accepting transaction; an endpoint it invokes is called after commit (ccp.flows.runner)."""
+    flow_id = ((contact.flow_state or {}).get("event_hooks") or {}).get("AgentWhisper")
+    if flow_id and contact.state == ContactState.CONNECTED:
+        _hook_flow_run(contact, flow_id=flow_id, mode=WHISPER)
 
 
 def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
-    """Run one of the contact's event-hook flows (customer queue, disconnect), with an event saying so."""
+    """Run one of the contact's event-hook flows (customer queue, disconnect, whisper), with an event saying so."""
     flow = ContactFlow.objects.filter(instance_id=contact.instance_id, pk=flow_id).first()
     if flow is None:
         return

@@ -9,7 +9,7 @@ from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, T
 from ccp.realtime.publish import agent_refresh
 from ccp.services.agents import agent_set_missed
 from ccp.services.contact_events import contact_set_state
-from ccp.services.contacts import contact_end, contact_to_after_contact_work
+from ccp.services.contacts import contact_end, contact_to_after_contact_work, contact_whisper_flow_run
 from ccp.services.hooks import routing_trigger
 from ccp.services.timers import timer_cancel, timer_schedule
 from ccp.services.transactions import entry_transaction, transaction_required
@@ -34,6 +34,7 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
             reason="auto-accept",
             fields=("agent", "offered_at", "connected_to_agent_timestamp"),
         )
+        contact_whisper_flow_run(contact=contact)
     else:
         contact_set_state(
             contact=contact,
@@ -76,8 +77,20 @@ def contact_accept(*, contact_id: str, agent: User) -> Contact:
             fields=("connected_to_agent_timestamp",),
         )
         timer_cancel(contact=contact, kinds=[TimerKind.OFFER_TIMEOUT])
+        contact_whisper_flow_run(contact=contact)
         agent_refresh(user_id=agent.id, reason="accepted", contact_id=contact.id)
     return contact
+
+
+def contact_whisper_auto_accepted(*, contact: Contact) -> None:
+    """The PostgreSQL claim auto-accepted this task in SQL: run its whisper flow now, in a transaction of its own
+    (the portable path runs it inside contact_offer). Only a task with a whisper flow opens one."""
+    if not ((contact.flow_state or {}).get("event_hooks") or {}).get("AgentWhisper"):
+        return
+    with entry_transaction():
+        locked = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        if locked is not None and locked.state == ContactState.CONNECTED:
+            contact_whisper_flow_run(contact=locked)
 
 
 def _return_to_queue(*, contact: Contact, agent: User, event: str, actor_type: str, actor=None) -> None:

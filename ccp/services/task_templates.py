@@ -2,13 +2,14 @@
 field names unique, constraints and defaults naming existing fields, defaults valid for their type,
 single-select fields with options, the flow in the same instance."""
 
-from ccp import validation
-from ccp.errors import ResourceNotFound, ServiceError
-from ccp.models import ContactFlow, TaskTemplate
+from ccp import template_fields
+from ccp.errors import QuotaExceeded, ResourceNotFound, ServiceError
+from ccp.models import ContactFlow, Instance, TaskTemplate
+from ccp.services.audit import audit_changes, audit_record
 from ccp.services.transactions import entry_transaction
 
-# Amazon Connect: up to 50 fields per template.
-TEMPLATE_FIELDS_MAX = 50
+# Amazon Connect: up to 50 fields per template (ccp.template_fields has the other limits).
+TEMPLATE_FIELDS_MAX = template_fields.FIELDS_MAX
 CONSTRAINT_KINDS = ("RequiredFields", "ReadOnlyFields", "InvisibleFields")
 
 
@@ -28,48 +29,18 @@ def _problem(path: str, reason: str, message: str) -> dict:
 
 
 def _field_name(item) -> str | None:
-    ident = item.get("Id") if isinstance(item, dict) else None
-    return ident.get("Name") if isinstance(ident, dict) else None
-
-
-def _default_problem(field: dict, value: str) -> str | None:
-    kind = field.get("Type")
-    try:
-        if kind == "URL" and not validation.is_safe_url(value):
-            return "must be an http or https URL"
-        if kind == "NUMBER" and not validation.NUMBER_RE.match(value.strip()):
-            return "must be a number"
-        if kind == "EMAIL" and not validation.EMAIL_RE.match(value.strip()):
-            return "must be an email address"
-        if kind == "DATE_TIME":
-            validation.parse_reference_date(value)
-        if kind == "BOOLEAN" and value not in ("true", "false"):
-            return "must be true or false"
-        if kind == "SINGLE_SELECT" and value not in (field.get("SingleSelectOptions") or []):
-            return "must be one of the field's options"
-    except ServiceError:
-        return "must be a date (ISO 8601 or epoch)"
-    return None
+    return template_fields.field_name(item)
 
 
 def task_template_check(*, fields: list, constraints: dict, defaults: dict) -> None:
-    """Raise PropertyValidation listing every problem of a template's fields, constraints and defaults."""
-    problems = []
-    if len(fields) > TEMPLATE_FIELDS_MAX:
-        problems.append(_problem("Fields", "INVALID_FORMAT", f"At most {TEMPLATE_FIELDS_MAX} fields."))
+    """Raise PropertyValidation listing every problem of a template's fields, constraints and defaults (the API
+    and the console's builder run this same check)."""
+    problems = [_problem(*p) for p in template_fields.field_problems(fields)]
     by_name: dict[str, dict] = {}
-    for i, field in enumerate(fields):
+    for field in fields if isinstance(fields, list) else []:
         name = _field_name(field)
-        if not name:
-            problems.append(_problem(f"Fields[{i}].Id.Name", "REQUIRED_PROPERTY_MISSING", "A field needs a name."))
-            continue
-        if name in by_name:
-            problems.append(_problem(f"Fields[{i}]", "UNIQUE_CONSTRAINT_VIOLATED", f"Field {name!r} is repeated."))
-        if field.get("Type") == "SINGLE_SELECT" and not field.get("SingleSelectOptions"):
-            problems.append(
-                _problem(f"Fields[{i}]", "REQUIRED_PROPERTY_MISSING", f"Single-select field {name!r} needs options.")
-            )
-        by_name[name] = field
+        if name and name not in by_name:
+            by_name[name] = field
     for kind in CONSTRAINT_KINDS:
         for i, item in enumerate((constraints or {}).get(kind) or []):
             name = _field_name(item)
@@ -82,11 +53,28 @@ def task_template_check(*, fields: list, constraints: dict, defaults: dict) -> N
         if name not in by_name:
             problems.append(_problem(f"Defaults[{i}]", "REFERENCED_RESOURCE_NOT_FOUND", f"No field named {name!r}."))
             continue
-        reason = _default_problem(by_name[name], item.get("DefaultValue") or "")
+        value = item.get("DefaultValue") or ""
+        if not isinstance(value, str):
+            problems.append(_problem(f"Defaults[{i}].DefaultValue", "INVALID_FORMAT", "A default is a string."))
+            continue
+        reason = value and template_fields.value_problem(by_name[name], value)
         if reason:
             problems.append(_problem(f"Defaults[{i}].DefaultValue", "INVALID_FORMAT", f"Default of {name!r} {reason}."))
     if problems:
         raise PropertyValidation(problems[0]["Message"], property_list=problems)
+
+
+def _audit_view(template: TaskTemplate) -> dict:
+    """What an audit entry records of a template."""
+    return {
+        "name": template.name,
+        "description": template.description,
+        "status": template.status,
+        "flow": template.flow_id or "",
+        "fields": template.fields,
+        "constraints": template.constraints,
+        "defaults": template.defaults,
+    }
 
 
 def _flow(instance, flow_id):
@@ -110,14 +98,32 @@ def _name_check(instance, name: str, *, exclude_pk=None) -> None:
 
 
 def task_template_create(
-    *, instance, name: str, fields: list, description="", flow_id=None, constraints=None, defaults=None, status=None
+    *,
+    instance,
+    name: str,
+    fields: list,
+    description="",
+    flow_id=None,
+    constraints=None,
+    defaults=None,
+    status=None,
+    actor=None,
+    actor_label: str = "",
 ) -> TaskTemplate:
-    """Create a task template after checking its shape."""
+    """Create a task template after checking its shape; an audit entry records it."""
     constraints, defaults = constraints or {}, defaults or {}
     task_template_check(fields=fields, constraints=constraints, defaults=defaults)
     with entry_transaction():
+        # Amazon Connect: 500 task templates per instance. The instance row is locked so two creations cannot
+        # both take the last one.
+        Instance.objects.select_for_update().filter(pk=instance.pk).first()
+        if TaskTemplate.objects.filter(instance=instance).count() >= template_fields.TEMPLATES_PER_INSTANCE_MAX:
+            raise QuotaExceeded(
+                f"This instance already has {template_fields.TEMPLATES_PER_INSTANCE_MAX} task templates, "
+                "Amazon Connect's limit; delete one first."
+            )
         _name_check(instance, name)
-        return TaskTemplate.objects.create(
+        template = TaskTemplate.objects.create(
             instance=instance,
             name=name,
             description=description or "",
@@ -127,12 +133,19 @@ def task_template_create(
             defaults=defaults,
             status=status or TaskTemplate.Status.ACTIVE,
         )
+        audit_record(
+            instance, actor=actor, actor_label=actor_label, action="CREATE", resource_type="task_template",
+            resource_id=template.id, resource_name=template.name, after=_audit_view(template),
+        )
+        return template
 
 
-def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
-    """Change the given parts of a template (name, description, flow_id, fields, constraints, defaults, status)."""
+def task_template_update(*, template: TaskTemplate, actor=None, actor_label: str = "", **changes) -> TaskTemplate:
+    """Change the given parts of a template (name, description, flow_id, fields, constraints, defaults, status);
+    an audit entry records what changed."""
     with entry_transaction():
         template = TaskTemplate.objects.select_for_update().get(pk=template.pk)
+        before = _audit_view(template)
         if changes.get("name") is not None and changes["name"] != template.name:
             _name_check(template.instance, changes["name"], exclude_pk=template.pk)
             template.name = changes["name"]
@@ -145,10 +158,21 @@ def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
                 setattr(template, key, changes[key])
         task_template_check(fields=template.fields, constraints=template.constraints, defaults=template.defaults)
         template.save()
+        old, new = audit_changes(before, _audit_view(template))
+        if old or new:
+            audit_record(
+                template.instance, actor=actor, actor_label=actor_label, action="UPDATE",
+                resource_type="task_template", resource_id=template.id, resource_name=template.name,
+                before=old, after=new,
+            )
     return template
 
 
-def task_template_delete(*, template: TaskTemplate) -> None:
+def task_template_delete(*, template: TaskTemplate, actor=None, actor_label: str = "") -> None:
     """Delete a template; tasks created from it keep their data."""
     with entry_transaction():
+        audit_record(
+            template.instance, actor=actor, actor_label=actor_label, action="DELETE", resource_type="task_template",
+            resource_id=template.id, resource_name=template.name, before=_audit_view(template),
+        )
         template.delete()

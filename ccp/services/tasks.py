@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from ccp import validation
+from ccp import template_fields, validation
 from ccp.compiled import CompiledQuery
-from ccp.errors import InvalidRequest, QuotaExceeded, ResourceNotFound
+from ccp.errors import InvalidParameter, InvalidRequest, QuotaExceeded, ResourceNotFound
 from ccp.held_writes import contact_save, contact_writes_held
 from ccp.models import (
     Channel,
@@ -23,6 +23,7 @@ from ccp.models import (
     DisconnectReason,
     InitiationMethod,
     Instance,
+    Queue,
     QuickConnect,
     TaskTemplate,
     TimerKind,
@@ -39,37 +40,71 @@ from ccp.services.transactions import entry_transaction, transaction_required
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
 
-def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> tuple:
-    """Apply a template's defaults, refuse overrides of read-only fields, enforce required fields."""
+@dataclass(frozen=True)
+class TemplateApplied:
+    """A task's values after its template: what the task stores, and what the template's control fields ask."""
+
+    name: str
+    description: str
+    references: dict
+    attributes: dict
+    self_assign: bool = False
+    expires_after: dt.timedelta | None = None
+
+
+def _template_apply(template: TaskTemplate, *, name, description, references, attributes) -> TemplateApplied:
+    """Apply a template the way Amazon Connect does, for the API, the panel and flows alike: every given value is
+    checked against its field's type, read-only fields keep their defaults, defaults fill what is empty, required
+    fields must have a value; values of the template's fields become references of the field's type, and the
+    SELF_ASSIGN and EXPIRY_DURATION fields are taken out of the references to steer the task."""
     if template.status != TaskTemplate.Status.ACTIVE:
         raise InvalidRequest(f"Task template {template.name!r} is not active.")
     defaults = template.default_values
     read_only = set(template.read_only_fields)
+    specs = {template_fields.field_name(f): f for f in template.fields or [] if template_fields.field_name(f)}
+    references = dict(references)
     values = {"Name": name, "Description": description}
     values.update({k: v["Value"] for k, v in references.items()})
+    for spec in specs.values():
+        if spec.get("Type") == "NAME":
+            values[template_fields.field_name(spec)] = name
+        elif spec.get("Type") == "DESCRIPTION":
+            values[template_fields.field_name(spec)] = description
     for field_name in read_only:
         given = values.get(field_name)
         # A read-only field takes its default, or stays empty when it has none.
         if given not in (None, "") and given != defaults.get(field_name):
             raise InvalidRequest(f"Field {field_name!r} is read-only in template {template.name!r}.")
-    field_types = {f["Id"]["Name"]: f.get("Type", "STRING") for f in template.fields or []}
     for field_name, default in defaults.items():
         if values.get(field_name) in (None, ""):
-            if field_name == "Name":
-                name = default
-            elif field_name == "Description":
-                description = default
-            else:
-                ref_type = field_types.get(field_name, "STRING")
-                if ref_type in validation.REFERENCE_TYPES_AT_CREATION:
-                    references[field_name] = {"Type": ref_type, "Value": default}
-                else:
-                    attributes.setdefault(field_name, default)
             values[field_name] = default
     missing = [f for f in template.required_fields if values.get(f) in (None, "")]
     if missing:
         raise InvalidRequest("Required template fields are missing: " + ", ".join(missing) + ".")
-    return name, description, references, attributes
+    self_assign, expires_after = False, None
+    for field_name, spec in specs.items():
+        kind, value = spec.get("Type") or "STRING", values.get(field_name)
+        if value in (None, ""):
+            continue
+        problem = template_fields.value_problem(spec, value)
+        if problem:
+            raise InvalidParameter(f"Field {field_name!r} {problem}.", field="References")
+        if kind == "NAME":
+            name = value
+        elif kind == "DESCRIPTION":
+            description = value
+        elif kind == "SELF_ASSIGN":
+            references.pop(field_name, None)
+            self_assign = value == "true"
+        elif kind == "EXPIRY_DURATION":
+            references.pop(field_name, None)
+            expires_after = template_fields.expiry_after(value)
+        elif kind in template_fields.REFERENCE_TYPE:
+            references[field_name] = {"Type": template_fields.REFERENCE_TYPE[kind], "Value": value}
+        # SCHEDULED_TIME and QUICK_CONNECT come as the request's ScheduledTime and QuickConnectId.
+    if len(references) > validation.REFERENCES_MAX:
+        raise InvalidParameter(f"A task has at most {validation.REFERENCES_MAX} references.", field="References")
+    return TemplateApplied(name, description, references, attributes, self_assign, expires_after)
 
 
 # Open tasks of an instance, counted from contact_instance_state_idx (compiled once: it runs on every task).
@@ -78,6 +113,16 @@ _OPEN_TASKS = CompiledQuery(
         instance_id=instance_id, channel=Channel.TASK, state__in=OPEN_STATES
     ).values("pk")
 )
+def _self_assign_queue(instance: Instance, *, actor_type: str, actor) -> Queue:
+    """The creating agent's own queue, for a template's SELF_ASSIGN field; only an agent can assign to themselves."""
+    if actor_type != "agent" or actor is None:
+        raise InvalidRequest("Only an agent creating the task in the panel can assign it to themselves (SELF_ASSIGN).")
+    queue = Queue.objects.filter(instance=instance, agent_id=actor.pk).first()
+    if queue is None:
+        raise InvalidRequest("You have no queue of your own to assign the task to; choose who gets it.")
+    return queue
+
+
 def _check_quota(instance: Instance) -> None:
     """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
     # The operator's ceiling holds even for a quota written before it was lowered.
@@ -211,10 +256,22 @@ def _task_create(
     attributes = validation.validate_attributes(attributes)
     references = validation.validate_references(references)
     description = validation.validate_description(description)
+    self_assign, expires_after = False, validation.TASK_MAX_DURATION
     if task_template is not None:
-        name, description, references, attributes = _template_apply(
+        applied = _template_apply(
             task_template, name=name, description=description, references=references, attributes=attributes
         )
+        name, description, references, attributes = (
+            applied.name, applied.description, applied.references, applied.attributes
+        )
+        self_assign, expires_after = applied.self_assign, applied.expires_after or expires_after
+    own_queue = None
+    if self_assign:
+        own_queue = _self_assign_queue(instance, actor_type=actor_type, actor=actor)
+        # As choosing yourself under "Assign to": the agent's own quick connect's flow takes the task to them.
+        own = QuickConnect.objects.filter(instance=instance, type=QuickConnect.Type.USER, user_id=actor.pk).first()
+        if own is not None and own.flow is not None:
+            flow = _resolve_flow(contact_flow=None, quick_connect=own, task_template=None)
     name = validation.validate_name(name)
     description = validation.validate_description(description)
     scheduled_time = validation.validate_scheduled_time(scheduled_time, now=now)
@@ -231,10 +288,18 @@ def _task_create(
         validation.validate_attributes(attributes)
     if previous_contact is not None:
         chain_id = previous_contact.chain_id or previous_contact.id
-        in_chain = Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK).count()
+        # Seed 003: "12 task contacts can be created that share the same PreviousContactId" — the tasks that
+        # named a previous contact count; the root (of any channel) and transfers of chained tasks do not.
+        in_chain = (
+            Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK)
+            .exclude(pk=chain_id)
+            .exclude(initiation_method__in=(InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER))
+            .count()
+        )
         if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
             raise QuotaExceeded(
-                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks linked to this PreviousContactId."
+                f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks referencing the same "
+                "PreviousContactId."
             )
         if not previous_contact.chain_id:
             previous_contact.chain_id = chain_id
@@ -261,6 +326,9 @@ def _task_create(
     )
     if quick_connect is not None:
         contact.queue = quick_connect_queue(quick_connect)
+    if own_queue is not None:
+        # SELF_ASSIGN: the task's working queue is the creating agent's own; the flow transfers it there.
+        contact.queue = own_queue
     # A new task is its own initial contact (transfers keep the original's).
     contact.initial_contact_id = contact.id
     # The row, its events and timers are written once, after the flow's first run (ccp.held_writes).
@@ -273,10 +341,9 @@ def _task_create(
             to_state=contact.state,
             detail={"initiation_method": initiation_method, "flow_id": flow.id},
         )
-        # Amazon Connect ends a task 7 days after it was initiated.
-        timer_schedule(
-            instance=instance, kind=TimerKind.EXPIRY, due_at=now + validation.TASK_MAX_DURATION, contact=contact
-        )
+        # Amazon Connect ends a task 7 days after it was initiated, or sooner when its template's
+        # EXPIRY_DURATION says so.
+        timer_schedule(instance=instance, kind=TimerKind.EXPIRY, due_at=now + expires_after, contact=contact)
         if scheduled_time:
             timer_schedule(instance=instance, kind=TimerKind.SCHEDULED_START, due_at=scheduled_time, contact=contact)
         else:

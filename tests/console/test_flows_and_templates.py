@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from ccp.models import ContactFlow, FlowStatus, TaskTemplate
+from ccp.models import AuditEntry, ContactFlow, FlowStatus, TaskTemplate
 from tests.factories import ContactFlowFactory, TaskTemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,38 +60,109 @@ def test_publishing_a_flow_with_problems_keeps_the_published_version(admin_clien
     assert flow.published_content == FLOW
 
 
+def builder_post(name="Callback", rows=(), **settings) -> dict:
+    """What the builder posts: the template's settings and one formset row per field, in order."""
+    data = {"name": name, "status": "ACTIVE", "description": "", "flow": "", **settings}
+    data.update({"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": "0"})
+    for i, row in enumerate(rows):
+        row = {"ORDER": str(i + 1), "type": "TEXT", **row}
+        data.update({f"form-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
 def test_an_admin_creates_a_task_template_with_constraints(admin_client, instance):
-    fields = [{"Id": {"Name": "Customer"}, "Type": "TEXT"}, {"Id": {"Name": "Ticket"}, "Type": "URL"}]
     admin_client.post(
         reverse("admin_console:task_template_add"),
-        {
-            "name": "Callback",
-            "status": "ACTIVE",
-            "fields": json.dumps(fields),
-            "constraints": json.dumps({"RequiredFields": [{"Id": {"Name": "Customer"}}]}),
-            "defaults": json.dumps({"DefaultFieldValues": [{"Id": {"Name": "Ticket"}, "DefaultValue": "https://x"}]}),
-        },
+        builder_post(rows=[
+            {"name": "Customer", "type": "TEXT", "required": "on"},
+            {"name": "Ticket", "type": "URL", "default": "https://x.example.com"},
+        ]),
     )
     template = TaskTemplate.objects.get(instance=instance, name="Callback")
+    assert template.fields == [{"Id": {"Name": "Customer"}, "Type": "TEXT"}, {"Id": {"Name": "Ticket"}, "Type": "URL"}]
     assert template.required_fields == ["Customer"]
-    assert template.default_values == {"Ticket": "https://x"}
+    assert template.default_values == {"Ticket": "https://x.example.com"}
     html = admin_client.get(reverse("admin_console:task_template_edit", args=[template.pk])).content.decode()
-    assert "Required" in html
+    assert 'value="Customer"' in html and 'value="https://x.example.com"' in html
 
 
-def test_a_constraint_on_a_field_that_does_not_exist_is_refused(admin_client, instance):
+def test_a_javascript_url_default_is_refused_beside_the_field(admin_client, instance):
+    """The console runs the API's check: before, it skipped task_template_check and stored this default."""
     response = admin_client.post(
         reverse("admin_console:task_template_add"),
-        {
-            "name": "Callback",
-            "status": "ACTIVE",
-            "fields": "[]",
-            "constraints": json.dumps({"ReadOnlyFields": [{"Id": {"Name": "Ghost"}}]}),
-            "defaults": "",
-        },
+        builder_post(rows=[{"name": "Ticket", "type": "URL", "default": "javascript:alert(1)"}]),
     )
-    assert "ReadOnlyFields names “Ghost”, which is not a field." in response.content.decode()
+    html = response.content.decode()
+    assert "Default of &#x27;Ticket&#x27; must be an http or https URL." in html
+    assert 'id="id_form-0-default_error"' in html
     assert not TaskTemplate.objects.filter(instance=instance).exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"name": "Reason", "type": "SINGLE_SELECT"}, "needs options"),
+        ({"name": "Reason", "type": "SINGLE_SELECT", "options": "A\nA"}, "Options must differ."),
+        ({"name": "Urgent", "type": "BOOLEAN", "default": "yes"}, "must be true or false"),
+        ({"name": "Expires", "type": "EXPIRY_DURATION", "default": "99999"}, "whole number of minutes"),
+        ({"name": "Reason", "type": "SINGLE_SELECT", "options": "\n".join(f"o{i}" for i in range(101))},
+         "At most 100 options."),
+    ],
+)
+def test_a_field_that_breaks_a_limit_is_refused_beside_it(admin_client, instance, row, message):
+    response = admin_client.post(reverse("admin_console:task_template_add"), builder_post(rows=[row]))
+    assert message in response.content.decode()
+    assert not TaskTemplate.objects.filter(instance=instance).exists()
+
+
+def test_a_template_has_at_most_fifty_fields(admin_client, instance):
+    rows = [{"name": f"F{i}"} for i in range(51)]
+    response = admin_client.post(reverse("admin_console:task_template_add"), builder_post(rows=rows))
+    assert "at most 50 fields" in response.content.decode()
+    assert not TaskTemplate.objects.filter(instance=instance).exists()
+
+
+def test_the_builder_keeps_the_order_the_admin_chose_and_drops_removed_fields(admin_client, instance):
+    rows = [
+        {"name": "Second", "ORDER": "2"},
+        {"name": "First", "ORDER": "1"},
+        {"name": "Gone", "ORDER": "3", "DELETE": "on"},
+    ]
+    admin_client.post(reverse("admin_console:task_template_add"), builder_post(rows=rows))
+    template = TaskTemplate.objects.get(instance=instance)
+    assert [f["Id"]["Name"] for f in template.fields] == ["First", "Second"]
+
+
+def test_a_template_change_writes_an_audit_entry_with_before_and_after(admin_client, admin, instance):
+    template = TaskTemplateFactory(instance=instance, name="Old", fields=[{"Id": {"Name": "A"}, "Type": "TEXT"}])
+    admin_client.post(
+        reverse("admin_console:task_template_edit", args=[template.pk]),
+        builder_post(name="New", rows=[{"name": "A"}], status="INACTIVE"),
+    )
+    entry = AuditEntry.objects.get(resource_type="task_template", action="UPDATE")
+    assert entry.actor == admin and entry.resource_id == template.pk
+    assert entry.before == {"name": "Old", "status": "ACTIVE"} and entry.after == {"name": "New", "status": "INACTIVE"}
+
+
+def test_the_add_field_button_returns_a_row_of_that_type_and_the_new_count(admin_client):
+    html = admin_client.get(
+        reverse("admin_console:task_template_field_row"), {"new_type": "SINGLE_SELECT", "form-TOTAL_FORMS": "3"}
+    ).content.decode()
+    assert 'name="form-3-type"' in html and 'value="SINGLE_SELECT" selected' in html
+    assert 'name="form-TOTAL_FORMS" value="4"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_the_preview_shows_the_agents_controls_without_invisible_fields(admin_client):
+    html = admin_client.post(
+        reverse("admin_console:task_template_preview"),
+        builder_post(rows=[
+            {"name": "Urgent", "type": "BOOLEAN"},
+            {"name": "Reason", "type": "SINGLE_SELECT", "options": "Damaged\nLate", "required": "on"},
+            {"name": "Internal", "type": "TEXT", "invisible": "on"},
+        ]),
+    ).content.decode()
+    assert 'type="checkbox"' in html and "<option>Damaged</option>" in html and "Reason" in html
+    assert "Internal" not in html
 
 
 def test_deleting_a_flow_used_by_a_task_template_is_refused_with_a_message(admin_client, instance):

@@ -63,9 +63,14 @@ TARGETS = [
     ("contact_reschedule", "admin_console:contact_action", "contact", ["scheduled_time"]),
     ("historical_report_save", "admin_console:historical_report_save", None, ["name", "query"]),
     ("realtime_agent_offline", "admin_console:realtime_agent_offline", "user", []),
+    ("task_template_preview", "admin_console:task_template_preview", None, []),
+    ("flow_publish", "admin_console:flow_publish", "flow", []),
 ]
 # The page whose form a view without a GET of its own posts (its field names are read from there).
-FORM_PAGES = {"historical_report_save": "admin_console:historical_report"}
+FORM_PAGES = {
+    "historical_report_save": "admin_console:historical_report",
+    "task_template_preview": "admin_console:task_template_add",
+}
 
 text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
 

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ccp.errors import InvalidFlow
 from ccp.models import Contact, ContactState, InitiationMethod, TaskTemplate
 from tests.flows.conftest import action, branches
 
@@ -83,3 +84,33 @@ def test_create_task_scheduled_too_far_ahead_takes_the_error_branch(publish, sta
 
 def test_create_task_with_an_unknown_template_takes_the_error_branch(publish, start):
     assert start(creator(publish, {"Name": "x", "TaskTemplateId": "nope"})).attributes["child"] == "none"
+
+
+def test_create_task_with_link_to_contact_off_starts_an_unlinked_task(publish, start, follow_up_flow):
+    flow = creator(publish, {"Name": "Separate", "ContactFlowId": follow_up_flow.id, "LinkToContact": "false"})
+    parent = start(flow, attributes={"case": "42"})
+    child = Contact.objects.get(id=parent.attributes["child"])
+    assert child.previous_contact_id is None and child.related_contact_id is None
+    assert child.chain_id == "" and "case" not in child.attributes
+    parent.refresh_from_db()
+    assert parent.chain_id == ""
+
+
+def test_create_task_with_an_empty_previous_contact_id_is_unlinked(publish, start, follow_up_flow):
+    flow = creator(publish, {"Name": "Separate", "ContactFlowId": follow_up_flow.id, "PreviousContactId": ""})
+    child = Contact.objects.get(id=start(flow).attributes["child"])
+    assert child.previous_contact_id is None and child.chain_id == ""
+
+
+def test_create_task_linked_by_related_contact_copies_attributes_without_a_chain(publish, start, follow_up_flow):
+    flow = creator(publish, {"Name": "Related", "ContactFlowId": follow_up_flow.id, "RelatedContactId": "$.ContactId"})
+    parent = start(flow, attributes={"case": "42"})
+    child = Contact.objects.get(id=parent.attributes["child"])
+    assert child.related_contact_id == parent.id and child.previous_contact_id is None
+    assert child.attributes["case"] == "42" and child.chain_id == ""
+
+
+def test_a_link_setting_that_is_not_true_or_false_is_refused_at_publish(publish, follow_up_flow):
+    with pytest.raises(InvalidFlow) as info:
+        creator(publish, {"Name": "x", "ContactFlowId": follow_up_flow.id, "LinkToContact": "maybe"})
+    assert "LinkToContact" in str(info.value.problems)

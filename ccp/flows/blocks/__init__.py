@@ -7,12 +7,13 @@ publish time and return messages; run-time problems (a queue that does not exist
 """
 
 # Importing each family registers its blocks in BLOCKS.
-from ccp.flows.blocks import branching, contact, control, lambdas, metrics, tasks  # noqa: E402,F401
+from ccp.flows.blocks import branching, contact, control, lambdas, metrics, prompts, tasks  # noqa: E402,F401
 from ccp.flows.blocks.base import (
     BLOCKS,
     DISCONNECT,
     MAIN,
     QUEUE,
+    WHISPER,
     Block,
     Outcome,
     RunContext,
@@ -28,6 +29,7 @@ __all__ = [
     "DISCONNECT",
     "MAIN",
     "QUEUE",
+    "WHISPER",
     "Block",
     "Outcome",
     "RunContext",

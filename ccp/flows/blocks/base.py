@@ -13,8 +13,12 @@ from ccp.flows.paths import is_dynamic
 # working queue and ends the run, Disconnect ends the contact, and when the run ends the contact stays
 # queued. DISCONNECT: its disconnect flow, run once it has disconnected; it may set attributes, call
 # Lambda functions, create follow-up tasks and branch, while Transfer to queue and Wait take their error
-# branch and Disconnect only stops the run. Neither QUEUE nor DISCONNECT changes the contact's own flow.
-MAIN, QUEUE, DISCONNECT = "main", "queue", "disconnect"
+# branch and Disconnect only stops the run. WHISPER: the agent whisper flow (Set whisper flow, the AgentWhisper
+# event hook), run when an agent accepts the task, while it is connected: it may set attributes, call Lambda
+# functions, branch and show the agent a message on the task's tile (Play prompt / MessageParticipant); Transfer
+# to queue, Wait and Disconnect take their error branch. None of QUEUE, DISCONNECT and WHISPER changes the
+# contact's own flow.
+MAIN, QUEUE, DISCONNECT, WHISPER = "main", "queue", "disconnect", "whisper"
 
 
 @dataclass
@@ -67,7 +71,7 @@ class RunContext:
     services: FlowServices
     actor_type: str = "flow"
     action_id: str = ""
-    mode: str = MAIN  # what the run is for: MAIN, QUEUE or DISCONNECT
+    mode: str = MAIN  # what the run is for: MAIN, QUEUE, DISCONNECT or WHISPER
 
 
 @dataclass(frozen=True)

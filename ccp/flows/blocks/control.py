@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ccp.errors import ServiceError
-from ccp.flows.blocks.base import DISCONNECT, MAIN, QUEUE, Outcome, block, static_int, text_param
+from ccp.flows.blocks.base import DISCONNECT, MAIN, QUEUE, WHISPER, Outcome, block, static_int, text_param
 from ccp.flows.paths import text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
 from ccp.models import ContactState, DisconnectReason, TimerKind
@@ -18,6 +18,8 @@ MAX_WAIT_SECONDS = 604_800  # seven days, the Wait block's limit
 @block("DisconnectParticipant", holds=True)
 def disconnect(ctx, action) -> Outcome:
     """Disconnect / hang up: the task ends with CONTACT_FLOW_DISCONNECT."""
+    if ctx.mode == WHISPER:
+        return Outcome.error("A whisper flow cannot disconnect the task; the agent has it.")
     if ctx.contact.state != ContactState.ENDED and ctx.mode != DISCONNECT:
         ctx.services.contact_end(
             contact=ctx.contact,
@@ -51,6 +53,8 @@ def queue_transfer(ctx, action) -> Outcome:
     """Transfer to queue: into the working queue, unless it holds Queue.max_contacts already."""
     if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot queue it.")
+    if ctx.mode == WHISPER:
+        return Outcome.error("An agent has the task, so its whisper flow cannot queue it.")
     queue = ctx.contact.queue
     if queue is None:
         return Outcome.error("The contact has no working queue; set one first.")
@@ -84,6 +88,8 @@ def wait(ctx, action) -> Outcome:
     """Wait: a durable timer resumes the flow at the Wait's WaitCompleted branch."""
     if ctx.mode == DISCONNECT:
         return Outcome.error("The contact has disconnected, so its disconnect flow cannot wait.")
+    if ctx.mode == WHISPER:
+        return Outcome.error("A whisper flow runs while the agent accepts the task; it cannot wait.")
     params = action.parameters
     raw = text_resolve(ctx.contact, params.get("TimeLimitSeconds", params.get("TimeoutSeconds")))
     try:

@@ -1,4 +1,9 @@
-"""Create task: a new task, written by hand or from a template, now or later, linked to this contact.
+"""Create task: a new task, written by hand or from a template, now or later, linked to this contact or not.
+
+"Link to contact" is on unless the block says otherwise (the real exports in the flow library carry no link
+parameter and create linked tasks). It is switched off by `"LinkToContact": "false"`, or by an empty
+`"PreviousContactId"`; `"PreviousContactId"` / `"RelatedContactId"` may also name the contact to link
+(`$.ContactId` or another id), as StartTaskContact's parameters of the same names do.
 
 On success the new contact's id is $.Task.ContactId. The task services check the documented
 limits (chain of 12, active-task quota, scheduling window); a refusal takes the error branch.
@@ -12,7 +17,7 @@ from ccp.errors import ServiceError
 from ccp.flows.blocks.base import Outcome, block, static_int, string_map, text_param
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.flows.resources import ResourceMissing, flow_find
-from ccp.models import TaskTemplate
+from ccp.models import Contact, TaskTemplate
 
 MAX_DELAY_SECONDS = 518_400  # six days, Amazon Connect's limit for DelaySeconds
 
@@ -33,6 +38,13 @@ def _validate(params: dict) -> list[str]:
     if "DelaySeconds" in params and "ScheduledTime" in params:
         problems.append("Set DelaySeconds or ScheduledTime, not both.")
     problems += static_int(params, "DelaySeconds", low=1, high=MAX_DELAY_SECONDS, dynamic=True)
+    link = params.get("LinkToContact")
+    if link is not None and str(link).lower() not in ("true", "false"):
+        problems.append(f"LinkToContact must be \"true\" or \"false\", not {link!r}.")
+    if params.get("PreviousContactId") and params.get("RelatedContactId"):
+        problems.append("Set PreviousContactId or RelatedContactId, not both.")
+    problems += text_param(params, "PreviousContactId")
+    problems += text_param(params, "RelatedContactId")
     scheduled = params.get("ScheduledTime")
     if scheduled is not None and not is_dynamic(scheduled) and _parse_time(scheduled) is None:
         problems.append(f"ScheduledTime must be an ISO 8601 date and time or epoch seconds, not {scheduled!r}.")
@@ -62,6 +74,25 @@ def _references(contact, references: dict) -> dict:
     return result
 
 
+def _links(contact, params: dict) -> tuple:
+    """(previous contact, related contact) of the new task, as the block's link settings say."""
+    if str(params.get("LinkToContact", "true")).lower() == "false":
+        return None, None
+    for key in ("RelatedContactId", "PreviousContactId"):
+        if key in params:
+            target_id = text_resolve(contact, params[key]).strip()
+            if not target_id:
+                return None, None
+            if target_id == contact.id:
+                target = contact
+            else:
+                target = Contact.objects.filter(instance_id=contact.instance_id, pk=target_id).first()
+                if target is None:
+                    raise ResourceMissing(f"No contact {target_id[:100]!r} in this instance to link the task to.")
+            return (None, target) if key == "RelatedContactId" else (target, None)
+    return contact, None
+
+
 # Writes another contact and links this one into its chain: runs in a savepoint, after a flush.
 @block("CreateTask", validate=_validate, holds=False)
 def task_create(ctx, action) -> Outcome:
@@ -76,6 +107,7 @@ def task_create(ctx, action) -> Outcome:
             template = TaskTemplate.objects.filter(instance=contact.instance, id=params["TaskTemplateId"]).first()
             if template is None:
                 raise ResourceMissing(f"No task template {params['TaskTemplateId']!r} in this instance.")
+        previous, related = _links(contact, params)
     except ResourceMissing as exc:
         return Outcome.error(str(exc))
     scheduled = None
@@ -103,7 +135,8 @@ def task_create(ctx, action) -> Outcome:
             # The services take one flow source: a template runs its own flow.
             contact_flow=None if template is not None else flow,
             task_template=template,
-            previous_contact=contact,
+            previous_contact=previous,
+            related_contact=related,
             scheduled_time=scheduled,
             initiation_method="FLOW",
             actor_type="flow",
