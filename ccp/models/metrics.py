@@ -30,6 +30,11 @@ SUMMED = (
     "transferred_out",
     "abandoned",
     "api_handled",
+    "handled_incoming",
+    "handled_outbound",
+    "transferred_in",
+    "expired",
+    "flow_disconnected",
     "handle_n",
     "handle_us",
     "answer_n",
@@ -58,6 +63,11 @@ class MetricRollup(models.Model):
     transferred_out = models.BigIntegerField(default=0)
     abandoned = models.BigIntegerField(default=0)
     api_handled = models.BigIntegerField(default=0)
+    handled_incoming = models.BigIntegerField(default=0)
+    handled_outbound = models.BigIntegerField(default=0)
+    transferred_in = models.BigIntegerField(default=0)
+    expired = models.BigIntegerField(default=0)
+    flow_disconnected = models.BigIntegerField(default=0)
     handle_n = models.BigIntegerField(default=0)
     handle_us = models.BigIntegerField(default=0)
     answer_n = models.BigIntegerField(default=0)

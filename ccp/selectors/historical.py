@@ -108,6 +108,29 @@ METRICS = _defs(
         "Contacts started by the API (StartTaskContact) that an agent handled.",
     ),
     (
+        "CONTACTS_HANDLED_INCOMING",
+        "COUNT",
+        "Incoming contacts an agent handled: started inbound, by the API (StartTaskContact), by a transfer or"
+        " as a callback.",
+    ),
+    ("CONTACTS_HANDLED_OUTBOUND", "COUNT", "Outbound contacts an agent handled (initiation method OUTBOUND)."),
+    (
+        "CONTACTS_TRANSFERRED_IN",
+        "COUNT",
+        "Contacts a transfer created (to an agent, a queue or a quick connect), handled or not.",
+    ),
+    (
+        "CONTACTS_EXPIRED",
+        "COUNT",
+        "Tasks that ended because they expired (7 days after initiation, or their template's expiry; disconnect"
+        " reason EXPIRED). Amazon Connect counts them with SUM_CONTACTS_DISCONNECTED filtered by reason.",
+    ),
+    (
+        "CONTACTS_DISCONNECTED_BY_FLOW",
+        "COUNT",
+        "Contacts a flow ended (Disconnect block; disconnect reason CONTACT_FLOW_DISCONNECT).",
+    ),
+    (
         "AGENT_NON_RESPONSE",
         "COUNT",
         "Contacts routed to an agent that the agent did not answer before the offer rang out (the agent's"
@@ -163,6 +186,16 @@ METRICS = _defs(
     ("AVG_HOLD_TIME", "SECONDS", "Average customer hold time: 0 for tasks."),
     ("AVG_INTERACTION_AND_HOLD_TIME", "SECONDS", "Average agent interaction and hold time: 0 for tasks."),
 )
+
+# Initiation methods of the contacts that come in (CONTACTS_HANDLED_INCOMING) and of those a transfer made.
+INCOMING = (
+    InitiationMethod.INBOUND,
+    InitiationMethod.TRANSFER,
+    InitiationMethod.QUEUE_TRANSFER,
+    InitiationMethod.CALLBACK,
+    InitiationMethod.API,
+)
+TRANSFERRED_IN = (InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER)
 
 NOT_FOR_TASKS = frozenset(
     {
@@ -258,6 +291,11 @@ def contact_aggregates(thresholds: list[float]) -> dict:
         "transferred_out": Count("id", filter=handled & Q(disconnect_reason=DisconnectReason.TRANSFERRED)),
         "abandoned": Count("id", filter=queued & Q(connected_to_agent_timestamp__isnull=True, state="ENDED")),
         "api_handled": Count("id", filter=handled & Q(initiation_method=InitiationMethod.API)),
+        "handled_incoming": Count("id", filter=handled & Q(initiation_method__in=INCOMING)),
+        "handled_outbound": Count("id", filter=handled & Q(initiation_method=InitiationMethod.OUTBOUND)),
+        "transferred_in": Count("id", filter=Q(initiation_method__in=TRANSFERRED_IN)),
+        "expired": Count("id", filter=Q(disconnect_reason=DisconnectReason.EXPIRED)),
+        "flow_disconnected": Count("id", filter=Q(disconnect_reason=DisconnectReason.CONTACT_FLOW_DISCONNECT)),
         "handle_n": Count("id", filter=handled & ended),
         "handle_us": Sum(handle, filter=handled & ended),
         "answer_n": Count("id", filter=handled & queued),
@@ -500,6 +538,11 @@ def _value(metric: MetricRequest, agg: dict, thresholds: list[float]) -> float:
         "CONTACTS_TRANSFERRED_OUT": "transferred_out",
         "CONTACTS_ABANDONED": "abandoned",
         "API_CONTACTS_HANDLED": "api_handled",
+        "CONTACTS_HANDLED_INCOMING": "handled_incoming",
+        "CONTACTS_HANDLED_OUTBOUND": "handled_outbound",
+        "CONTACTS_TRANSFERRED_IN": "transferred_in",
+        "CONTACTS_EXPIRED": "expired",
+        "CONTACTS_DISCONNECTED_BY_FLOW": "flow_disconnected",
         "AGENT_NON_RESPONSE": "missed",
     }
     if name in simple:

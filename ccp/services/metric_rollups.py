@@ -18,7 +18,7 @@ from django.db.models.functions import Cast, ExtractMinute, TruncHour
 
 from ccp.models import Contact, ContactState, DisconnectReason, InitiationMethod, MetricRollup
 from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
-from ccp.selectors.historical import contact_aggregates
+from ccp.selectors.historical import INCOMING, TRANSFERRED_IN, contact_aggregates
 from ccp.services.transactions import entry_transaction, transaction_required
 
 BUCKET = dt.timedelta(minutes=15)
@@ -49,6 +49,11 @@ def contact_figures(contact: Contact) -> dict:
     figures["transferred_out"] = int(handled and contact.disconnect_reason == DisconnectReason.TRANSFERRED)
     figures["abandoned"] = int(queued and not handled and contact.state == ContactState.ENDED)
     figures["api_handled"] = int(handled and contact.initiation_method == InitiationMethod.API)
+    figures["handled_incoming"] = int(handled and contact.initiation_method in INCOMING)
+    figures["handled_outbound"] = int(handled and contact.initiation_method == InitiationMethod.OUTBOUND)
+    figures["transferred_in"] = int(contact.initiation_method in TRANSFERRED_IN)
+    figures["expired"] = int(contact.disconnect_reason == DisconnectReason.EXPIRED)
+    figures["flow_disconnected"] = int(contact.disconnect_reason == DisconnectReason.CONTACT_FLOW_DISCONNECT)
     if handled and finished is not None:
         figures["handle_n"] = 1
         figures["handle_us"] = _us(finished - contact.connected_to_agent_timestamp)

@@ -81,6 +81,13 @@ def floor(instance):
     )
     transferred = task(local(2026, 10, 26, 8, 15), returns, agent=ben, wait=dt.timedelta(seconds=90))
     unanswered = task(local(2026, 10, 26, 8, 16), billing)
+    # A transfer's new contact that expired in the queue; an outbound one a flow disconnected.
+    expired = task(local(2026, 10, 26, 8, 17), billing, initiation_method="QUEUE_TRANSFER")
+    outbound = task(
+        local(2026, 10, 26, 8, 18), billing, agent=ben, wait=dt.timedelta(seconds=1), initiation_method="OUTBOUND"
+    )
+    end(expired, "EXPIRED")
+    end(outbound, "CONTACT_FLOW_DISCONNECT")
     for contact in ended:
         end(contact)
     end(acw)
@@ -164,6 +171,35 @@ def test_service_levels_at_their_boundaries(floor):
     assert week.values == [50.0]
 
 
+def test_the_counts_by_how_contacts_began_and_ended(floor):
+    names = [
+        "CONTACTS_HANDLED_INCOMING",
+        "CONTACTS_HANDLED_OUTBOUND",
+        "CONTACTS_TRANSFERRED_IN",
+        "CONTACTS_TRANSFERRED_OUT",
+        "CONTACTS_EXPIRED",
+        "CONTACTS_DISCONNECTED_BY_FLOW",
+        "CONTACTS_ABANDONED",
+    ]
+    (row,) = historical_metrics(
+        instance=floor["instance"],
+        start=local(2026, 10, 26, 8),
+        end=local(2026, 10, 26, 9),
+        metrics=[MetricRequest(n) for n in names],
+    )
+    # Handled, started by the API: the ACW one, the transferred one, ana's open one; ben's outbound one;
+    # the transfer's contact expired unanswered, as did the one the API ended.
+    assert dict(zip(names, row.values, strict=True)) == {
+        "CONTACTS_HANDLED_INCOMING": 3.0,
+        "CONTACTS_HANDLED_OUTBOUND": 1.0,
+        "CONTACTS_TRANSFERRED_IN": 1.0,
+        "CONTACTS_TRANSFERRED_OUT": 1.0,
+        "CONTACTS_EXPIRED": 1.0,
+        "CONTACTS_DISCONNECTED_BY_FLOW": 1.0,
+        "CONTACTS_ABANDONED": 2.0,
+    }
+
+
 def test_the_day_the_clocks_go_back_counts_25_hours_of_contacts(floor):
     rows = historical_metrics(
         instance=floor["instance"],
@@ -196,4 +232,3 @@ def test_a_task_through_its_whole_life_lands_in_its_queues_rollup(cast):
     agent_row = MetricRollup.objects.get(instance=cast.instance, by_agent=True)
     assert (queue_row.queue_id, queue_row.created, queue_row.handled, queue_row.acw_n) == (cast.queue.pk, 1, 1, 1)
     assert (agent_row.agent_id, agent_row.handle_n) == (agent.pk, 1)
-
