@@ -117,10 +117,15 @@ def realtime_board(
         contacts_with_agents=sum(m.contacts_with_agents for _, m in queues),
     )
     held: dict[str, list[Contact]] = {}
-    for contact in Contact.objects.filter(
-        instance_id=instance.pk, agent_id__in=[s.agent.pk for s in agents], state__in=AGENT_SLOT_STATES
-    ).order_by("offered_at", "id"):
-        held.setdefault(contact.agent_id, []).append(contact)
+    shown = {s.agent.pk for s in agents}
+    # Every agent-held contact of the instance (contact_instance_state_idx), only the columns the page shows.
+    for contact in (
+        Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
+        .only("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
+        .order_by("offered_at", "id")
+    ):
+        if contact.agent_id in shown:
+            held.setdefault(contact.agent_id, []).append(contact)
     rows = []
     for state in agents:
         mine = held.get(state.agent.pk, [])
