@@ -45,6 +45,7 @@ from ccp.models import (
     User,
 )
 from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
+from ccp.validation import SERVICE_LEVEL_MAX_SECONDS  # noqa: F401 (Amazon Connect's longest threshold: 7 days)
 
 # Grouping / filter keys (GetMetricDataV2's names) and the contact column each reads.
 DIMENSIONS = {
@@ -62,9 +63,6 @@ EVENT_DIMENSIONS = {
 }
 
 INTERVALS = ("TOTAL", "FIFTEEN_MIN", "THIRTY_MIN", "HOUR", "DAY", "WEEK")
-
-# Amazon Connect's longest SERVICE_LEVEL threshold: 7 days, in seconds.
-SERVICE_LEVEL_MAX_SECONDS = 604_800
 
 
 @dataclass(frozen=True)
