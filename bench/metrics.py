@@ -1,13 +1,16 @@
 """Metrics benchmark on PostgreSQL: 1,000,000 contacts over 35 days, then 10,000 queued tasks and 1,000 agents.
 
-    .venv/bin/python bench/metrics.py [--contacts 1000000] [--runs 20]
-    # BENCH_DATABASE_URL defaults to a scratch taskcenter_h15_bench database (dropped and re-created)
+    .venv/bin/python bench/metrics.py [--contacts 1000000] [--runs 20] [--reuse]
+    # BENCH_DATABASE_URL defaults to a scratch taskcenter_h15_bench database (dropped and re-created;
+    # --reuse keeps the one a previous run seeded, after migrating it)
 
-Contacts are written with COPY (20 queues, 200 agents, 2% with a missed offer). Measured, p50 and p95 over
-`--runs` runs each, with a baseline from the same run:
+Contacts are written with COPY (20 queues, 200 agents, 2% with a missed offer), then the metric rollups are
+rebuilt from them (`rollup_rebuild`, timed: a server adds each contact as it ends). Measured, p50 and p95
+over `--runs` runs each, with a baseline from the same run:
 
 - the historical report (admin_console.views.reports.report_run): 30 days, grouped by queue, daily, with
   the default metrics and two service levels;
+- the same report from the contact rows alone (source="contacts": what the rollups replace);
 - GetMetricDataV2's handler with the same request (no HTTP: the SigV4 edge is measured by api_ingest.py);
 - baseline: a plain COUNT over the same contacts (instance, 30-day initiation range);
 - the real-time page's computation (ccp.selectors.realtime_board) and GetCurrentMetricData's handler at
@@ -150,19 +153,35 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="keep the database a previous run seeded")
     args = parser.parse_args()
-    setup_database()
+    if args.reuse:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    else:
+        setup_database()
     import django
 
     django.setup()
-    from admin_console.views.reports import report_run
+    from admin_console.views.reports import DEFAULT_METRICS, report_run
     from ccp.api.metrics import get_current_metric_data, get_metric_data_v2
-    from ccp.models import Contact
+    from ccp.models import Contact, Instance
+    from ccp.selectors.historical import MetricRequest, historical_metrics
     from ccp.selectors.realtime_board import realtime_board
+    from ccp.services.metric_rollups import rollup_rebuild
 
-    t0 = time.perf_counter()
-    instance, now = seed(args.contacts)
-    print(f"seeded {args.contacts:,} contacts + {LIVE_TASKS:,} live tasks in {time.perf_counter() - t0:.0f} s")
+    if args.reuse:
+        instance = Instance.objects.get(alias="bench")
+        now = Contact.objects.filter(instance=instance, state="QUEUED").order_by("-initiation_timestamp")[0]
+        now = now.initiation_timestamp + dt.timedelta(seconds=1)
+        print(f"reusing the seeded database (seeded at {now:%Y-%m-%d %H:%M} UTC)")
+    else:
+        t0 = time.perf_counter()
+        instance, now = seed(args.contacts)
+        print(f"seeded {args.contacts:,} contacts + {LIVE_TASKS:,} live tasks in {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        rows = rollup_rebuild(instance_id=instance.pk)
+        subprocess.run(["psql", DB_URL, "-q", "-c", "VACUUM ANALYZE ccp_metricrollup"], check=True)
+        print(f"rollups rebuilt from the ended contacts: {rows:,} rows in {time.perf_counter() - t0:.0f} s")
     end_day = now.date()
     start_day = end_day - dt.timedelta(days=29)
     form = {
@@ -170,6 +189,10 @@ def main() -> None:
         "service_levels": [60, 300], "queue": [], "channel": "",
     }  # fmt: skip
     start = now - dt.timedelta(days=30)
+    report_requests = [MetricRequest(n) for n in DEFAULT_METRICS] + [
+        MetricRequest("SERVICE_LEVEL", 60.0),
+        MetricRequest("SERVICE_LEVEL", 300.0),
+    ]
     queue_ids = list(instance_queue_ids(instance))
     v2 = {
         "ResourceArn": instance.arn, "StartTime": start, "EndTime": now,
@@ -189,6 +212,9 @@ def main() -> None:
         ("baseline: COUNT of the 30 days' contacts", lambda: Contact.objects.filter(
             instance_id=instance.pk, initiation_timestamp__gte=start, initiation_timestamp__lt=now).count()),
         ("report: 30 days by queue, daily", lambda: report_run(instance, form)),
+        ("the same from the contact rows alone", lambda: historical_metrics(
+            instance=instance, start=start, end=now, metrics=report_requests, groupings=["QUEUE"], interval="DAY",
+            source="contacts")),
         ("GetMetricDataV2: the same", lambda: get_metric_data_v2(instance=instance, params=v2)),
         ("baseline: COUNT of the queued tasks", lambda: Contact.objects.filter(
             instance_id=instance.pk, state="QUEUED").count()),

@@ -221,3 +221,26 @@ def require_one_flow_source(*, contact_flow, quick_connect, task_template) -> No
         raise InvalidRequest(
             "Give exactly one of ContactFlowId, QuickConnectId and TaskTemplateId, so the task has one flow to run."
         )
+
+
+# Service-level thresholds: 1 second … 7 days (Amazon Connect's SERVICE_LEVEL Threshold limit).
+SERVICE_LEVEL_MAX_SECONDS = 604_800
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def duration_parse(text: str) -> int | None:
+    """Seconds from "90", "90s", "15m", "4h" or "2d" (spaces and case ignored); None if it is not one."""
+    text = (text or "").strip().lower().replace(" ", "")
+    unit = _DURATION_UNITS.get(text[-1:], None) if text else None
+    number = text[:-1] if unit else text
+    if not number.isascii() or not number.isdigit() or len(number) > 9:
+        return None
+    return int(number) * (unit or 1)
+
+
+def duration_format(seconds: int) -> str:
+    """The largest whole unit: 86400 → "1d", 14400 → "4h", 90 → "90s"."""
+    for suffix, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{suffix}"
+    return f"{seconds}s"

@@ -5,12 +5,28 @@ from django.conf import settings
 
 from admin_console.forms.base import TIMEZONE_CHOICES
 from ccp.models import Instance
+from ccp.validation import SERVICE_LEVEL_MAX_SECONDS, duration_format, duration_parse
+
+
+class DurationField(forms.CharField):
+    """Seconds, typed as "20s", "15m", "4h" or "2d" (a bare number is seconds), 1 s … 7 days; left empty,
+    the setting keeps its value."""
+
+    def prepare_value(self, value):
+        return duration_format(value) if isinstance(value, int) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        seconds = duration_parse(text)
+        if seconds is None or not 1 <= seconds <= SERVICE_LEVEL_MAX_SECONDS:
+            raise forms.ValidationError("A duration from 1s to 7d, such as 20s, 15m, 4h or 2d.")
+        return seconds
 
 
 class InstanceForm(forms.ModelForm):
-    timezone = forms.ChoiceField(
-        choices=TIMEZONE_CHOICES, help_text="Every time in the console is shown in this zone."
-    )
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, help_text="Every time in the console is shown in this zone.")
     active_task_quota = forms.IntegerField(
         label="Active task quota",
         min_value=1,
@@ -20,10 +36,29 @@ class InstanceForm(forms.ModelForm):
         label="API rate (requests per second)", min_value=1, help_text="Per API operation."
     )
     api_burst = forms.IntegerField(label="API burst", min_value=1, help_text="Requests allowed in a burst.")
+    service_level_task_seconds = DurationField(
+        required=False,
+        label="Service level for tasks",
+        help_text="Answered within this time counts as in service level (reports and real time): e.g. 4h, 1d.",
+    )
+    service_level_chat_seconds = DurationField(
+        required=False, label="Service level for chats", help_text="For example 60s."
+    )
+    service_level_voice_seconds = DurationField(
+        required=False, label="Service level for calls", help_text="For example 20s."
+    )
 
     class Meta:
         model = Instance
-        fields = ["timezone", "active_task_quota", "api_rate_per_second", "api_burst"]
+        fields = [
+            "timezone",
+            "active_task_quota",
+            "api_rate_per_second",
+            "api_burst",
+            "service_level_task_seconds",
+            "service_level_chat_seconds",
+            "service_level_voice_seconds",
+        ]
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)

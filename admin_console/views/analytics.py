@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from admin_console.access import analytics_required
-from ccp.models import AgentStatus, Queue, RoutingProfile, User
+from ccp.models import AgentStatus, Channel, Queue, RoutingProfile, User
+from ccp.selectors.metrics import instance_service_level
 from ccp.selectors.realtime_board import CHANNELS, COLUMNS, board_filters, realtime_board
 from ccp.services.agents import agent_set_status
 
@@ -26,6 +27,7 @@ def realtime(request):
         "profiles": RoutingProfile.objects.filter(instance=tenant).order_by("name"),
         "channels": CHANNELS,
         "columns": COLUMNS,
+        "default_sl": instance_service_level(tenant, filters["channel"] or Channel.TASK),
     }
     template = "admin_console/realtime.html"
     return render(request, f"{template}#metrics" if request.htmx else template, context)

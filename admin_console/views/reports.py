@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from admin_console.access import analytics_required, instance_zone
 from ccp.models import Channel, Queue, RoutingProfile, SavedReport, User
-from ccp.selectors.historical import METRICS, SERVICE_LEVEL_MAX_SECONDS, MetricRequest, historical_metrics
+from ccp.selectors.historical import METRICS, MetricRequest, historical_metrics
+from ccp.selectors.metrics import instance_service_level
 from ccp.services.reports import QUERY_MAX, saved_report_save
+from ccp.validation import SERVICE_LEVEL_MAX_SECONDS, duration_format, duration_parse
 
 INTERVALS = [("TOTAL", "Total"), ("DAY", "Day"), ("HOUR", "Hour"), ("FIFTEEN_MIN", "15 minutes")]
 GROUPINGS = [("QUEUE", "Queue"), ("AGENT", "Agent"), ("CHANNEL", "Channel"), ("ROUTING_PROFILE", "Routing profile")]
@@ -39,12 +41,15 @@ class ReportForm(forms.Form):
     )
     service_levels = forms.CharField(
         required=False,
-        label="Service levels (seconds, comma-separated, up to 10)",
-        help_text=f"Each 1 … {SERVICE_LEVEL_MAX_SECONDS:,} seconds (7 days).",
+        label="Service levels (comma-separated, up to 10)",
+        help_text="Each from 1s to 7d, such as 30s, 15m, 4h or 2d. Empty: the instance's default for the channel.",
     )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["service_levels"].widget.attrs["placeholder"] = duration_format(
+            instance_service_level(tenant, Channel.TASK)
+        )
         self.fields["queue"].choices = [
             (q.pk, q.name) for q in Queue.objects.filter(instance=tenant, queue_type="STANDARD").order_by("name")
         ]
@@ -55,9 +60,10 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(f"At most {MAX_SERVICE_LEVELS} service levels per report.")
         levels = []
         for part in raw:
-            if not part.isdigit() or not 1 <= int(part) <= SERVICE_LEVEL_MAX_SECONDS:
-                raise forms.ValidationError(f"{part!r}: a service level is 1 to {SERVICE_LEVEL_MAX_SECONDS:,} seconds.")
-            levels.append(int(part))
+            seconds = duration_parse(part)
+            if seconds is None or not 1 <= seconds <= SERVICE_LEVEL_MAX_SECONDS:
+                raise forms.ValidationError(f"{part[:20]!r}: a service level is 1s to 7d (such as 30s, 4h or 2d).")
+            levels.append(seconds)
         return sorted(set(levels))
 
     def clean(self):
@@ -88,10 +94,10 @@ def report_run(tenant, data: dict) -> dict:
     start = dt.datetime.combine(data["start"], dt.time(), tzinfo=zone)
     end = dt.datetime.combine(data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     names = data.get("metrics") or DEFAULT_METRICS
-    requests = [MetricRequest(n) for n in names] + [
-        MetricRequest("SERVICE_LEVEL", s) for s in data.get("service_levels") or []
-    ]
-    headings = list(names) + [f"Service level {s:,} s (%)" for s in data.get("service_levels") or []]
+    # No service level named: the instance's default for the report's channel (tasks without one).
+    levels = data.get("service_levels") or [instance_service_level(tenant, data.get("channel") or Channel.TASK)]
+    requests = [MetricRequest(n) for n in names] + [MetricRequest("SERVICE_LEVEL", float(s)) for s in levels]
+    headings = list(names) + [f"Service level {duration_format(s)} (%)" for s in levels]
     filters = {}
     if data.get("queue"):
         filters["QUEUE"] = list(data["queue"])

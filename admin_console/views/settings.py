@@ -12,14 +12,24 @@ from ccp.models import ApiKey
 from ccp.services import api_keys
 from ccp.services.configuration.instance_settings import instance_update
 
-INSTANCE_FIELDS = ("timezone", "active_task_quota", "api_rate_per_second", "api_burst")
+INSTANCE_FIELDS = (
+    "timezone",
+    "active_task_quota",
+    "api_rate_per_second",
+    "api_burst",
+    "service_level_task_seconds",
+    "service_level_chat_seconds",
+    "service_level_voice_seconds",
+)
 
 
 @require_http_methods(["GET", "POST"])
 @admin_required
 def instance_settings(request):
     def save(data):
-        return instance_update(instance=request.user.instance, **pick(data, *INSTANCE_FIELDS))
+        # A service level left empty keeps its value.
+        fields = {name: value for name, value in pick(data, *INSTANCE_FIELDS).items() if value is not None}
+        return instance_update(instance=request.user.instance, **fields)
 
     return form_response(
         request,

@@ -56,6 +56,9 @@ HISTORICAL_V1 = {
     "CONTACTS_TRANSFERRED_OUT": ("CONTACTS_TRANSFERRED_OUT", "COUNT", "SUM"),
     "CONTACTS_MISSED": ("AGENT_NON_RESPONSE", "COUNT", "SUM"),
     "API_CONTACTS_HANDLED": ("API_CONTACTS_HANDLED", "COUNT", "SUM"),
+    "CONTACTS_HANDLED_INCOMING": ("CONTACTS_HANDLED_INCOMING", "COUNT", "SUM"),
+    "CONTACTS_HANDLED_OUTBOUND": ("CONTACTS_HANDLED_OUTBOUND", "COUNT", "SUM"),
+    "CONTACTS_TRANSFERRED_IN": ("CONTACTS_TRANSFERRED_IN", "COUNT", "SUM"),
     "HANDLE_TIME": ("AVG_HANDLE_TIME", "SECONDS", "AVG"),
     "AFTER_CONTACT_WORK_TIME": ("AVG_AFTER_CONTACT_WORK_TIME", "SECONDS", "AVG"),
     "QUEUE_ANSWER_TIME": ("AVG_QUEUE_ANSWER_TIME", "SECONDS", "AVG"),
@@ -350,6 +353,7 @@ def get_metric_data_v2(*, instance, params) -> dict:
         groupings=groupings,
         interval=interval,
         timezone=tz_name,
+        fill=True,
     )
     results = []
     for row in rows:

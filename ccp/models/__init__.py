@@ -15,6 +15,7 @@ from ccp.models.conversations import ContactCategory, TranscriptSegment
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
+from ccp.models.metrics import MetricRollup
 from ccp.models.reports import SavedReport
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.timers import Timer, TimerKind
@@ -34,6 +35,7 @@ __all__ = [
     "DisconnectReason",
     "FlowStatus",
     "SavedReport",
+    "MetricRollup",
     "FlowType",
     "HoursOfOperation",
     "IdempotencyToken",

@@ -235,6 +235,12 @@ class Contact(models.Model):
             # (the name/description text search) and a jsonb_path_ops GIN index on attributes (attribute search).
             # PreviousContactId chains: the chain's contacts for attribute updates and the 12-task limit.
             models.Index(fields=["instance", "chain_id"], name="contact_chain_idx"),
+            # Historical metrics: the contacts of a range not yet in the rollups (ccp/models/metrics.py) — open ones.
+            models.Index(
+                fields=["instance", "initiation_timestamp"],
+                name="contact_open_initiated_idx",
+                condition=~models.Q(state="ENDED"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,11 @@ class Instance(models.Model):
     # Token bucket per instance and API operation: refill rate and burst size.
     api_rate_per_second = models.PositiveIntegerField(default=50)
     api_burst = models.PositiveIntegerField(default=100)
+    # Default service-level thresholds per channel, in seconds (1 … 7 days): the historical report's and the
+    # real-time page's SL when they name none. Tasks are measured in hours or days, calls in seconds.
+    service_level_voice_seconds = models.PositiveIntegerField(default=20)
+    service_level_chat_seconds = models.PositiveIntegerField(default=60)
+    service_level_task_seconds = models.PositiveIntegerField(default=86_400)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

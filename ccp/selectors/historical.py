@@ -6,15 +6,16 @@ definitions" in the Amazon Connect Administrator Guide,
 https://docs.aws.amazon.com/connect/latest/adminguide/historical-metrics-definitions.html); the
 definition is written once, in `METRICS` below, and every caller goes through `historical_metrics`.
 
-Where the figures come from. Straight from the contact rows (and, for non-responses, the MISSED
-ContactEvents), aggregated by SQL: one GROUP BY over the contacts of the time range with a conditional
-aggregate per ingredient, and one over the MISSED events. We chose this over rollup tables because every
-figure then agrees with the contact rows at the moment of the request (a contact updated after the fact is
-counted as it is now, with no rollup job to fall behind or to rebuild after a fix), and because the
-range scan is served by indexes — `contact_search_idx` (instance, -initiation_timestamp) for the contacts
-and `contact_event_metrics_idx` (instance, event, at) for the non-responses — so a 30-day report reads
-only its own rows (`bench/metrics.py` measures it). Rollups remain the next step if a report over many
-millions of contacts must answer faster.
+Where the figures come from. Ended contacts are summed per 15 minutes of initiation in the rollups
+(`ccp/models/metrics.py`, written in the transaction that ends each contact, so they are never behind the
+contact rows); a report reads the rollup rows of the whole 15-minute buckets of its range and adds the
+contact rows the rollups do not hold — the contacts still open (`contact_open_initiated_idx`) and those of the
+partial buckets at either end of the range — aggregated by the same definitions (`contact_aggregates`).
+Non-responses are counted from the MISSED events (`contact_event_metrics_idx`). A request the rollups cannot
+answer reads the contact rows alone (`source="contacts"`, the reference the tests compare the rollups with):
+filters or groupings that mix a queue with an agent or routing profile (the rollups are per queue or per
+agent, not both), and SERVICE_LEVEL thresholds other than `SERVICE_LEVEL_EDGES`. Why rollups: summing a
+30-day range of a million contacts row by row took ~3 s (`bench/metrics.py`); its rollups are ~58,000 rows.
 
 Attribution. A contact counts in the interval (and the time range) in which it was initiated, with its
 queue, channel and agent as they are now (the agent who last held it). A non-response counts in the
@@ -40,8 +41,11 @@ from ccp.models import (
     DisconnectReason,
     InitiationMethod,
     Instance,
+    MetricRollup,
     User,
 )
+from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
+from ccp.validation import SERVICE_LEVEL_MAX_SECONDS  # noqa: F401 (Amazon Connect's longest threshold: 7 days)
 
 # Grouping / filter keys (GetMetricDataV2's names) and the contact column each reads.
 DIMENSIONS = {
@@ -59,9 +63,6 @@ EVENT_DIMENSIONS = {
 }
 
 INTERVALS = ("TOTAL", "FIFTEEN_MIN", "THIRTY_MIN", "HOUR", "DAY", "WEEK")
-
-# Amazon Connect's longest SERVICE_LEVEL threshold: 7 days, in seconds.
-SERVICE_LEVEL_MAX_SECONDS = 604_800
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,29 @@ METRICS = _defs(
         "API_CONTACTS_HANDLED",
         "COUNT",
         "Contacts started by the API (StartTaskContact) that an agent handled.",
+    ),
+    (
+        "CONTACTS_HANDLED_INCOMING",
+        "COUNT",
+        "Incoming contacts an agent handled: started inbound, by the API (StartTaskContact), by a transfer or"
+        " as a callback.",
+    ),
+    ("CONTACTS_HANDLED_OUTBOUND", "COUNT", "Outbound contacts an agent handled (initiation method OUTBOUND)."),
+    (
+        "CONTACTS_TRANSFERRED_IN",
+        "COUNT",
+        "Contacts a transfer created (to an agent, a queue or a quick connect), handled or not.",
+    ),
+    (
+        "CONTACTS_EXPIRED",
+        "COUNT",
+        "Tasks that ended because they expired (7 days after initiation, or their template's expiry; disconnect"
+        " reason EXPIRED). Amazon Connect counts them with SUM_CONTACTS_DISCONNECTED filtered by reason.",
+    ),
+    (
+        "CONTACTS_DISCONNECTED_BY_FLOW",
+        "COUNT",
+        "Contacts a flow ended (Disconnect block; disconnect reason CONTACT_FLOW_DISCONNECT).",
     ),
     (
         "AGENT_NON_RESPONSE",
@@ -160,6 +184,16 @@ METRICS = _defs(
     ("AVG_HOLD_TIME", "SECONDS", "Average customer hold time: 0 for tasks."),
     ("AVG_INTERACTION_AND_HOLD_TIME", "SECONDS", "Average agent interaction and hold time: 0 for tasks."),
 )
+
+# Initiation methods of the contacts that come in (CONTACTS_HANDLED_INCOMING) and of those a transfer made.
+INCOMING = (
+    InitiationMethod.INBOUND,
+    InitiationMethod.TRANSFER,
+    InitiationMethod.QUEUE_TRANSFER,
+    InitiationMethod.CALLBACK,
+    InitiationMethod.API,
+)
+TRANSFERRED_IN = (InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER)
 
 NOT_FOR_TASKS = frozenset(
     {
@@ -237,6 +271,153 @@ def _interval_of(interval: str, tz: ZoneInfo, start: dt.datetime, end: dt.dateti
     return max(first.astimezone(dt.UTC), start), min(last.astimezone(dt.UTC), end)
 
 
+def contact_aggregates(thresholds: list[float]) -> dict:
+    """Each metric's ingredients over contact rows, as SQL aggregates: the definitions of METRICS. Durations
+    sum to whole microseconds (`_us`), as the rollups hold them; `sl_<i>` counts the answered contacts that
+    waited less than thresholds[i] seconds."""
+    handled = Q(connected_to_agent_timestamp__isnull=False)
+    queued = Q(enqueue_timestamp__isnull=False)
+    finished = Coalesce("after_contact_work_end_timestamp", "disconnect_timestamp")
+    ended = Q(after_contact_work_end_timestamp__isnull=False) | Q(disconnect_timestamp__isnull=False)
+    handle = ExpressionWrapper(finished - F("connected_to_agent_timestamp"), output_field=DurationField())
+    wait = _duration("connected_to_agent_timestamp", "enqueue_timestamp")
+    acw = _duration("after_contact_work_end_timestamp", "after_contact_work_start_timestamp")
+    aggregates = {
+        "created": Count("id"),
+        "queued": Count("id", filter=queued),
+        "handled": Count("id", filter=handled),
+        "transferred_out": Count("id", filter=handled & Q(disconnect_reason=DisconnectReason.TRANSFERRED)),
+        "abandoned": Count("id", filter=queued & Q(connected_to_agent_timestamp__isnull=True, state="ENDED")),
+        "api_handled": Count("id", filter=handled & Q(initiation_method=InitiationMethod.API)),
+        "handled_incoming": Count("id", filter=handled & Q(initiation_method__in=INCOMING)),
+        "handled_outbound": Count("id", filter=handled & Q(initiation_method=InitiationMethod.OUTBOUND)),
+        "transferred_in": Count("id", filter=Q(initiation_method__in=TRANSFERRED_IN)),
+        "expired": Count("id", filter=Q(disconnect_reason=DisconnectReason.EXPIRED)),
+        "flow_disconnected": Count("id", filter=Q(disconnect_reason=DisconnectReason.CONTACT_FLOW_DISCONNECT)),
+        "handle_n": Count("id", filter=handled & ended),
+        "handle_us": Sum(handle, filter=handled & ended),
+        "answer_n": Count("id", filter=handled & queued),
+        "answer_us": Sum(wait, filter=handled & queued),
+        "acw_n": Count("id", filter=Q(after_contact_work_end_timestamp__isnull=False)),
+        "acw_us": Sum(acw, filter=Q(after_contact_work_end_timestamp__isnull=False)),
+        "left_queue": Count("id", filter=queued & (handled | Q(state="ENDED"))),
+        "longest_us": Max(wait, filter=handled & queued),
+    }
+    for i, seconds in enumerate(thresholds):
+        aggregates[f"sl_{i}"] = Count(
+            "id",
+            filter=handled
+            & queued
+            & Q(connected_to_agent_timestamp__lt=F("enqueue_timestamp") + dt.timedelta(seconds=seconds)),
+        )
+    return aggregates
+
+
+def _us(value) -> int:
+    """A summed duration as whole microseconds (PostgreSQL sums to an interval, SQLite to microseconds)."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    return int(value)
+
+
+_SUMMED = frozenset(SUMMED)
+
+
+def _add(total: dict, part: dict) -> None:
+    """Add one set of ingredients to another (counts and sums add; the longest wait is the larger)."""
+    for key, value in part.items():
+        if key not in _SUMMED and not key.startswith("sl_") and key not in ("longest_us", "missed"):
+            continue  # a dimension or bucket of the row
+        if key == "longest_us":
+            if value is not None:
+                value = _us(value)
+                total[key] = value if total.get(key) is None else max(total[key], value)
+        elif key.endswith("_us"):
+            total[key] = total.get(key, 0) + _us(value)
+        elif value is not None:
+            total[key] = total.get(key, 0) + value
+
+
+def rollups_answer(metrics: list["MetricRequest"], filters: dict, groupings) -> bool | None:
+    """Which rollup rows can answer (False: per queue, True: per agent), or None: only the contact rows can."""
+    for metric in metrics:
+        if metric.name == "SERVICE_LEVEL" and metric.threshold is not None:
+            if metric.threshold != int(metric.threshold) or int(metric.threshold) not in SERVICE_LEVEL_EDGES:
+                return None
+    used = set(groupings) | set(filters)
+    if used <= {"QUEUE", "CHANNEL"}:
+        return False
+    if used <= {"AGENT", "ROUTING_PROFILE", "CHANNEL"}:
+        return True
+    return None
+
+
+def _floor15(moment: dt.datetime) -> dt.datetime:
+    utc = moment.astimezone(dt.UTC)
+    return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
+
+
+def _contact_ingredients(
+    contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float]
+) -> dict[tuple, dict]:
+    """{(dimension values, bucket, minute): ingredients} over contact rows (one GROUP BY)."""
+    fields = [DIMENSIONS[g] for g in groupings]
+    buckets = _bucket(interval, tz, "initiation_timestamp")
+    groups: dict[tuple, dict] = {}
+    for row in _grouped(contacts, fields, buckets, contact_aggregates(thresholds)):
+        if not row.get("created"):
+            continue  # an aggregate over no rows
+        _add(groups.setdefault(_key(row, fields, buckets), {}), row)
+    return groups
+
+
+def _rollup_ingredients(
+    *,
+    instance: Instance,
+    by_agent: bool,
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: dict,
+    groupings: list[str],
+    interval: str,
+    tz: ZoneInfo,
+    thresholds: list[float],
+) -> dict[tuple, dict]:
+    """The same over the rollup rows of the whole buckets in [start, end) (both on 15-minute bounds)."""
+    rows = MetricRollup.objects.filter(instance_id=instance.pk, by_agent=by_agent, bucket__gte=start, bucket__lt=end)
+    profiles: dict[str, str | None] = {}
+    if by_agent and "ROUTING_PROFILE" in (*filters, *groupings):
+        profiles = dict(User.objects.filter(instance_id=instance.pk).values_list("id", "routing_profile_id"))
+    for key, values in filters.items():
+        if key == "QUEUE":
+            rows = rows.filter(queue_id__in=values)
+        elif key == "CHANNEL":
+            rows = rows.filter(channel__in=values)
+        elif key == "AGENT":
+            rows = rows.filter(agent_id__in=values)
+        else:  # ROUTING_PROFILE: the agents on those profiles now
+            rows = rows.filter(agent_id__in=[a for a, p in profiles.items() if p in values])
+    column = {"QUEUE": "queue_id", "CHANNEL": "channel", "AGENT": "agent_id", "ROUTING_PROFILE": "agent_id"}
+    fields = list(dict.fromkeys(column[g] for g in groupings))
+    buckets = _bucket(interval, tz, "bucket")
+    aggregates = {name: Sum(name) for name in SUMMED}
+    aggregates["longest_us"] = Max("longest_us")
+    for i, seconds in enumerate(thresholds):
+        aggregates[f"sl_{i}"] = Sum(sl_column(int(seconds)))
+    groups: dict[tuple, dict] = {}
+    for row in _grouped(rows, fields, buckets, aggregates):
+        if not row.get("created"):
+            continue
+        dims = []
+        for grouping in groupings:
+            value = row[column[grouping]] or None
+            dims.append(profiles.get(value) if grouping == "ROUTING_PROFILE" else value)
+        _add(groups.setdefault((tuple(dims), row.get("_b"), row.get("_m")), {}), row)
+    return groups
+
+
 def historical_metrics(
     *,
     instance: Instance,
@@ -247,64 +428,49 @@ def historical_metrics(
     groupings: list[str] = (),
     interval: str = "TOTAL",
     timezone: str | None = None,
+    fill: bool = False,
+    source: str = "rollups",
 ) -> list[Row]:
     """Every metric of `metrics` for each group of `groupings` (keys of DIMENSIONS) in each interval,
     over contacts of the instance initiated in [start, end), narrowed by `filters` ({key: [ids]}).
 
-    Rows come ordered by dimensions then interval; groups and intervals without contacts are left out.
-    Names and groupings are the caller's to check (`METRICS`, `DIMENSIONS`).
+    Rows come ordered by dimensions then interval. Groups without contacts are left out; so are their empty
+    intervals unless `fill` (GetMetricDataV2: a group, or the whole range without grouping, gets a row for
+    every interval, zeros where nothing happened). `source="contacts"` reads the contact rows alone (see the
+    module docstring). Names and groupings are the caller's to check (`METRICS`, `DIMENSIONS`).
     """
     tz = ZoneInfo(timezone or instance.timezone or "UTC")
     filters = filters or {}
-    group_fields = [DIMENSIONS[g] for g in groupings]
-    buckets = _bucket(interval, tz, "initiation_timestamp")
-
+    groupings = list(groupings)
     contacts = Contact.objects.filter(
         instance_id=instance.pk, initiation_timestamp__gte=start, initiation_timestamp__lt=end
     )
     for key, values in filters.items():
         contacts = contacts.filter(**{f"{DIMENSIONS[key]}__in": values})
     thresholds = sorted({m.threshold for m in metrics if m.name == "SERVICE_LEVEL" and m.threshold is not None})
-    handled = Q(connected_to_agent_timestamp__isnull=False)
-    finished = Coalesce("after_contact_work_end_timestamp", "disconnect_timestamp")
-    ended = Q(after_contact_work_end_timestamp__isnull=False) | Q(disconnect_timestamp__isnull=False)
-    handle = ExpressionWrapper(finished - F("connected_to_agent_timestamp"), output_field=DurationField())
-    wait = _duration("connected_to_agent_timestamp", "enqueue_timestamp")
-    acw = _duration("after_contact_work_end_timestamp", "after_contact_work_start_timestamp")
-    aggregates = {
-        "created": Count("id"),
-        "queued": Count("id", filter=Q(enqueue_timestamp__isnull=False)),
-        "handled": Count("id", filter=handled),
-        "transferred_out": Count("id", filter=handled & Q(disconnect_reason=DisconnectReason.TRANSFERRED)),
-        "abandoned": Count(
-            "id", filter=Q(enqueue_timestamp__isnull=False, connected_to_agent_timestamp__isnull=True, state="ENDED")
-        ),
-        "api_handled": Count("id", filter=handled & Q(initiation_method=InitiationMethod.API)),
-        "handle_n": Count("id", filter=handled & ended),
-        "handle_sum": Sum(handle, filter=handled & ended),
-        "answer_n": Count("id", filter=handled & Q(enqueue_timestamp__isnull=False)),
-        "answer_sum": Sum(wait, filter=handled & Q(enqueue_timestamp__isnull=False)),
-        "acw_n": Count("id", filter=Q(after_contact_work_end_timestamp__isnull=False)),
-        "acw_sum": Sum(acw, filter=Q(after_contact_work_end_timestamp__isnull=False)),
-        "left_queue": Count("id", filter=Q(enqueue_timestamp__isnull=False) & (handled | Q(state="ENDED"))),
-    }
-    for i, seconds in enumerate(thresholds):
-        aggregates[f"sl_{i}"] = Count(
-            "id",
-            filter=handled
-            & Q(
-                enqueue_timestamp__isnull=False,
-                connected_to_agent_timestamp__lt=F("enqueue_timestamp") + dt.timedelta(seconds=seconds),
-            ),
-        )
     wanted = {m.name for m in metrics}
-    groups: dict[tuple, dict] = {}
-    for row in _grouped(contacts, group_fields, buckets, aggregates):
-        groups[_key(row, group_fields, buckets)] = row
-    if "MAX_QUEUED_TIME" in wanted:
-        answered = contacts.filter(handled & Q(enqueue_timestamp__isnull=False))
-        for row in _grouped(answered, group_fields, buckets, {"longest": Max(wait)}):
-            groups.setdefault(_key(row, group_fields, buckets), {})["longest"] = row["longest"]
+    by_agent = rollups_answer(metrics, filters, groupings) if source == "rollups" else None
+    first_whole, last_whole = _floor15(start + dt.timedelta(minutes=15) - dt.timedelta(microseconds=1)), _floor15(end)
+    if by_agent is None or first_whole >= last_whole:
+        groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds)
+    else:
+        groups = _rollup_ingredients(
+            instance=instance,
+            by_agent=by_agent,
+            start=first_whole,
+            end=last_whole,
+            filters=filters,
+            groupings=groupings,
+            interval=interval,
+            tz=tz,
+            thresholds=thresholds,
+        )
+        # What the rollups do not hold: open contacts, and every contact of the partial buckets at the ends.
+        rest = contacts.filter(
+            ~Q(state="ENDED") | Q(initiation_timestamp__lt=first_whole) | Q(initiation_timestamp__gte=last_whole)
+        )
+        for key, part in _contact_ingredients(rest, groupings, interval, tz, thresholds).items():
+            _add(groups.setdefault(key, {}), part)
     if "AGENT_NON_RESPONSE" in wanted:
         events = ContactEvent.objects.filter(instance_id=instance.pk, event="MISSED", at__gte=start, at__lt=end)
         for key, values in filters.items():
@@ -312,25 +478,30 @@ def historical_metrics(
         event_fields = [EVENT_DIMENSIONS[g] for g in groupings]
         event_buckets = _bucket(interval, tz, "at")
         for row in _grouped(events, event_fields, event_buckets, {"n": Count("id")}):
-            key = _key(row, event_fields, event_buckets)
-            groups.setdefault(key, {})["missed"] = row["n"]
+            if row["n"]:
+                key = _key(row, event_fields, event_buckets)
+                groups.setdefault(key, {})["missed"] = row["n"]
     occupancy = {}
     if "AGENT_OCCUPANCY" in wanted:
         occupancy = agent_occupancy(
             instance=instance, start=start, end=end, filters=filters, groupings=groupings, interval=interval, tz=tz
         )
 
-    result = []
+    cells: dict[tuple, dict] = {}
     for (dims, bucket, minute), agg in groups.items():
-        first, last = _interval_of(interval, tz, start, end, bucket, minute)
-        agg["occupancy"] = occupancy.pop((dims, first), None)
-        if not agg.get("created") and not agg.get("missed") and not agg.get("occupancy"):
-            continue  # nothing happened in this group (an aggregate over no rows)
-        values = [_value(m, agg, thresholds) for m in metrics]
-        result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
-    for (dims, first), busy in occupancy.items():  # agents with time but no contact of their own
+        first, _ = _interval_of(interval, tz, start, end, bucket, minute)
+        _add(cells.setdefault((dims, first), {}), agg)
+    for (dims, first), busy in occupancy.items():
+        cells.setdefault((dims, first), {})["occupancy"] = busy
+    if fill:
+        group_keys = {dims for dims, _ in cells} or ({()} if not groupings else set())
+        for dims in group_keys:
+            for first in interval_bounds(interval, tz, start, end):
+                cells.setdefault((dims, first), {})
+    result = []
+    for (dims, first), agg in cells.items():
         last = _next_bound(interval, tz, first, start, end)
-        values = [_value(m, {"occupancy": busy}, thresholds) for m in metrics]
+        values = [_value(m, agg, thresholds) for m in metrics]
         result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
     result.sort(key=lambda r: (tuple(str(v) for v in r.dimensions.values()), r.start))
     return result
@@ -365,20 +536,25 @@ def _value(metric: MetricRequest, agg: dict, thresholds: list[float]) -> float:
         "CONTACTS_TRANSFERRED_OUT": "transferred_out",
         "CONTACTS_ABANDONED": "abandoned",
         "API_CONTACTS_HANDLED": "api_handled",
+        "CONTACTS_HANDLED_INCOMING": "handled_incoming",
+        "CONTACTS_HANDLED_OUTBOUND": "handled_outbound",
+        "CONTACTS_TRANSFERRED_IN": "transferred_in",
+        "CONTACTS_EXPIRED": "expired",
+        "CONTACTS_DISCONNECTED_BY_FLOW": "flow_disconnected",
         "AGENT_NON_RESPONSE": "missed",
     }
     if name in simple:
         return float(agg.get(simple[name]) or 0)
     if name == "AVG_HANDLE_TIME":
-        return _avg(agg.get("handle_sum"), agg.get("handle_n"))
+        return _avg(agg.get("handle_us"), agg.get("handle_n"))
     if name == "SUM_CONTACT_TIME_AGENT":
-        return round(_seconds(agg.get("handle_sum")), 3)
+        return round(_seconds(agg.get("handle_us")), 3)
     if name == "AVG_QUEUE_ANSWER_TIME":
-        return _avg(agg.get("answer_sum"), agg.get("answer_n"))
+        return _avg(agg.get("answer_us"), agg.get("answer_n"))
     if name == "AVG_AFTER_CONTACT_WORK_TIME":
-        return _avg(agg.get("acw_sum"), agg.get("acw_n"))
+        return _avg(agg.get("acw_us"), agg.get("acw_n"))
     if name == "MAX_QUEUED_TIME":
-        return round(_seconds(agg.get("longest")), 3)
+        return round(_seconds(agg.get("longest_us")), 3)
     if name == "AGENT_OCCUPANCY":
         on_contact, idle = agg.get("occupancy") or (0.0, 0.0)
         return round(100.0 * on_contact / (on_contact + idle), 2) if on_contact + idle else 0.0
@@ -412,10 +588,10 @@ def _next_bound(interval: str, tz: ZoneInfo, first: dt.datetime, start: dt.datet
         day += dt.timedelta(days=7 if interval == "WEEK" else 1)
         following = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
     else:
+        # The local clock's hour or quarter (a +05:30 zone's hours start at :30 UTC), stepped in UTC.
         step = {"HOUR": 60, "THIRTY_MIN": 30, "FIFTEEN_MIN": 15}[interval]
-        utc = first.astimezone(dt.UTC)
-        floor = utc.replace(minute=utc.minute - utc.minute % step, second=0, microsecond=0)
-        following = floor + dt.timedelta(minutes=step)
+        floor = local.replace(minute=local.minute - local.minute % step, second=0, microsecond=0)
+        following = floor.astimezone(dt.UTC) + dt.timedelta(minutes=step)
     return min(following, end)
 
 

@@ -22,22 +22,66 @@ system's Missed status, set after an offer rings out, is the agent Error state.
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from ccp.models import AgentStatus, Channel, Contact, ContactState, Instance, Queue, RoutingProfileQueue, User
+from ccp.models import (
+    AgentStatus,
+    Channel,
+    Contact,
+    ContactEvent,
+    ContactState,
+    Instance,
+    Queue,
+    RoutingProfile,
+    RoutingProfileQueue,
+    User,
+)
 from ccp.models.contacts import AGENT_SLOT_STATES
 
 DEFAULT_AGENT_CHANNEL = Channel.TASK
+# The user columns the real-time callers read (names, status, profile); the rest stay unread.
+AGENT_COLUMNS = (
+    "id",
+    "username",
+    "first_name",
+    "last_name",
+    "is_active",
+    "routing_profile_id",
+    "status_id",
+    "status_since",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRef:
+    """An agent as the real-time metrics read them: a User's names, status and routing profile."""
+
+    pk: str
+    username: str
+    first_name: str
+    last_name: str
+    routing_profile_id: str
+    routing_profile: RoutingProfile
+    status_id: str | None
+    status: AgentStatus | None
+    status_since: datetime | None
+
+    @property
+    def id(self) -> str:
+        return self.pk
+
+    def __str__(self) -> str:  # as User.__str__
+        return f"{self.first_name} {self.last_name}".strip() or self.username
 
 
 @dataclass(frozen=True)
 class AgentState:
     """One agent at one moment, for one channel: their status and the contacts holding their slots."""
 
-    agent: User
+    agent: "AgentRef"
     status_type: str | None
     slots: int
     incoming: int
@@ -120,7 +164,16 @@ def agent_states(
         users = users.filter(
             routing_profile__queue_configs__queue=queue, routing_profile__queue_configs__channel=channel
         ).distinct()
-    users = list(users.select_related("status", "routing_profile").order_by("first_name", "last_name", "username"))
+    # 1,000 agents share a few profiles and statuses: read each of those once and share it, and the agents
+    # as plain rows (a model instance per agent was most of the page's time: bench/metrics.py).
+    rows = users.order_by("first_name", "last_name", "username").values_list(*AGENT_COLUMNS)
+    rows = list(rows)
+    statuses = AgentStatus.objects.in_bulk({row[6] for row in rows if row[6]})
+    profiles = RoutingProfile.objects.in_bulk({row[5] for row in rows})
+    users = [
+        AgentRef(pk, username, first, last, profile_id, profiles[profile_id], status_id, statuses.get(status_id), since)
+        for pk, username, first, last, _, profile_id, status_id, since in rows
+    ]
 
     profile_queues: dict[str, set[str]] = {}
     configs = RoutingProfileQueue.objects.filter(
@@ -130,13 +183,10 @@ def agent_states(
         profile_queues.setdefault(profile_id, set()).add(queue_id)
 
     held: dict[tuple[str, str], int] = {}
-    rows = (
-        Contact.objects.filter(
-            instance_id=instance.pk, agent_id__in=[u.pk for u in users], state__in=AGENT_SLOT_STATES, channel=channel
-        )
-        .values("agent_id", "state")
-        .annotate(n=Count("id"))
-    )
+    rows = Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES, channel=channel)
+    if queue is not None:  # a few agents: name them (the instance's every agent: contact_instance_state_idx)
+        rows = rows.filter(agent_id__in=[u.pk for u in users])
+    rows = rows.values("agent_id", "state").annotate(n=Count("id")).order_by()
     for row in rows:
         held[(row["agent_id"], row["state"])] = row["n"]
 
@@ -256,6 +306,65 @@ def contacts_with_agents(*, instance: Instance, queue: Queue | None = None, chan
     return _contacts(instance=instance, queue=queue, channel=channel, states=AGENT_SLOT_STATES).count()
 
 
+def instance_service_level(instance: Instance, channel: str) -> int:
+    """The instance's default service-level threshold for the channel, in seconds (its settings)."""
+    return {
+        Channel.VOICE: instance.service_level_voice_seconds,
+        Channel.CHAT: instance.service_level_chat_seconds,
+        Channel.TASK: instance.service_level_task_seconds,
+    }[channel]
+
+
+def contacts_in_flow(*, instance: Instance, queue: Queue | None = None, channel: str | None = None) -> int:
+    """Contacts running a flow (not yet queued, or back in a flow): a queue's when the flow already set it
+    (a queue quick connect, Set working queue) — the instance's otherwise."""
+    return _contacts(instance=instance, queue=queue, channel=channel, states=[ContactState.IN_FLOW]).count()
+
+
+@dataclass(frozen=True)
+class RecentFigures:
+    """A queue's last minutes: non-responses, and the contacts that left the queue and how many of them were
+    answered within the service-level threshold."""
+
+    missed: int = 0
+    answered_within: int = 0
+    left_queue: int = 0
+
+    @property
+    def service_level(self) -> float | None:
+        """Service level (Amazon Connect's real-time "SL X secs"): the percentage of contacts removed from
+        the queue in the window (answered, or ended without an agent) that an agent answered in less than
+        the threshold; None when none left the queue."""
+        return round(100.0 * self.answered_within / self.left_queue, 1) if self.left_queue else None
+
+
+def recent_figures(
+    *, instance: Instance, since: datetime, threshold_seconds: int, channel: str | None = None
+) -> dict[str | None, RecentFigures]:
+    """{queue_id: RecentFigures} since `since`. Missed (AGENT_NON_RESPONSE in real time): offers that rang
+    out unanswered in the window (the MISSED events, contact_event_metrics_idx). Two queries whatever the
+    floor's size: the events, and the contacts answered or ended in the window (their partial indexes)."""
+    events = ContactEvent.objects.filter(instance_id=instance.pk, event="MISSED", at__gte=since)
+    if channel:
+        events = events.filter(contact__channel=channel)
+    missed = dict(events.values("queue_id").annotate(n=Count("id")).order_by().values_list("queue_id", "n"))
+    answered = Q(connected_to_agent_timestamp__gte=since)
+    abandoned = Q(connected_to_agent_timestamp__isnull=True, state=ContactState.ENDED, disconnect_timestamp__gte=since)
+    within = answered & Q(
+        connected_to_agent_timestamp__lt=F("enqueue_timestamp") + timedelta(seconds=threshold_seconds)
+    )
+    left = Contact.objects.filter(instance_id=instance.pk, enqueue_timestamp__isnull=False).filter(answered | abandoned)
+    if channel:
+        left = left.filter(channel=channel)
+    rows = left.values("queue_id").annotate(n=Count("id"), inside=Count("id", filter=within)).order_by()
+    result: dict[str | None, RecentFigures] = {}
+    for row in rows:
+        result[row["queue_id"]] = RecentFigures(answered_within=row["inside"], left_queue=row["n"])
+    for queue_id, n in missed.items():
+        result[queue_id] = dataclasses.replace(result.get(queue_id, RecentFigures()), missed=n)
+    return result
+
+
 def queue_contacts_waiting(*, queue: Queue) -> int:
     """Contacts in the queue now, every channel (the capacity check of Transfer to queue)."""
     return contacts_in_queue(instance=Instance(pk=queue.instance_id), queue=queue)
@@ -285,6 +394,7 @@ class QueueMetrics:
     agents_non_productive: int
     slots_active: int
     slots_available: int
+    contacts_in_flow: int = 0
 
 
 def metrics_of(
@@ -294,6 +404,7 @@ def metrics_of(
     oldest: datetime | None = None,
     scheduled: int = 0,
     with_agents: int = 0,
+    in_flow: int = 0,
     at: datetime,
 ) -> QueueMetrics:
     """Fold agent states and contact counts already read into every metric, by the predicates above."""
@@ -311,15 +422,15 @@ def metrics_of(
         agents_non_productive=sum(map(agent_is_non_productive, states)),
         slots_active=slots_active_of(states),
         slots_available=slots_available_of(states),
+        contacts_in_flow=in_flow,
     )
 
 
 def _contact_counts(*, instance: Instance, queue: Queue | None, channel: str | None) -> dict[str, dict]:
     """{queue_id: {state: (count, oldest enqueue)}} for queued, scheduled and agent-held contacts."""
-    states = [ContactState.QUEUED, ContactState.SCHEDULED, *AGENT_SLOT_STATES]
+    states = [ContactState.QUEUED, ContactState.SCHEDULED, ContactState.IN_FLOW, *AGENT_SLOT_STATES]
     rows = (
         _contacts(instance=instance, queue=queue, channel=channel, states=states)
-        .filter(queue__isnull=False)
         .values("queue_id", "state")
         .annotate(n=Count("id"), oldest=Min("enqueue_timestamp"))
     )
@@ -339,6 +450,7 @@ def _with_contacts(agents: QueueMetrics, counts: dict, *, at: datetime) -> Queue
         oldest_contact_age_seconds=_age(oldest, at),
         contacts_scheduled=counts.get(ContactState.SCHEDULED, (0, None))[0],
         contacts_with_agents=sum(counts.get(state, (0, None))[0] for state in AGENT_SLOT_STATES),
+        contacts_in_flow=counts.get(ContactState.IN_FLOW, (0, None))[0],
     )
 
 
@@ -350,6 +462,7 @@ def _fold(counts: dict, *, states: list[AgentState], at: datetime) -> QueueMetri
         oldest=oldest,
         scheduled=counts.get(ContactState.SCHEDULED, (0, None))[0],
         with_agents=sum(counts.get(state, (0, None))[0] for state in AGENT_SLOT_STATES),
+        in_flow=counts.get(ContactState.IN_FLOW, (0, None))[0],
         at=at,
     )
 

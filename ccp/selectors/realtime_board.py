@@ -9,19 +9,29 @@ The metrics themselves are not redefined here: every figure is a field of `Queue
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from ccp.models import Channel, Contact, Instance
 from ccp.models.contacts import AGENT_SLOT_STATES
-from ccp.selectors.metrics import AgentState, QueueMetrics, instance_metrics, metrics_of
+from ccp.selectors.historical import SERVICE_LEVEL_MAX_SECONDS
+from ccp.selectors.metrics import (
+    AgentState,
+    QueueMetrics,
+    RecentFigures,
+    instance_metrics,
+    instance_service_level,
+    metrics_of,
+    recent_figures,
+)
 
 # The queue table's columns: (QueueMetrics field, heading, unit). One per real-time metric.
 COLUMNS = [
     ("contacts_in_queue", "In queue", "count"),
     ("oldest_contact_age_seconds", "Oldest", "seconds"),
     ("contacts_scheduled", "Scheduled", "count"),
+    ("contacts_in_flow", "In flow", "count"),
     ("contacts_with_agents", "With agents", "count"),
     ("agents_online", "Online", "count"),
     ("agents_available", "Available", "count"),
@@ -32,17 +42,24 @@ COLUMNS = [
     ("agents_staffed", "Staffed", "count"),
     ("slots_active", "Slots active", "count"),
     ("slots_available", "Slots available", "count"),
+    ("missed", "Missed", "count"),  # in the last `window` minutes
+    ("service_level", "SL", "percent"),  # in the last `window` minutes, answered within `sl` seconds
 ]
 COLUMN_KEYS = [key for key, _, _ in COLUMNS]
 CHANNELS = [Channel.TASK, Channel.CHAT, Channel.VOICE]
 
 
+# The window of the Missed and SL columns (minutes) and SL's threshold (seconds) when the URL names none.
+DEFAULT_WINDOW_MINUTES = 15
+MAX_WINDOW_MINUTES = 24 * 60
+
+
 @dataclass(frozen=True)
 class Cell:
     key: str
-    value: int
+    value: float | None
     unit: str
-    over: bool  # at or above the page's threshold for this column
+    over: bool  # past the page's threshold for this column: at or above it, or below it for a percentage
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,8 @@ class Board:
     totals: list[Cell]
     agents: list[AgentRow]
     at: datetime
+    window_minutes: int = DEFAULT_WINDOW_MINUTES
+    sl_seconds: int = 60
     columns: tuple = tuple(COLUMNS)
 
 
@@ -70,20 +89,31 @@ def board_filters(query: dict[str, list[str]]) -> dict:
         raw = (query.get(f"warn_{key}") or [""])[0]
         if raw.strip().isdigit():
             thresholds[key] = int(raw)
+    window = (query.get("window") or [""])[0].strip()
+    service_level = (query.get("sl") or [""])[0].strip()
     return {
         "queue_ids": [v for v in query.get("queue", []) if v],
         "profile_ids": [v for v in query.get("routing_profile", []) if v],
         "channel": channel if channel in Channel.values else None,
         "thresholds": thresholds,
+        "window_minutes": min(int(window), MAX_WINDOW_MINUTES) if window.isdigit() and int(window) else None,
+        "sl_seconds": min(int(service_level), SERVICE_LEVEL_MAX_SECONDS)
+        if service_level.isdigit() and int(service_level)
+        else None,
     }
 
 
-def _cells(metrics: QueueMetrics, thresholds: dict[str, int]) -> list[Cell]:
+def _cells(metrics: QueueMetrics, recent: RecentFigures, thresholds: dict[str, int]) -> list[Cell]:
+    values = {**dataclasses.asdict(metrics), "missed": recent.missed, "service_level": recent.service_level}
     cells = []
     for key, _, unit in COLUMNS:
-        value = getattr(metrics, key)
+        value = values[key]
         limit = thresholds.get(key)
-        cells.append(Cell(key, value, unit, limit is not None and value >= limit))
+        if limit is None or value is None:
+            over = False
+        else:
+            over = value < limit if unit == "percent" else value >= limit
+        cells.append(Cell(key, value, unit, over))
     return cells
 
 
@@ -94,11 +124,20 @@ def realtime_board(
     profile_ids: list[str] = (),
     channel: str | None = None,
     thresholds: dict[str, int] | None = None,
+    window_minutes: int | None = None,
+    sl_seconds: int | None = None,
     at: datetime | None = None,
 ) -> Board:
-    """The page for these filters: queue rows (standard queues), totals over them, and agent rows."""
+    """The page for these filters: queue rows (standard queues), totals over them, and agent rows. Missed and
+    SL cover the last `window_minutes`; SL counts answers within `sl_seconds` (the instance's default
+    service level for the channel when not given)."""
     at = at or timezone.now()
     thresholds = thresholds or {}
+    window_minutes = window_minutes or DEFAULT_WINDOW_MINUTES
+    sl_seconds = sl_seconds or instance_service_level(instance, channel or Channel.TASK)
+    recent = recent_figures(
+        instance=instance, since=at - timedelta(minutes=window_minutes), threshold_seconds=sl_seconds, channel=channel
+    )
     data = instance_metrics(
         instance=instance, agent_channel=channel or Channel.TASK, contact_channel=channel or None, at=at
     )
@@ -115,12 +154,30 @@ def realtime_board(
         oldest_contact_age_seconds=max((m.oldest_contact_age_seconds for _, m in queues), default=0),
         contacts_scheduled=sum(m.contacts_scheduled for _, m in queues),
         contacts_with_agents=sum(m.contacts_with_agents for _, m in queues),
+        contacts_in_flow=sum(m.contacts_in_flow for _, m in queues),
+    )
+    if not queue_ids:  # the instance's own: scheduled and in-flow contacts no queue claims yet count here
+        totals = dataclasses.replace(
+            totals,
+            contacts_scheduled=data.totals.contacts_scheduled,
+            contacts_in_flow=data.totals.contacts_in_flow,
+        )
+    shown_queues = {q.pk for q, _ in queues}
+    recent_total = RecentFigures(
+        missed=sum(r.missed for k, r in recent.items() if k in shown_queues or not queue_ids),
+        answered_within=sum(r.answered_within for k, r in recent.items() if k in shown_queues or not queue_ids),
+        left_queue=sum(r.left_queue for k, r in recent.items() if k in shown_queues or not queue_ids),
     )
     held: dict[str, list[Contact]] = {}
-    for contact in Contact.objects.filter(
-        instance_id=instance.pk, agent_id__in=[s.agent.pk for s in agents], state__in=AGENT_SLOT_STATES
-    ).order_by("offered_at", "id"):
-        held.setdefault(contact.agent_id, []).append(contact)
+    shown = {s.agent.pk for s in agents}
+    # Every agent-held contact of the instance (contact_instance_state_idx), only the columns the page shows.
+    for contact in (
+        Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
+        .only("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
+        .order_by("offered_at", "id")
+    ):
+        if contact.agent_id in shown:
+            held.setdefault(contact.agent_id, []).append(contact)
     rows = []
     for state in agents:
         mine = held.get(state.agent.pk, [])
@@ -134,8 +191,10 @@ def realtime_board(
         since = state.agent.status_since
         rows.append(AgentRow(state, int((at - since).total_seconds()) if since else 0, by_channel, tasks))
     return Board(
-        queues=[(q, _cells(m, thresholds)) for q, m in queues],
-        totals=_cells(totals, thresholds),
+        queues=[(q, _cells(m, recent.get(q.pk, RecentFigures()), thresholds)) for q, m in queues],
+        totals=_cells(totals, recent_total, thresholds),
         agents=rows,
         at=at,
+        window_minutes=window_minutes,
+        sl_seconds=sl_seconds,
     )

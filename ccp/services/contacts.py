@@ -31,6 +31,7 @@ from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import delay_expiries
 from ccp.services.contact_events import contact_record_event, contact_set_state
 from ccp.services.hooks import routing_trigger
+from ccp.services.metric_rollups import rollup_contact_ended
 from ccp.services.timers import timer_cancel, timer_schedule
 from ccp.services.transactions import entry_transaction, transaction_required
 
@@ -141,6 +142,7 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
         detail=detail,
         fields=("disconnect_reason", "disconnect_timestamp", "after_contact_work_end_timestamp"),
     )
+    rollup_contact_ended(contact)
     timer_cancel(
         contact=contact,
         kinds=[

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from ccp.models import AgentEvent, AgentStatus, ContactState
+from ccp.services.metric_rollups import rollup_rebuild
 from tests.api.wire import client_for, expect_error
 from tests.factories import (
     AgentFactory,
@@ -84,6 +85,7 @@ def floor(instance, queue):
     fourth = ContactFactory(
         **common, initiation_timestamp=at(180), enqueue_timestamp=at(180), last_update_timestamp=at(180)
     )
+    rollup_rebuild(instance_id=instance.pk)  # rows written directly, as a data load would: the rebuild sums them
     return {"ava": ava, "profile": profile, "contacts": [first, second, third, fourth]}
 
 
@@ -180,11 +182,32 @@ def test_hourly_intervals_split_the_timeline_where_the_contacts_began(connect, i
         EndTime=T0 + dt.timedelta(hours=3),
     )
     hour = T0.replace(minute=0)
-    assert [(r["MetricInterval"]["StartTime"], values(r)["CONTACTS_CREATED"]) for r in results] == [
-        (hour, 4),
-        (hour + dt.timedelta(hours=1), 1),
-    ]
+    # Every hour of the range comes back, as Amazon Connect's (IntervalDetails: "THIRTY_MIN ... differs by
+    # 1 day ... returns 48 results"): the empty ones with zeros. The first starts at StartTime.
+    spans = [(r["MetricInterval"]["StartTime"], r["MetricInterval"]["EndTime"]) for r in results]
+    assert spans[0][0] == T0 - dt.timedelta(hours=1) and spans[-1][1] == T0 + dt.timedelta(hours=3)
+    assert all(end == following for (_, end), (following, _) in zip(spans, spans[1:]))
+    counts = {r["MetricInterval"]["StartTime"]: values(r)["CONTACTS_CREATED"] for r in results}
+    assert counts == {**dict.fromkeys(counts, 0), hour: 4, hour + dt.timedelta(hours=1): 1}
+    assert len(counts) == (4 if T0.minute == 0 else 5)
     assert all(r["MetricInterval"]["Interval"] == "HOUR" for r in results)
+
+
+def test_a_range_without_contacts_still_gets_its_summary_of_zeros(connect, instance, queue, floor):
+    params = {
+        "ResourceArn": instance.arn,
+        "StartTime": T0 - dt.timedelta(days=3),
+        "EndTime": T0 - dt.timedelta(days=2),
+        "Filters": [{"FilterKey": "QUEUE", "FilterValues": [queue.id]}],
+        "Metrics": [{"Name": "CONTACTS_CREATED"}, {"Name": "AVG_HANDLE_TIME"}],
+    }
+    (summary,) = connect.get_metric_data_v2(**params)["MetricResults"]
+    assert values(summary) == {"CONTACTS_CREATED": 0, "AVG_HANDLE_TIME": 0}
+    daily = connect.get_metric_data_v2(**params, Interval={"IntervalPeriod": "FIFTEEN_MIN", "TimeZone": "UTC"})
+    assert len(daily["MetricResults"]) == 96
+    assert {values(r)["CONTACTS_CREATED"] for r in daily["MetricResults"]} == {0}
+    # Grouped, a range without contacts has no groups, so no results.
+    assert connect.get_metric_data_v2(**params, Groupings=["QUEUE"])["MetricResults"] == []
 
 
 def test_occupancy_is_time_on_contacts_over_time_on_contacts_and_idle(connect, instance, queue, floor):
@@ -302,7 +325,7 @@ def test_their_key_sees_none_of_our_contacts(live_server, instance, queue, floor
         Filters=[{"FilterKey": "QUEUE", "FilterValues": [outsider["queue"].id]}],
         Metrics=[{"Name": "CONTACTS_CREATED"}],
     )["MetricResults"]
-    assert results == []
+    assert [values(r) for r in results] == [{"CONTACTS_CREATED": 0}]  # their summary: none of our four
 
 
 # --- GetMetricData (the first version) -------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from ccp.models import SavedReport
+from ccp.services.metric_rollups import rollup_rebuild
 from tests.factories import ContactFactory, QueueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def paris(instance):
             disconnect_timestamp=when + dt.timedelta(seconds=wait + 60),
             last_update_timestamp=when,
         )
+    rollup_rebuild(instance_id=instance.pk)  # rows written directly, as a data load would: the rebuild sums them
     return {"returns": returns, "billing": billing}
 
 
@@ -62,42 +64,53 @@ def table_rows(html: str) -> list[list[str]]:
 
 def test_daily_intervals_follow_the_instances_days_across_the_clock_change(supervisor_client, paris):
     html = report(supervisor_client).content.decode()
-    assert table_rows(html) == [["2026-10-25", "2.0"], ["2026-10-26", "1.0"]]
+    # The last column: the instance's default service level for tasks (1 day), which every wait here meets.
+    assert table_rows(html) == [["2026-10-25", "2.0", "100.0"], ["2026-10-26", "1.0", "100.0"]]
 
 
 def test_grouping_by_queue_names_each_queue(supervisor_client, paris):
     html = report(supervisor_client, grouping="QUEUE", interval="TOTAL").content.decode()
     assert sorted(table_rows(html)) == [
-        ["Billing", "2026-10-24 – 2026-10-26", "1.0"],
-        ["Returns", "2026-10-24 – 2026-10-26", "2.0"],
+        ["Billing", "2026-10-24 – 2026-10-26", "1.0", "100.0"],
+        ["Returns", "2026-10-24 – 2026-10-26", "2.0", "100.0"],
     ]
 
 
 def test_custom_service_levels_each_get_a_column(supervisor_client, paris):
     html = report(supervisor_client, interval="TOTAL", service_levels="30, 60,600").content.decode()
-    assert "Service level 30 s (%)" in html and "Service level 600 s (%)" in html
+    assert "Service level 30s (%)" in html and "Service level 10m (%)" in html
     # waits of 10, 50 and 200 s
     assert table_rows(html) == [["2026-10-24 – 2026-10-26", "3.0", "33.33", "66.67", "100.0"]]
+
+
+def test_service_levels_in_hours_or_days_and_the_instances_default_per_channel(supervisor_client, paris, instance):
+    html = report(supervisor_client, interval="TOTAL", service_levels="1h, 2d,45s").content.decode()
+    assert "Service level 45s (%)" in html and "Service level 1h (%)" in html and "Service level 2d (%)" in html
+    instance.service_level_task_seconds = 50  # waits of 10, 50 and 200 s: only the 10 s one is within 50 s
+    instance.save()
+    html = report(supervisor_client, interval="TOTAL").content.decode()
+    assert "Service level 50s (%)" in html
+    assert table_rows(html) == [["2026-10-24 – 2026-10-26", "3.0", "33.33"]]
 
 
 def test_more_than_ten_service_levels_or_one_beyond_seven_days_is_refused(supervisor_client, paris):
     html = report(supervisor_client, service_levels=",".join(str(n) for n in range(1, 12))).content.decode()
     assert "At most 10 service levels" in html and 'id="report"' not in html
     html = report(supervisor_client, service_levels="604801").content.decode()
-    assert "1 to 604,800 seconds" in html and 'id="report"' not in html
+    assert "a service level is 1s to 7d" in html and 'id="report"' not in html
 
 
 def test_the_page_draws_a_chart_per_metric(supervisor_client, paris):
     html = report(supervisor_client, metrics=["CONTACTS_CREATED", "AVG_QUEUE_ANSWER_TIME"]).content.decode()
-    assert html.count("<svg") == 2 and html.count('class="bar"') == 4
+    assert html.count("<svg") == 3 and html.count('class="bar"') == 6  # and the default service level
 
 
 def test_the_csv_has_the_tables_rows(supervisor_client, paris):
     response = report(supervisor_client, grouping="QUEUE", format="csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().strip().splitlines()
-    assert lines[0] == "Queue,Interval,CONTACTS_CREATED"
-    assert sorted(lines[1:]) == ["Billing,2026-10-26,1.0", "Returns,2026-10-25,2.0"]
+    assert lines[0] == "Queue,Interval,CONTACTS_CREATED,Service level 1d (%)"
+    assert sorted(lines[1:]) == ["Billing,2026-10-26,1.0,100.0", "Returns,2026-10-25,2.0,100.0"]
 
 
 def test_a_saved_report_opens_again_for_its_owner_only(supervisor_client, supervisor, paris, instance, client):

@@ -1,13 +1,18 @@
-"""The real-time page's controls: filters and thresholds kept in the URL, the agents table, and a
-supervisor setting an agent Offline (supervisors and admins only)."""
+"""The real-time page's controls: filters and thresholds kept in the URL, the agents table, in-flow, missed
+and service-level columns over the last minutes, and a supervisor setting an agent Offline (supervisors and
+admins only)."""
+
+import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ccp.models import AgentEvent, AgentStatus, User
 from tests.factories import (
     AgentFactory,
     AgentStatusFactory,
+    ContactEventFactory,
     ContactFactory,
     QueueFactory,
     RoutingProfileQueueFactory,
@@ -77,3 +82,43 @@ def test_another_instances_agent_is_not_found(supervisor_client, floor, other_in
     theirs = AgentFactory(instance=other_instance)
     url = reverse("admin_console:realtime_agent_offline", args=[theirs.pk])
     assert supervisor_client.post(url).status_code == 404
+
+
+def test_in_flow_missed_and_service_level_over_the_last_minutes(supervisor_client, floor, instance):
+    now = timezone.now()
+    returns = floor["returns"]
+    ContactFactory(instance=instance, queue=returns, state="IN_FLOW", enqueue_timestamp=None)
+    ContactFactory(instance=instance, state="SCHEDULED", enqueue_timestamp=None)  # no queue yet: the instance's
+    # Left the queue in the last 15 minutes: answered after 30 s and after 2 min, and one abandoned.
+    for wait in (30, 120):
+        ContactFactory(
+            instance=instance,
+            queue=returns,
+            state="ENDED",
+            disconnect_reason="AGENT_DISCONNECT",
+            agent=floor["ava"],
+            enqueue_timestamp=now - dt.timedelta(minutes=5),
+            connected_to_agent_timestamp=now - dt.timedelta(minutes=5) + dt.timedelta(seconds=wait),
+        )
+    ContactFactory(
+        instance=instance,
+        queue=returns,
+        state="ENDED",
+        disconnect_reason="API",
+        enqueue_timestamp=now - dt.timedelta(minutes=4),
+        disconnect_timestamp=now - dt.timedelta(minutes=2),
+    )
+    ContactEventFactory(contact=floor["task"], event="MISSED", at=now - dt.timedelta(minutes=3), queue=returns)
+    ContactEventFactory(contact=floor["task"], event="MISSED", at=now - dt.timedelta(minutes=30), queue=returns)
+
+    html = page(supervisor_client, sl="60", warn_service_level="50")
+    row = html.split("<td>Returns</td>")[1].split("</tr>")[0]
+    assert 'data-metric="contacts_in_flow">1<' in row
+    assert 'data-metric="missed">1<' in row  # the one 30 minutes ago is outside the window
+    assert 'class="num over" data-metric="service_level">33.3%<' in row  # 1 of 3 within 60 s, below 50%
+    totals = html.split('class="total"')[1].split("</tr>")[0]
+    assert 'data-metric="contacts_scheduled">1<' in totals  # the queue-less scheduled task counts for the instance
+    html = page(supervisor_client, sl="150", window="60")
+    row = html.split("<td>Returns</td>")[1].split("</tr>")[0]
+    assert 'data-metric="service_level">66.7%<' in row and 'data-metric="missed">2<' in row
+    assert 'name="window" value="60"' in html and 'name="sl" value="150"' in html

@@ -119,3 +119,17 @@ def test_a_zero_task_quota_is_refused_inline(admin_client, instance):
     assert 'id="id_active_task_quota_error"' in response.content.decode()
     instance.refresh_from_db()
     assert instance.active_task_quota == 2500
+
+
+def test_an_admin_sets_the_default_service_level_per_channel_in_hours_or_days(admin_client, instance):
+    url = reverse("admin_console:instance_settings")
+    base = {"timezone": "UTC", "active_task_quota": 100, "api_rate_per_second": 5, "api_burst": 10}
+    admin_client.post(url, {**base, "service_level_task_seconds": "4h", "service_level_chat_seconds": "90s"})
+    instance.refresh_from_db()
+    assert (instance.service_level_task_seconds, instance.service_level_chat_seconds) == (14_400, 90)
+    assert instance.service_level_voice_seconds == 20  # left empty: kept
+    assert 'value="4h"' in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {**base, "service_level_task_seconds": "8d"})
+    assert "A duration from 1s to 7d" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.service_level_task_seconds == 14_400

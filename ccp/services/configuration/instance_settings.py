@@ -11,12 +11,25 @@ from django.conf import settings
 from ccp.errors import InvalidParameter
 from ccp.models import Instance
 from ccp.services.transactions import entry_transaction
+from ccp.validation import SERVICE_LEVEL_MAX_SECONDS
 
 
 def instance_update(
-    *, instance: Instance, timezone: str, active_task_quota: int, api_rate_per_second: int, api_burst: int
+    *,
+    instance: Instance,
+    timezone: str,
+    active_task_quota: int,
+    api_rate_per_second: int,
+    api_burst: int,
+    **service_levels: int,
 ) -> Instance:
-    """Change the instance's timezone, its open-task quota and its per-operation API rate and burst."""
+    """Change the instance's timezone, its open-task quota, its per-operation API rate and burst, and (given)
+    its default service level per channel (service_level_task_seconds, …_chat_…, …_voice_…)."""
+    for field, value in service_levels.items():
+        if field not in SERVICE_LEVEL_FIELDS:
+            raise InvalidParameter(f"{field} is not a setting.")
+        if not isinstance(value, int) or not 1 <= value <= SERVICE_LEVEL_MAX_SECONDS:
+            raise InvalidParameter("A service level is 1 second to 7 days.", field=field)
     if timezone not in available_timezones():
         raise InvalidParameter(f"{timezone!r} is not a timezone.", field="timezone")
     for field, value in (
@@ -34,8 +47,15 @@ def instance_update(
     with entry_transaction():
         instance.timezone, instance.active_task_quota = timezone, active_task_quota
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
-        instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])
+        for field, value in service_levels.items():
+            setattr(instance, field, value)
+        instance.save(
+            update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst", *service_levels]
+        )
     return instance
+
+
+SERVICE_LEVEL_FIELDS = ("service_level_task_seconds", "service_level_chat_seconds", "service_level_voice_seconds")
 
 
 def operator_limit(field: str) -> int:
