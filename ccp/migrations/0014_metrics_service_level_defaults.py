@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0012_metrics_rollups'),
+        ('ccp', '0013_metrics_rollups'),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def rollups_from_ended_contacts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ccp", "0011_audit_and_conversations"),
+        ("ccp", "0012_configapi_tags_status"),
     ]
 
     operations = [
