@@ -6,7 +6,8 @@ handler, in this process: no HTTP) p50/p95 for each filter alone and typical com
 1,000, and the export's rows/s and peak memory growth — next to a baseline from the same run: an indexed
 primary-key lookup of one contact.
 
-    .venv/bin/python bench/search.py     # BENCH_DATABASE_URL defaults to a scratch taskcenter_h14_search DB
+    .venv/bin/python bench/search.py            # BENCH_DATABASE_URL defaults to a scratch taskcenter_search DB
+    .venv/bin/python bench/search.py --reuse    # keep the contacts loaded by an earlier run (migrates, then measures)
 """
 
 import datetime as dt
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskcenter_h14_search")
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskcenter_search")
 os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccp.settings")
 os.environ.pop("REDIS_URL", None)
@@ -33,6 +34,7 @@ WORDS = "refund order callback invoice address password delivery broken damaged 
 
 
 def setup_database() -> None:
+    """Drop and create the scratch database, then migrate it."""
     dbname = DB_URL.rsplit("/", 1)[1]
     admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
     for sql in (f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", f"CREATE DATABASE {dbname}"):
@@ -147,6 +149,33 @@ def seed():
     return instance, queues, agents, profiles, templates, now
 
 
+def reuse():
+    """The instance loaded by an earlier run (after migrating, so new indexes are built), or None."""
+    import django
+
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    django.setup()
+    from django.db import connection
+    from django.db.models import Max
+
+    from ccp.models import Contact, Instance, Queue, RoutingProfile, TaskTemplate, User
+
+    instance = Instance.objects.filter(alias="bench").first()
+    if instance is None or Contact.objects.filter(instance=instance).count() != CONTACTS:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE ccp_contact")
+    now = Contact.objects.filter(instance=instance).aggregate(Max("initiation_timestamp"))["initiation_timestamp__max"]
+    return (
+        instance,
+        list(Queue.objects.filter(instance=instance, queue_type="STANDARD").order_by("name")),
+        list(User.objects.filter(instance=instance, routing_profile__in=RoutingProfile.objects.filter(instance=instance))),
+        list(RoutingProfile.objects.filter(instance=instance)),
+        list(TaskTemplate.objects.filter(instance=instance)),
+        now,
+    )
+
+
 def timed(fn, runs: int = RUNS) -> list[float]:
     fn()  # warm
     out = []
@@ -163,8 +192,11 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    setup_database()
-    instance, queues, agents, profiles, templates, now = seed()
+    loaded = reuse() if "--reuse" in sys.argv else None
+    if loaded is None:
+        setup_database()
+        loaded = seed()
+    instance, queues, agents, profiles, templates, now = loaded
     from ccp.api.search import search_contacts
     from ccp.models import Contact
     from ccp.selectors.contact_export import contact_export_chunks

@@ -31,7 +31,7 @@ HOUR = dt.timedelta(hours=1)
 
 
 def found(instance, **filters) -> list[str]:
-    return [c.id for c in contact_search(instance=instance, filters=ContactSearchFilters(**filters))]
+    return [c.id for part in contact_search(instance=instance, filters=ContactSearchFilters(**filters)) for c in part]
 
 
 def every_page(instance, filters, size):
