@@ -17,7 +17,7 @@ import io
 import json
 from collections.abc import Iterator
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 
@@ -132,7 +132,9 @@ def _postgres_chunks(*, instance, filters, fmt: str, counted) -> Iterator[str]:
     for queryset in contact_search(instance=instance, filters=filters):
         if fmt == "csv":
             sql, params = queryset.values_list(*columns).query.sql_with_params()
-            with connection.cursor() as cursor:
+            # In a transaction (a savepoint inside the caller's): a reader that stops half-way (the browser went
+            # away) makes psycopg cancel the COPY, and the rollback leaves the connection clean for the next query.
+            with transaction.atomic(), connection.cursor() as cursor:
                 with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
                     for block in copy:
                         pending.append(bytes(block).decode())
