@@ -67,6 +67,4 @@ def test_search_contacts_finds_words_a_participant_said(search, instance):
 
 
 def test_an_unknown_participant_role_is_refused(search, raw_connect):
-    expect_error(
-        lambda: search(said("ROBOT", "hello"), client=raw_connect), "InvalidParameterException", 400
-    )
+    expect_error(lambda: search(said("ROBOT", "hello"), client=raw_connect), "InvalidParameterException", 400)

@@ -131,9 +131,7 @@ def test_the_filters_come_back_from_the_url_and_ride_on_every_link(supervisor_cl
 def test_next_and_previous_walk_the_pages_across_ties(supervisor_client, instance):
     # 120 contacts, four to a timestamp: every page boundary falls inside a tie.
     for n in range(120):
-        ContactFactory(
-            instance=instance, name=f"Row {n:03d}", initiation_timestamp=NOW - (n // 4) * MINUTE
-        )
+        ContactFactory(instance=instance, name=f"Row {n:03d}", initiation_timestamp=NOW - (n // 4) * MINUTE)
     pages, html = [], search(supervisor_client)
     while True:
         pages.append(names(html))
@@ -227,7 +225,7 @@ def test_the_csv_export_parses_back_into_the_searched_rows(supervisor_client, in
     ContactFactory(instance=instance, name="Row voice", channel="VOICE", initiation_timestamp=NOW - HOUR)
     response, body = export(supervisor_client, "csv", channel="TASK")
     assert response["Content-Type"].startswith("text/csv")
-    assert f'contacts-{instance.alias}-' in response["Content-Disposition"]
+    assert f"contacts-{instance.alias}-" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [r["Name"] for r in rows] == ['Row "quoted", with comma', "Row older"]
     first = rows[0]

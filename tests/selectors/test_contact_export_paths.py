@@ -56,7 +56,7 @@ def varied(instance):
         instance=instance,
         name='Quote " comma , newline\nand ünïcode ✓',
         description="back\\slash\ttab\r\nCRLF",
-        attributes={"tier": "gold", "nested": "a\"b"},
+        attributes={"tier": "gold", "nested": 'a"b'},
         references={"Case": {"Type": "URL", "Value": "https://crm/1?a=b&c=d"}},
         queue=queue,
         agent=agent,

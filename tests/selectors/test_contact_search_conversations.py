@@ -78,16 +78,12 @@ def test_any_all_none_and_exact_within_one_criterion(instance, calls):
         "Refund call",
         "Cancel chat",
     }
-    assert names(instance, transcript_criteria=said("CUSTOMER", ["cancel", "account"], "MATCH_ALL")) == {
-        "Cancel chat"
-    }
+    assert names(instance, transcript_criteria=said("CUSTOMER", ["cancel", "account"], "MATCH_ALL")) == {"Cancel chat"}
     assert names(instance, transcript_criteria=said("CUSTOMER", ["refund", "cancel"], "MATCH_NONE")) == {
         "Address call",
         "Plain task",
     }
-    assert names(instance, transcript_criteria=said("CUSTOMER", ["i moved HOUSE"], "MATCH_EXACT")) == {
-        "Address call"
-    }
+    assert names(instance, transcript_criteria=said("CUSTOMER", ["i moved HOUSE"], "MATCH_EXACT")) == {"Address call"}
     assert names(instance, transcript_criteria=said("CUSTOMER", ["moved"], "MATCH_EXACT")) == set()
 
 
