@@ -85,6 +85,32 @@ class ContactSearchForm(forms.Form):
         required=False, label="Attributes match", choices=[("all", "All of them"), ("any", "Any of them")]
     )
 
+    categories = forms.CharField(
+        required=False,
+        label="Categories",
+        max_length=2000,
+        help_text="names a rule assigned, separated by commas",
+        widget=forms.TextInput(attrs={"placeholder": "Billing dispute, Churn risk"}),
+    )
+    categories_match = forms.ChoiceField(
+        required=False, label="Categories match", choices=[("all", "All of them"), ("any", "Any of them")]
+    )
+    transcript = forms.CharField(
+        required=False,
+        label="Words in the transcript",
+        max_length=2000,
+        help_text="words or phrases, separated by commas",
+        widget=forms.TextInput(attrs={"placeholder": "refund, cancel my account"}),
+    )
+    transcript_role = forms.ChoiceField(
+        required=False,
+        label="Said by",
+        choices=[("", "Anyone"), ("AGENT", "Agent"), ("CUSTOMER", "Customer"), ("SYSTEM", "System")],
+    )
+    transcript_match = forms.ChoiceField(
+        required=False, label="Transcript match", choices=[("any", "Any of them"), ("all", "All of them")]
+    )
+
     sort = forms.ChoiceField(required=False, label="Sort by", choices=SORT_CHOICES)
 
     def __init__(self, data, *, tenant):
@@ -109,6 +135,13 @@ class ContactSearchForm(forms.Form):
                 raise forms.ValidationError(f"“{line.strip()}” is not key = value.")
             criteria.setdefault(key.strip(), []).append(value.strip())
         return [{"Key": key, "Values": values} for key, values in criteria.items()]
+
+    def clean_categories(self) -> list[str]:
+        return _phrases(self.cleaned_data["categories"], longest=200, what="A category name")
+
+    def clean_transcript(self) -> list[str]:
+        # SearchText's limit in Amazon Connect's API: 128 characters a phrase.
+        return _phrases(self.cleaned_data["transcript"], longest=128, what="A word or phrase")
 
     def clean(self):
         data = super().clean()
@@ -137,9 +170,29 @@ class ContactSearchForm(forms.Form):
             attribute_match="MATCH_ANY" if data.get("attrs_match") == "any" else "MATCH_ALL",
             texts=[data["q"].strip()] if data.get("q", "").strip() else [],
             text_match=text_match,
+            categories=data.get("categories") or [],
+            category_match="MATCH_ANY" if data.get("categories_match") == "any" else "MATCH_ALL",
+            transcript_criteria=[
+                {
+                    "ParticipantRole": data.get("transcript_role") or "",
+                    "SearchText": data["transcript"],
+                    "MatchType": "MATCH_ALL" if data.get("transcript_match") == "all" else "MATCH_ANY",
+                }
+            ]
+            if data.get("transcript")
+            else [],
             sort_field=SORT_KEYS[sort.lstrip("-")],
             sort_descending=sort.startswith("-"),
         )
+
+
+def _phrases(text: str, *, longest: int, what: str) -> list[str]:
+    """Comma-separated phrases, trimmed, without blanks or repeats."""
+    phrases = list(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    for phrase in phrases:
+        if len(phrase) > longest:
+            raise forms.ValidationError(f"{what} is at most {longest} characters: “{phrase[:40]}…”.")
+    return phrases
 
 
 def sort_key(value: str | None) -> str:

@@ -61,3 +61,14 @@ def duration(seconds):
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+@register.filter
+def millis(value):
+    """Milliseconds from the start of a conversation as "m:ss" (or "h:mm:ss")."""
+    if value is None or value == "":
+        return "—"
+    seconds = int(value) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

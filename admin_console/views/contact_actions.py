@@ -3,7 +3,7 @@ change its routing priority or age, reschedule or cancel a scheduled one.
 
 Each runs the services the API runs (StopContact, TransferContact, UpdateContactRoutingData,
 UpdateContactSchedule) in the transaction `contact_locked` opens, with the supervisor as the actor of the
-contact event it records."""
+contact event it records, and an audit entry (CONTACT_ACTION) in the same transaction."""
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from admin_console.access import analytics_required
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import DisconnectReason, Queue, QuickConnect, User
+from ccp.services.audit import audit_record
 from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
 from ccp.services.transfers import contact_transfer
@@ -112,7 +113,19 @@ def contact_action(request, pk, action):
         raise Http404("No such action.")
     try:
         with contact_locked(instance=request.user.instance, contact_id=pk) as contact:
+            before = {"state": contact.state, "queue_id": contact.queue_id, "agent_id": contact.agent_id}
             message, shown = run(request, contact)
+            audit_record(
+                contact.instance,
+                actor=request.user,
+                action="CONTACT_ACTION",
+                resource_type="contact",
+                resource_id=contact.pk,
+                resource_name=contact.name,
+                before=before,
+                after={"action": action, "contact_id": shown.pk},
+                detail=message,
+            )
     except ResourceNotFound:
         raise Http404("Contact not found in this instance.")
     except ServiceError as error:

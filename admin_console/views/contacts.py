@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 from admin_console.access import analytics_required, instance_zone
 from admin_console.forms.analytics import SORT_KEYS, ContactSearchForm, sort_key
 from ccp.errors import InvalidParameter
-from ccp.models import Contact, Queue, User
+from ccp.models import Contact, InitiationMethod, Queue, User
 from ccp.selectors.contact_export import FORMATS, contact_export_chunks, contact_export_filename
-from ccp.selectors.contacts import COUNT_CAP, contact_search_count, contact_search_page
+from ccp.selectors.contacts import COUNT_CAP, contact_categories, contact_search_count, contact_search_page
 
 PAGE_SIZE = 50
 # The URL parameters that say where a page starts: dropped when the filters or the sort change.
@@ -97,8 +97,10 @@ def contact_search(request):
         except InvalidParameter:
             context["error"] = "This page link is out of date for these filters. Start again from the first page."
         else:
+            categories = contact_categories(row.pk for row in page.rows)
             for row in page.rows:
                 row.duration_seconds = contact_duration(row)
+                row.category_names = categories.get(row.pk, [])
             count, more = contact_search_count(instance=tenant, filters=filters, cap=COUNT_CAP)
             context.update(
                 rows=page.rows,
@@ -165,25 +167,14 @@ def contact_detail(request, pk):
         pk=pk,
         instance=tenant,
     )
-    linked = [
-        (label, other)
-        for label, other in (
-            ("Initial contact", contact.initial_contact),
-            ("Previous contact", contact.previous_contact),
-            ("Related contact", contact.related_contact),
-        )
-        if other is not None and other.instance_id == tenant.pk
-    ]
-    others = Contact.objects.filter(instance=tenant).order_by("initiation_timestamp", "id")
     context = {
         "contact": contact,
         "references": reference_rows(contact.references),
         "attributes": sorted((contact.attributes or {}).items()),
-        "linked": linked,
-        "followers": others.filter(previous_contact=contact),
-        "relatives": others.filter(related_contact=contact),
-        # Contacts this one started: transfers and number-pad calls name it as their initial contact.
-        "started": others.filter(initial_contact=contact).exclude(previous_contact=contact),
+        "linked": linked_contacts(contact),
+        "durations": contact_durations(contact),
+        "categories": contact.categories.all(),
+        "transcript": contact.transcript_segments.all(),
         "events": contact.events.select_related("actor", "agent", "queue"),
         "trace": trace_rows(contact.flow_trace),
         "flow_state": json.dumps(contact.flow_state, indent=2) if contact.flow_state else "",
@@ -192,6 +183,87 @@ def contact_detail(request, pk):
         "transfer_agents": User.objects.filter(instance=tenant, routing_profile__isnull=False).order_by("username"),
     }
     return render(request, "admin_console/contact_detail.html", context)
+
+
+# How a contact that names this one came to be, by its initiation method.
+RELATED_LABELS = {
+    InitiationMethod.OUTBOUND: "Outbound call",
+    InitiationMethod.RULE: "Task created by a rule",
+    InitiationMethod.FLOW: "Task created by a flow",
+    InitiationMethod.TRANSFER: "Transfer",
+    InitiationMethod.QUEUE_TRANSFER: "Transfer",
+}
+# Enough for any real chain (12 tasks, 11 transfers); a page of links beyond that helps no one.
+LINKED_MAX = 50
+
+
+def linked_contacts(contact) -> list[tuple[str, Contact]]:
+    """Every contact linked to this one, as (label, contact): its initial, previous and related contacts, then
+    the contacts that name it — next in the chain, transfers (previous contact, or initial contact further
+    down), outbound calls from the number pad and tasks created by rules or flows (related contact)."""
+    tenant_id = contact.instance_id
+    linked = [
+        (label, other)
+        for label, other in (
+            # The initial contact only when it is not this one and not already named as the previous one.
+            (
+                "Initial contact",
+                contact.initial_contact
+                if contact.initial_contact_id not in (contact.pk, contact.previous_contact_id)
+                else None,
+            ),
+            ("Previous contact", contact.previous_contact),
+            ("Related contact", contact.related_contact),
+        )
+        if other is not None and other.instance_id == tenant_id
+    ]
+    others = Contact.objects.filter(instance_id=tenant_id).exclude(pk=contact.pk).order_by("initiation_timestamp", "id")
+    for other in others.filter(previous_contact=contact)[:LINKED_MAX]:
+        method = other.initiation_method
+        linked.append(("Transfer" if method.endswith("TRANSFER") else "Next in chain", other))
+    shown = {other.pk for _, other in linked}
+    for other in others.filter(initial_contact=contact).exclude(previous_contact=contact)[:LINKED_MAX]:
+        if other.pk not in shown:
+            linked.append((RELATED_LABELS.get(other.initiation_method, "Started from this"), other))
+    for other in others.filter(related_contact=contact)[:LINKED_MAX]:
+        linked.append((RELATED_LABELS.get(other.initiation_method, "Related to this"), other))
+    return linked
+
+
+def _between(start, end) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def contact_durations(contact) -> list[tuple[str, int | None, str]]:
+    """(label, seconds or None, how it is measured) for the summary; the definitions are the historical
+    metrics' (ccp/selectors/historical.py)."""
+    connected, acw_start = contact.connected_to_agent_timestamp, contact.after_contact_work_start_timestamp
+    finished = contact.after_contact_work_end_timestamp or contact.disconnect_timestamp
+    return [
+        (
+            "Queue time",
+            _between(contact.enqueue_timestamp, connected or contact.disconnect_timestamp),
+            "enqueued to connected to an agent (or to the disconnect)",
+        ),
+        (
+            "Agent on contact",
+            _between(connected, acw_start or contact.disconnect_timestamp),
+            "connected to the start of after-contact work (or the disconnect)",
+        ),
+        (
+            "After-contact work",
+            _between(acw_start, contact.after_contact_work_end_timestamp),
+            "start to end of after-contact work",
+        ),
+        (
+            "Handle time",
+            _between(connected, finished),
+            "connected to the end of after-contact work (or the disconnect)",
+        ),
+        ("Total", contact_duration(contact), "initiated to disconnected"),
+    ]
 
 
 def contact_duration(contact) -> int | None:

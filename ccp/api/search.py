@@ -10,6 +10,7 @@ def search_filters(params) -> ContactSearchFilters:
     criteria = params.get("SearchCriteria") or {}
     attributes = criteria.get("SearchableContactAttributes") or {}
     name = criteria.get("Name") or {}
+    transcript = (criteria.get("ContactAnalysis") or {}).get("Transcript") or {}
     sort = params.get("Sort") or {}
     return ContactSearchFilters(
         time_field=time_range["Type"],
@@ -23,6 +24,8 @@ def search_filters(params) -> ContactSearchFilters:
         attribute_match=attributes.get("MatchType") or "MATCH_ALL",
         texts=name.get("SearchText") or [],
         text_match=name.get("MatchType") or "MATCH_ANY",
+        transcript_criteria=transcript.get("Criteria") or [],
+        transcript_match=transcript.get("MatchType") or "MATCH_ALL",
         sort_field=sort.get("FieldName") or "INITIATION_TIMESTAMP",
         sort_descending=(sort.get("Order") or "DESCENDING") == "DESCENDING",
     )

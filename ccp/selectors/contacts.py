@@ -4,6 +4,12 @@ Paging is by keyset, never by OFFSET: a cursor holds the last row's sort value a
 "rows after that pair" in the same order, read from an index. Page 1,000 therefore costs what page 1 costs,
 and a contact created while someone pages never shifts a page under them. Nothing here counts the whole
 result: `contact_search_count` stops at a cap, and pages say "more than N".
+
+A sort order is walked as one or more *segments*, each a stretch of the order that one index walk serves
+(`_segments`): a channel or initiation-method sort is one segment per value (that value's contacts by
+initiation time: index contact_channel_time_idx / contact_method_time_idx), a nullable timestamp sort is the
+contacts with a value (its partial index) then those without one (by initiation time). A page reads the
+segments in order until it has its rows, so no sort ever orders the whole time range in memory.
 """
 
 import base64
@@ -14,11 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KeyTransform
 
 from ccp.errors import InvalidParameter
-from ccp.models import Contact, ContactState, User
+from ccp.models import Channel, Contact, ContactCategory, ContactState, InitiationMethod, TranscriptSegment, User
 from ccp.models.contacts import OPEN_STATES
 
 TIME_FIELDS = {
@@ -40,7 +46,13 @@ SORT_FIELDS = {
     "EXPIRY_TIMESTAMP": "initiation_timestamp",
 }
 NULLABLE_SORT_COLUMNS = {"scheduled_timestamp", "connected_to_agent_timestamp", "disconnect_timestamp"}
-DATETIME_SORT_COLUMNS = {"initiation_timestamp", *NULLABLE_SORT_COLUMNS}
+# The sorts by a column with a few values: one segment per value (the contact_channel CHECK constraint and
+# contact_initiation_method keep every row inside these lists, so no row falls outside every segment).
+VALUE_SORT_COLUMNS = {"channel": Channel.values, "initiation_method": InitiationMethod.values}
+# Every other timestamp of a contact records something that happened after it was initiated (a scheduled
+# start may be set up to a second in the past: validate_scheduled_time's slack). A search by initiation time
+# therefore bounds them too, which lets their indexes start at the range instead of at the oldest contact.
+AFTER_INITIATION_SLACK = dt.timedelta(minutes=1)
 # The page's state filter: three words for the seven states a contact goes through.
 STATE_GROUPS = {
     "active": list(OPEN_STATES),
@@ -48,6 +60,8 @@ STATE_GROUPS = {
     "ended": [ContactState.ENDED],
 }
 MATCH_TYPES = ("MATCH_ALL", "MATCH_ANY", "MATCH_EXACT", "MATCH_NONE")
+# Transcript participant roles (Contact Lens's ParticipantRole); "" on the page means any participant.
+PARTICIPANT_ROLES = ("AGENT", "CUSTOMER", "SYSTEM", "CUSTOM_BOT", "SUPERVISOR")
 # "more than 1,000": the most matching rows a count reads (a page shows 50; 10,000 cost 100-250 ms on the
 # benchmark's million contacts for a common filter, 1,000 a tenth of that).
 COUNT_CAP = 1_000
@@ -77,6 +91,13 @@ class ContactSearchFilters:
     # MATCH_NONE (no word); MATCH_EXACT compares the whole name.
     texts: list[str] = field(default_factory=list)
     text_match: str = "MATCH_ANY"
+    # Categories a rule assigned: MATCH_ALL (every name) or MATCH_ANY (one of them).
+    categories: list[str] = field(default_factory=list)
+    category_match: str = "MATCH_ALL"
+    # Words in the transcript, in botocore's TranscriptCriteria shape: [{"ParticipantRole": "CUSTOMER" (or ""
+    # for anyone), "SearchText": [...], "MatchType": ...}], combined by `transcript_match`.
+    transcript_criteria: list[dict] = field(default_factory=list)
+    transcript_match: str = "MATCH_ALL"
     sort_field: str = "INITIATION_TIMESTAMP"
     sort_descending: bool = True
 
@@ -130,6 +151,48 @@ def _texts_q(texts: list[str], match: str) -> Q | None:
     return ~combined if match == "MATCH_NONE" else combined
 
 
+def _combine(clauses: list[Q], match: str) -> Q:
+    combined = clauses[0]
+    for clause in clauses[1:]:
+        combined = combined | clause if match == "MATCH_ANY" else combined & clause
+    return combined
+
+
+def _categories_q(names: list[str], match: str) -> Q | None:
+    """Contacts a rule put in these categories (the unique index on (contact, name) answers each probe)."""
+    names = [n for n in names if n]
+    if not names:
+        return None
+    assigned = ContactCategory.objects.filter(contact_id=OuterRef("pk"))
+    if match == "MATCH_ANY":
+        return Q(Exists(assigned.filter(name__in=names)))
+    return _combine([Q(Exists(assigned.filter(name=name))) for name in names], "MATCH_ALL")
+
+
+def _transcript_criterion_q(criterion: dict) -> Q | None:
+    """One TranscriptCriteria: segments of that participant containing the texts (any, all, none of them, or
+    one segment saying exactly a text). icontains is UPPER(content) LIKE UPPER('%text%'), which the trigram GIN
+    index of migration 0012 serves on PostgreSQL."""
+    texts = [t for t in criterion.get("SearchText") or [] if t]
+    if not texts:
+        return None
+    segments = TranscriptSegment.objects.filter(contact_id=OuterRef("pk"))
+    if criterion.get("ParticipantRole"):
+        segments = segments.filter(participant_role=criterion["ParticipantRole"])
+    match = criterion.get("MatchType") or "MATCH_ANY"
+    if match == "MATCH_EXACT":
+        return _combine([Q(Exists(segments.filter(content__iexact=t))) for t in texts], "MATCH_ANY")
+    said = [Q(Exists(segments.filter(content__icontains=t))) for t in texts]
+    if match == "MATCH_NONE":
+        return ~_combine(said, "MATCH_ANY")
+    return _combine(said, match)
+
+
+def _transcript_q(criteria: list[dict], match: str) -> Q | None:
+    clauses = [q for q in map(_transcript_criterion_q, criteria) if q is not None]
+    return _combine(clauses, match) if clauses else None
+
+
 def _check(filters: ContactSearchFilters) -> None:
     if filters.time_field not in TIME_FIELDS:
         raise InvalidParameter("Unknown time range type.", field="TimeRange")
@@ -140,8 +203,13 @@ def _check(filters: ContactSearchFilters) -> None:
     unknown = set(filters.states) - STATE_GROUPS.keys()
     if unknown:
         raise InvalidParameter(f"Unknown state: {sorted(unknown)[0]}.", field="State")
-    if filters.attribute_match not in MATCH_TYPES or filters.text_match not in MATCH_TYPES:
+    matches = (filters.attribute_match, filters.text_match, filters.category_match, filters.transcript_match)
+    matches += tuple(c.get("MatchType") or "MATCH_ANY" for c in filters.transcript_criteria)
+    if any(match not in MATCH_TYPES for match in matches):
         raise InvalidParameter("Unknown match type.", field="MatchType")
+    roles = {c.get("ParticipantRole") or "" for c in filters.transcript_criteria} - {"", *PARTICIPANT_ROLES}
+    if roles:
+        raise InvalidParameter(f"Unknown participant role: {sorted(roles)[0]}.", field="ParticipantRole")
 
 
 def contact_search_filter(*, instance, filters: ContactSearchFilters):
@@ -155,6 +223,10 @@ def contact_search_filter(*, instance, filters: ContactSearchFilters):
         queryset = queryset.filter(**{f"{time_column}__gte": filters.start})
     if filters.end:
         queryset = queryset.filter(**{f"{time_column}__lte": filters.end})
+        if time_column != "initiation_timestamp":
+            # Initiated before what it is searched by (AFTER_INITIATION_SLACK): the initiation index, which
+            # serves the default sort, then starts at the range's end instead of at the newest contact.
+            queryset = queryset.filter(initiation_timestamp__lte=filters.end + AFTER_INITIATION_SLACK)
     for values, lookup in (
         (filters.channels, "channel__in"),
         (filters.initiation_methods, "initiation_method__in"),
@@ -172,78 +244,106 @@ def contact_search_filter(*, instance, filters: ContactSearchFilters):
     if filters.states:
         queryset = queryset.filter(state__in=[s for group in filters.states for s in STATE_GROUPS[group]])
     queryset = _attributes_q(queryset, filters.attribute_criteria, filters.attribute_match)
-    text_q = _texts_q(filters.texts, filters.text_match)
-    if text_q is not None:
-        queryset = queryset.filter(text_q)
+    for clause in (
+        _texts_q(filters.texts, filters.text_match),
+        _categories_q(filters.categories, filters.category_match),
+        _transcript_q(filters.transcript_criteria, filters.transcript_match),
+    ):
+        if clause is not None:
+            queryset = queryset.filter(clause)
     return queryset
 
 
-def _order(column: str, descending: bool, *, reverse: bool = False) -> list:
-    """ORDER BY for the sort: the column, then id; contacts without a value (a nullable timestamp) come last
-    in both directions. `reverse` is the exact mirror, used to read the page before a cursor."""
-    down = descending != reverse
-    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
-    if column not in NULLABLE_SORT_COLUMNS:
-        nulls = {}
-    col = F(column).desc(**nulls) if down else F(column).asc(**nulls)
-    return [col, F("id").desc() if down else F("id").asc()]
+@dataclass(frozen=True)
+class _Segment:
+    """One stretch of a sort order that one index walk serves: the rows matching `where`, by `key` then id."""
+
+    label: str
+    where: Q
+    key: str
 
 
-def contact_search(*, instance, filters: ContactSearchFilters):
-    """The matching contacts in the asked order (ties broken by id): what the export streams."""
+def _segments(filters: ContactSearchFilters) -> list[_Segment]:
+    """The sort order as segments, in the order they are shown (see the module docstring)."""
+    column, descending = filters.sort_column, filters.sort_descending
+    if column in VALUE_SORT_COLUMNS:
+        asked = {"channel": filters.channels, "initiation_method": filters.initiation_methods}[column]
+        values = sorted(v for v in VALUE_SORT_COLUMNS[column] if not asked or v in asked)
+        if descending:
+            values.reverse()
+        return [_Segment(value, Q(**{column: value}), "initiation_timestamp") for value in values]
+    bound = Q()
+    if column != "initiation_timestamp" and filters.time_field == "INITIATION_TIMESTAMP" and filters.start:
+        bound = Q(**{f"{column}__gte": filters.start - AFTER_INITIATION_SLACK})
+    if column in NULLABLE_SORT_COLUMNS:
+        # Contacts without the value come last in both directions, in initiation order.
+        return [
+            _Segment("set", Q(**{f"{column}__isnull": False}) & bound, column),
+            _Segment("null", Q(**{f"{column}__isnull": True}), "initiation_timestamp"),
+        ]
+    return [_Segment("all", Q(), column)]
+
+
+def _order(key: str, descending: bool, *, reverse: bool = False) -> list:
+    """ORDER BY within a segment: its key, then id. `reverse` is the exact mirror (the page before a cursor)."""
+    if descending != reverse:
+        return [F(key).desc(), F("id").desc()]
+    return [F(key).asc(), F("id").asc()]
+
+
+def contact_search(*, instance, filters: ContactSearchFilters) -> list:
+    """The matching contacts in the asked order (ties broken by id), as one ordered queryset per segment of the
+    order: what the export streams, one after the other."""
     queryset = contact_search_filter(instance=instance, filters=filters)
-    return queryset.order_by(*_order(filters.sort_column, filters.sort_descending))
+    return [
+        queryset.filter(segment.where).order_by(*_order(segment.key, filters.sort_descending))
+        for segment in _segments(filters)
+    ]
 
 
 # --- keyset cursors ---------------------------------------------------------------------------------------
 
 
-def cursor_encode(contact, filters: ContactSearchFilters) -> str:
-    """An opaque cursor at `contact` for this sort: its sort value and id."""
-    value = getattr(contact, filters.sort_column)
+def cursor_encode(contact, segment: _Segment, filters: ContactSearchFilters) -> str:
+    """An opaque cursor at `contact` for this sort: its segment, its value of the segment's key, and its id."""
+    value = getattr(contact, segment.key)
     if isinstance(value, dt.datetime):
         value = value.isoformat()
-    body = {"s": filters.sort_field, "d": filters.sort_descending, "v": value, "i": contact.pk}
+    body = {"s": filters.sort_field, "d": filters.sort_descending, "g": segment.label, "v": value, "i": contact.pk}
     return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str, filters: ContactSearchFilters) -> tuple:
-    """(sort value, id) from a cursor issued for this same sort; anything else is a 400."""
+def cursor_decode(cursor: str, filters: ContactSearchFilters) -> tuple[int, object, str]:
+    """(segment index, key value, id) from a cursor issued for this same sort; anything else is a 400."""
+    segments = _segments(filters)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         body = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
         value, pk = body["v"], body["i"]
         if body["s"] != filters.sort_field or body["d"] != filters.sort_descending or not isinstance(pk, str):
             raise ValueError("another sort")
-        if value is not None and not isinstance(value, str):
+        index = [segment.label for segment in segments].index(body["g"])
+        if not isinstance(value, str):
             raise ValueError("not a value")
-        if value is not None and filters.sort_column in DATETIME_SORT_COLUMNS:
-            value = dt.datetime.fromisoformat(value)
+        # Every segment's key is a timestamp (a value sort's segments are in initiation order).
+        value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            raise ValueError("a naive time")
     except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error, AttributeError):
         raise InvalidParameter("NextToken is not a paging token this server issued for this search.", field="NextToken")
-    return value, pk
+    return index, value, pk
 
 
-def _beyond(column: str, descending: bool, value, pk: str, *, backwards: bool) -> Q:
-    """Rows strictly after (value, pk) in the order — or strictly before it when `backwards`.
+def _beyond(key: str, descending: bool, value, pk: str, *, backwards: bool) -> Q:
+    """Rows strictly after (value, pk) in a segment's order — or strictly before it when `backwards`.
 
-    The extra non-strict bound (`col <= value` when walking down) is what lets the database start the index
+    The extra non-strict bound (`key <= value` when walking down) is what lets the database start the index
     scan at the cursor instead of at the top of the instance's range; the OR then drops the equal values
     already shown.
     """
-    down = descending != backwards
-    strict, loose = ("lt", "lte") if down else ("gt", "gte")
-    id_after = Q(**{f"id__{strict}": pk})
-    nullable = column in NULLABLE_SORT_COLUMNS
-    if value is None:
-        # The cursor sits among the rows without a value, which come after every row with one.
-        tail = Q(**{f"{column}__isnull": True}) & id_after
-        return tail | Q(**{f"{column}__isnull": False}) if backwards else tail
-    beyond_value = Q(**{f"{column}__{strict}": value}) | (Q(**{column: value}) & id_after)
-    after = Q(**{f"{column}__{loose}": value}) & beyond_value
-    if nullable and not backwards:
-        after |= Q(**{f"{column}__isnull": True})
-    return after
+    strict, loose = ("lt", "lte") if descending != backwards else ("gt", "gte")
+    beyond_value = Q(**{f"{key}__{strict}": value}) | Q(**{key: value, f"id__{strict}": pk})
+    return Q(**{f"{key}__{loose}": value}) & beyond_value
 
 
 @dataclass
@@ -264,25 +364,36 @@ def contact_search_page(
     before: str | None = None,
     select_related: tuple = (),
 ) -> ContactPage:
-    """The `size` contacts after the cursor `after` (or before `before`; the first page with neither)."""
+    """The `size` contacts after the cursor `after` (or before `before`; the first page with neither).
+
+    Reads the order's segments from the cursor's on (backwards: down to the first) until it has `size` + 1
+    rows; each segment's read starts at the cursor through its index."""
     queryset = contact_search_filter(instance=instance, filters=filters).select_related("instance", *select_related)
-    column, descending = filters.sort_column, filters.sort_descending
+    segments = _segments(filters)
     backwards = bool(before) and not after
     cursor = after or before
-    if cursor:
-        value, pk = cursor_decode(cursor, filters)
-        queryset = queryset.filter(_beyond(column, descending, value, pk, backwards=backwards))
-    rows = list(queryset.order_by(*_order(column, descending, reverse=backwards))[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    first, value, pk = cursor_decode(cursor, filters) if cursor else (0, None, None)
+    walk = range(first, -1, -1) if backwards else range(first, len(segments))
+    found: list[tuple] = []
+    for index in walk:
+        segment = segments[index]
+        part = queryset.filter(segment.where)
+        if cursor and index == first:
+            part = part.filter(_beyond(segment.key, filters.sort_descending, value, pk, backwards=backwards))
+        part = part.order_by(*_order(segment.key, filters.sort_descending, reverse=backwards))
+        found.extend((row, segment) for row in part[: size + 1 - len(found)])
+        if len(found) > size:
+            break
+    more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
-        next_cursor = cursor_encode(rows[-1], filters) if rows else None
-        previous_cursor = cursor_encode(rows[0], filters) if rows and more else None
+        found.reverse()
+        next_cursor = cursor_encode(*found[-1], filters) if found else None
+        previous_cursor = cursor_encode(*found[0], filters) if found and more else None
     else:
-        next_cursor = cursor_encode(rows[-1], filters) if rows and more else None
-        previous_cursor = cursor_encode(rows[0], filters) if rows and cursor else None
-    return ContactPage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+        next_cursor = cursor_encode(*found[-1], filters) if found and more else None
+        previous_cursor = cursor_encode(*found[0], filters) if found and cursor else None
+    return ContactPage(rows=[row for row, _ in found], next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
 def contact_search_count(*, instance, filters: ContactSearchFilters, cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -294,6 +405,15 @@ def contact_search_count(*, instance, filters: ContactSearchFilters, cap: int = 
 
 def contact_search_iter(*, instance, filters: ContactSearchFilters, chunk_size: int = 2000) -> Iterator:
     """Every matching contact in order, `chunk_size` rows at a time: a server-side cursor on PostgreSQL, so
-    memory stays flat however many rows match (the export)."""
-    queryset = contact_search(instance=instance, filters=filters).select_related("queue", "agent", "flow")
-    return queryset.iterator(chunk_size=chunk_size)
+    memory stays flat however many rows match."""
+    for queryset in contact_search(instance=instance, filters=filters):
+        yield from queryset.select_related("queue", "agent", "flow").iterator(chunk_size=chunk_size)
+
+
+def contact_categories(contact_ids) -> dict[str, list[str]]:
+    """The category names of these contacts, by contact id (the search results show them)."""
+    names: dict[str, list[str]] = {}
+    rows = ContactCategory.objects.filter(contact_id__in=list(contact_ids)).order_by("name")
+    for contact_id, name in rows.values_list("contact_id", "name"):
+        names.setdefault(contact_id, []).append(name)
+    return names

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from django.urls import reverse
 from django.utils import timezone
 
+from ccp.models import ContactCategory, TranscriptSegment
 from tests.factories import (
     AgentFactory,
     ContactFactory,
@@ -130,9 +131,7 @@ def test_the_filters_come_back_from_the_url_and_ride_on_every_link(supervisor_cl
 def test_next_and_previous_walk_the_pages_across_ties(supervisor_client, instance):
     # 120 contacts, four to a timestamp: every page boundary falls inside a tie.
     for n in range(120):
-        ContactFactory(
-            instance=instance, name=f"Row {n:03d}", initiation_timestamp=NOW - (n // 4) * MINUTE
-        )
+        ContactFactory(instance=instance, name=f"Row {n:03d}", initiation_timestamp=NOW - (n // 4) * MINUTE)
     pages, html = [], search(supervisor_client)
     while True:
         pages.append(names(html))
@@ -226,7 +225,7 @@ def test_the_csv_export_parses_back_into_the_searched_rows(supervisor_client, in
     ContactFactory(instance=instance, name="Row voice", channel="VOICE", initiation_timestamp=NOW - HOUR)
     response, body = export(supervisor_client, "csv", channel="TASK")
     assert response["Content-Type"].startswith("text/csv")
-    assert f'contacts-{instance.alias}-' in response["Content-Disposition"]
+    assert f"contacts-{instance.alias}-" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [r["Name"] for r in rows] == ['Row "quoted", with comma', "Row older"]
     first = rows[0]
@@ -234,7 +233,7 @@ def test_the_csv_export_parses_back_into_the_searched_rows(supervisor_client, in
     assert first["Description"] == "two\nlines"
     assert json.loads(first["Attributes"]) == {"tier": "gold"}
     assert json.loads(first["References"]) == {"Case": {"Type": "URL", "Value": "https://crm/1"}}
-    assert first["InitiationTimestamp"] == queue_contact.initiation_timestamp.isoformat()
+    assert datetime.fromisoformat(first["InitiationTimestamp"]) == queue_contact.initiation_timestamp
 
 
 def test_the_jsonl_export_is_one_object_per_contact(supervisor_client, instance):
@@ -250,3 +249,51 @@ def test_an_export_never_includes_another_instance(supervisor_client, instance):
     ContactFactory(instance=InstanceFactory(), name="Theirs")
     _, body = export(supervisor_client, "jsonl", start="")
     assert body == ""
+
+
+def _conversation(instance, name, role, content, categories=()):
+    contact = ContactFactory(instance=instance, name=name, channel="VOICE")
+    TranscriptSegment.objects.create(
+        instance=instance,
+        contact=contact,
+        segment_id="s1",
+        participant_id="p1",
+        participant_role=role,
+        content=content,
+        begin_offset_millis=65_000,
+        end_offset_millis=70_000,
+        sentiment="NEGATIVE",
+        received_at=NOW,
+    )
+    for category in categories:
+        ContactCategory.objects.create(instance=instance, contact=contact, name=category, matched_at=NOW)
+    return contact
+
+
+def test_categories_and_transcript_words_filter_and_show(supervisor_client, instance):
+    _conversation(instance, "Row refund", "CUSTOMER", "I want my money back, a refund", ["Refund request", "Angry"])
+    _conversation(instance, "Row thanks", "AGENT", "Thanks for calling about the refund", ["Angry"])
+    ContactFactory(instance=instance, name="Row task")
+    html = search(supervisor_client, categories="Angry, Refund request", categories_match="all")
+    assert names(html) == ["Row refund"]
+    assert '<span class="badge">Angry</span>' in html and '<span class="badge">Refund request</span>' in html
+    html = search(supervisor_client, categories="Angry, Refund request", categories_match="any")
+    assert sorted(names(html)) == ["Row refund", "Row thanks"]
+    html = search(supervisor_client, transcript="refund", transcript_role="CUSTOMER")
+    assert names(html) == ["Row refund"]
+    assert 'name="transcript" value="refund"' in html and '<option value="CUSTOMER" selected>' in html
+    html = search(supervisor_client, transcript="money, calling", transcript_match="any")
+    assert sorted(names(html)) == ["Row refund", "Row thanks"]
+    assert names(search(supervisor_client, transcript="money, calling", transcript_match="all")) == []
+    assert "at most 128 characters" in search(supervisor_client, transcript="x" * 129)
+
+
+def test_the_summary_shows_categories_and_the_transcript(supervisor_client, instance):
+    contact = _conversation(instance, "Call", "CUSTOMER", "<b>I want</b> a refund", ["Refund request"])
+    html = supervisor_client.get(reverse("admin_console:contact_detail", args=[contact.pk])).content.decode()
+    assert ">Refund request</li>" in html
+    assert "&lt;b&gt;I want&lt;/b&gt; a refund" in html
+    assert '<td class="num nowrap">1:05</td>' in html and "<td>Customer</td>" in html and "Negative" in html
+    task = ContactFactory(instance=instance, name="Task")
+    html = supervisor_client.get(reverse("admin_console:contact_detail", args=[task.pk])).content.decode()
+    assert "<h2>Transcript</h2>" not in html

@@ -3,12 +3,13 @@ transfers and calls) and the supervisor's actions on an open task, each recorded
 actor; agents get 403 and another instance's contacts 404."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ccp.models import Contact, ContactEvent
+from ccp.models import AuditEntry, Contact, ContactEvent
 from tests.factories import (
     AgentFactory,
     ContactFactory,
@@ -56,15 +57,68 @@ def test_the_summary_shows_every_timestamp_duration_flow_and_template(supervisor
     assert "Supervisor actions" not in html
 
 
-def test_transfers_and_outbound_calls_are_linked_from_the_task(supervisor_client, instance):
+def test_every_linked_contact_is_a_link_labelled_by_how_it_came_to_be(supervisor_client, instance):
     task = ContactFactory(instance=instance, name="Original task")
-    moved = ContactFactory(instance=instance, name="Moved on", initial_contact=task, previous_contact=task)
-    call = ContactFactory(instance=instance, name="Call out", channel="VOICE", initial_contact=task)
+    moved = ContactFactory(
+        instance=instance, name="Moved on", initiation_method="TRANSFER", initial_contact=task, previous_contact=task
+    )
+    moved_again = ContactFactory(
+        instance=instance,
+        name="Moved again",
+        initiation_method="QUEUE_TRANSFER",
+        initial_contact=task,
+        previous_contact=moved,
+    )
+    follow_up = ContactFactory(instance=instance, name="Follow-up", previous_contact=task)
+    # A number-pad call names the task as its related contact and is its own initial contact.
+    call = ContactFactory(
+        instance=instance, name="Call out", channel="VOICE", initiation_method="OUTBOUND", related_contact=task
+    )
+    Contact.objects.filter(pk=call.pk).update(initial_contact=call)
+    by_rule = ContactFactory(instance=instance, name="Rule task", initiation_method="RULE", related_contact=task)
     html = supervisor_client.get(detail_url(task)).content.decode()
-    assert f'Next in chain: <a href="{detail_url(moved)}">' in html
-    assert f'Outbound call: <a href="{detail_url(call)}">' in html
-    back = supervisor_client.get(detail_url(moved)).content.decode()
-    assert f'href="{detail_url(task)}"' in back
+    for label, other in (
+        ("Transfer", moved),
+        ("Transfer", moved_again),
+        ("Next in chain", follow_up),
+        ("Outbound call", call),
+        ("Task created by a rule", by_rule),
+    ):
+        assert f'{label}: <a href="{detail_url(other)}">' in html
+    assert (
+        f'Previous contact: <a href="{detail_url(task)}">' in supervisor_client.get(detail_url(moved)).content.decode()
+    )
+    on_call = supervisor_client.get(detail_url(call)).content.decode()
+    assert f'Related contact: <a href="{detail_url(task)}">' in on_call
+    assert f'href="{detail_url(call)}"' not in on_call  # never a link to itself
+    on_second = supervisor_client.get(detail_url(moved_again)).content.decode()
+    assert f'Initial contact: <a href="{detail_url(task)}">' in on_second
+    assert f'Previous contact: <a href="{detail_url(moved)}">' in on_second
+
+
+def test_the_summary_shows_queue_agent_acw_and_handle_times(supervisor_client, instance):
+    contact = ContactFactory(
+        instance=instance,
+        state="ENDED",
+        disconnect_reason="AGENT_DISCONNECT",
+        initiation_timestamp=NOW - dt.timedelta(minutes=60),
+        enqueue_timestamp=NOW - dt.timedelta(minutes=59),
+        connected_to_agent_timestamp=NOW - dt.timedelta(minutes=55),
+        after_contact_work_start_timestamp=NOW - dt.timedelta(minutes=40),
+        after_contact_work_end_timestamp=NOW - dt.timedelta(minutes=37),
+        disconnect_timestamp=NOW - dt.timedelta(minutes=40),
+    )
+    html = supervisor_client.get(detail_url(contact)).content.decode()
+    durations = dict(re.findall(r"<dt>([^<]+)</dt><dd title=\"[^\"]*\">([^<]+)</dd>", html))
+    assert durations == {
+        "Queue time": "4m 00s",
+        "Agent on contact": "15m 00s",
+        "After-contact work": "3m 00s",
+        "Handle time": "18m 00s",
+        "Total": "20m 00s",
+    }
+    for label in ("Enqueued", "Connected to agent", "After contact work started", "After contact work ended"):
+        assert f"<dt>{label}</dt>" in html
 
 
 def test_a_supervisor_ends_an_active_task_and_the_event_names_them(supervisor_client, supervisor, instance):
@@ -78,6 +132,9 @@ def test_a_supervisor_ends_an_active_task_and_the_event_names_them(supervisor_cl
     html = supervisor_client.get(detail_url(task)).content.decode()
     assert "The task was ended." in html
     assert f"supervisor: {supervisor}" in html
+    audit = AuditEntry.objects.get(instance=instance, resource_type="contact", resource_id=task.pk)
+    assert (audit.action, audit.actor_id, audit.after["action"]) == ("CONTACT_ACTION", supervisor.pk, "end")
+    assert audit.before["state"] == "QUEUED"
 
 
 def test_ending_needs_the_confirmation_box(supervisor_client, instance):
@@ -86,6 +143,7 @@ def test_ending_needs_the_confirmation_box(supervisor_client, instance):
     task.refresh_from_db()
     assert task.state == "QUEUED"
     assert "Tick the box to confirm" in supervisor_client.get(detail_url(task)).content.decode()
+    assert not AuditEntry.objects.filter(resource_type="contact", resource_id=task.pk).exists()
 
 
 def test_a_supervisor_transfers_a_task_to_a_queue(supervisor_client, supervisor, instance):

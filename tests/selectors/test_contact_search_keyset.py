@@ -31,7 +31,7 @@ HOUR = dt.timedelta(hours=1)
 
 
 def found(instance, **filters) -> list[str]:
-    return [c.id for c in contact_search(instance=instance, filters=ContactSearchFilters(**filters))]
+    return [c.id for part in contact_search(instance=instance, filters=ContactSearchFilters(**filters)) for c in part]
 
 
 def every_page(instance, filters, size):
@@ -239,3 +239,42 @@ def test_another_instances_contacts_never_match(instance):
     ContactFactory(instance=InstanceFactory(), name="Theirs")
     assert found(instance) == []
     assert found(instance, texts=["Theirs"]) == []
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_nullable_sort_within_a_time_range_keeps_every_contact_initiated_in_it(instance, descending):
+    """The sort reads the disconnect index from the range's start on (a contact disconnects after it starts);
+    contacts initiated in the range that disconnected much later, or not yet, are all there, in order."""
+    start = NOW - 10 * HOUR
+    inside = [
+        ContactFactory(
+            instance=instance,
+            initiation_timestamp=start + n * HOUR,
+            disconnect_timestamp=start + n * HOUR + (7 - n) * 24 * HOUR if n % 3 else None,
+        )
+        for n in range(7)
+    ]
+    # Initiated before the range, disconnected inside it: not in an initiation-time search.
+    ContactFactory(instance=instance, initiation_timestamp=start - HOUR, disconnect_timestamp=start + HOUR)
+    filters = ContactSearchFilters(start=start, sort_field="DISCONNECT_TIMESTAMP", sort_descending=descending)
+    seen = [pk for page in every_page(instance, filters, size=2) for pk in page]
+    with_value = sorted((c for c in inside if c.disconnect_timestamp), key=lambda c: c.disconnect_timestamp)
+    without = sorted((c for c in inside if not c.disconnect_timestamp), key=lambda c: c.initiation_timestamp)
+    if descending:
+        with_value.reverse()
+        without.reverse()
+    assert seen == [c.id for c in with_value + without]
+
+
+def test_a_channel_sort_orders_each_channels_contacts_by_initiation(instance):
+    made = [
+        ContactFactory(instance=instance, channel=["TASK", "VOICE", "CHAT"][n % 3], initiation_timestamp=NOW - n * HOUR)
+        for n in range(9)
+    ]
+    filters = ContactSearchFilters(sort_field="CHANNEL", sort_descending=False)
+    seen = [pk for page in every_page(instance, filters, size=4) for pk in page]
+    expected = sorted(made, key=lambda c: (c.channel, c.initiation_timestamp))
+    assert seen == [c.id for c in expected]
+    only_voice = ContactFactory(instance=instance, channel="VOICE", initiation_timestamp=NOW - 100 * HOUR)
+    filters = ContactSearchFilters(channels=["VOICE"], sort_field="CHANNEL")
+    assert [pk for page in every_page(instance, filters, size=2) for pk in page][-1] == only_voice.id

@@ -35,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--agent", action="append", default=[], help="Agent (user) id (repeatable).")
         parser.add_argument("--state", action="append", default=[], choices=["active", "scheduled", "ended"])
         parser.add_argument("--name", help="Words in the name or description.")
+        parser.add_argument(
+            "--category", action="append", default=[], help="A category a rule assigned (repeatable: all)."
+        )
+        parser.add_argument(
+            "--said", action="append", default=[], help="A word or phrase in the transcript (repeatable: any)."
+        )
+        parser.add_argument("--said-by", choices=["AGENT", "CUSTOMER", "SYSTEM"], help="Who said it (default: anyone).")
         parser.add_argument("--sort", choices=sorted(SORT_FIELDS), default="INITIATION_TIMESTAMP")
         parser.add_argument("--ascending", action="store_true")
 
@@ -61,6 +68,12 @@ class Command(BaseCommand):
             states=options["state"],
             texts=[options["name"]] if options["name"] else [],
             text_match="MATCH_ALL",
+            categories=options["category"],
+            transcript_criteria=[
+                {"ParticipantRole": options["said_by"] or "", "SearchText": options["said"], "MatchType": "MATCH_ANY"}
+            ]
+            if options["said"]
+            else [],
             sort_field=options["sort"],
             sort_descending=not options["ascending"],
         )
