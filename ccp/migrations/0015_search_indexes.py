@@ -26,7 +26,7 @@ def transcript_index_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0011_audit_and_conversations'),
+        ('ccp', '0014_metrics_service_level_defaults'),
     ]
 
     operations = [
