@@ -29,6 +29,7 @@ from ccp.models import Instance
 from ccp.ops.metrics import api_request_count
 from ccp.ops.unavailable import api_unavailable_response, database_down
 from ccp.services.api_keys import api_key_touch
+from ccp.services.audit import audit_acting
 
 logger = logging.getLogger(__name__)
 
@@ -112,4 +113,5 @@ def _handle(request):
     if not throttle_take(instance=instance, operation=operation):
         raise throttled()
     api_key_touch(api_key=api_key)
-    return result_response(handler(instance=instance, params=params))
+    with audit_acting(api_key):  # configuration changes made through the API name the key in the audit log
+        return result_response(handler(instance=instance, params=params))

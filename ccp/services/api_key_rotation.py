@@ -8,8 +8,9 @@ any of the keys and re-encrypts with the first, the current one.
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ccp.errors import InvalidParameter
-from ccp.models import ApiKey
+from ccp.models import ApiKey, AuditEntry
 from ccp.services.api_keys import _fernet, api_key_fernet
+from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
 
 
@@ -49,4 +50,12 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
             )
         for api_key, token in rotated:
             ApiKey.objects.filter(pk=api_key.pk).update(secret_encrypted=token)
+            audit_record(
+                api_key.instance_id,
+                action=AuditEntry.Action.UPDATE,
+                resource_type="api_key",
+                resource_id=api_key.pk,
+                resource_name=api_key.access_key_id,
+                detail="Secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
+            )
     return len(rotated)

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils import timezone
 
-from ccp.models import ApiKey, Instance
+from ccp.models import ApiKey, AuditEntry, Instance
+from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
@@ -63,6 +64,14 @@ def api_key_create(*, instance: Instance, name: str = "") -> tuple[ApiKey, str]:
             access_key_id=access_key_id,
             secret_encrypted=api_key_fernet().encrypt(secret.encode()).decode(),
         )
+        audit_record(
+            instance,
+            action=AuditEntry.Action.CREATE,
+            resource_type="api_key",
+            resource_id=api_key.pk,
+            resource_name=access_key_id,
+            after={"name": api_key.name, "access_key_id": access_key_id},
+        )
     return api_key, secret
 
 
@@ -72,7 +81,17 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
         return
     now = timezone.now()
     with entry_transaction():
-        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit_record(
+                api_key.instance_id,
+                action=AuditEntry.Action.UPDATE,
+                resource_type="api_key",
+                resource_id=api_key.pk,
+                resource_name=api_key.access_key_id,
+                before={"revoked_at": None},
+                after={"revoked_at": now.isoformat()},
+                detail="Revoked",
+            )
     api_key.revoked_at = now
 
 

@@ -5,7 +5,11 @@ single-select fields with options, the flow in the same instance."""
 from ccp import validation
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import ContactFlow, TaskTemplate
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_updated
 from ccp.services.transactions import entry_transaction
+
+# What an audit entry records of a task template.
+AUDITED = ("name", "description", "flow", "status", "fields", "constraints", "defaults")
 
 # Amazon Connect: up to 50 fields per template.
 TEMPLATE_FIELDS_MAX = 50
@@ -117,7 +121,7 @@ def task_template_create(
     task_template_check(fields=fields, constraints=constraints, defaults=defaults)
     with entry_transaction():
         _name_check(instance, name)
-        return TaskTemplate.objects.create(
+        template = TaskTemplate.objects.create(
             instance=instance,
             name=name,
             description=description or "",
@@ -127,12 +131,15 @@ def task_template_create(
             defaults=defaults,
             status=status or TaskTemplate.Status.ACTIVE,
         )
+        audit_created(template, resource_type="task_template", fields=AUDITED)
+    return template
 
 
 def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
     """Change the given parts of a template (name, description, flow_id, fields, constraints, defaults, status)."""
     with entry_transaction():
         template = TaskTemplate.objects.select_for_update().get(pk=template.pk)
+        before = audit_snapshot(template, AUDITED)
         if changes.get("name") is not None and changes["name"] != template.name:
             _name_check(template.instance, changes["name"], exclude_pk=template.pk)
             template.name = changes["name"]
@@ -145,10 +152,13 @@ def task_template_update(*, template: TaskTemplate, **changes) -> TaskTemplate:
                 setattr(template, key, changes[key])
         task_template_check(fields=template.fields, constraints=template.constraints, defaults=template.defaults)
         template.save()
+        audit_updated(template, before, resource_type="task_template", fields=AUDITED)
     return template
 
 
 def task_template_delete(*, template: TaskTemplate) -> None:
     """Delete a template; tasks created from it keep their data."""
     with entry_transaction():
+        before, template_id = audit_snapshot(template, AUDITED), template.pk
         template.delete()
+        audit_deleted(template, before, resource_type="task_template", resource_id=template_id)

@@ -3,10 +3,13 @@
 from zoneinfo import available_timezones
 
 from ccp.errors import InvalidParameter
-from ccp.models import HoursOfOperation, Instance
-from ccp.services.configuration.base import delete_or_refuse, name_check
+from ccp.models import HoursOfOperation, Instance, Queue
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_snapshot_saved, audit_updated
+from ccp.services.configuration.base import delete_or_refuse, name_check, refuse_while_used, rows_blocking
 from ccp.services.transactions import entry_transaction
 
+# What an audit entry records of hours of operation.
+AUDITED = ("name", "description", "timezone", "config")
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 
@@ -39,9 +42,11 @@ def hours_create(
     with entry_transaction():
         name = name_check(HoursOfOperation, instance_id=instance.pk, name=name)
         _check(timezone=timezone, config=config)
-        return HoursOfOperation.objects.create(
+        hours = HoursOfOperation.objects.create(
             instance=instance, name=name, description=description, timezone=timezone, config=config
         )
+        audit_created(hours, resource_type="hours_of_operation", fields=AUDITED)
+    return hours
 
 
 def hours_update(
@@ -49,14 +54,19 @@ def hours_update(
 ) -> HoursOfOperation:
     """Change the name, description, timezone and open ranges of hours of operation."""
     with entry_transaction():
+        before = audit_snapshot_saved(hours, AUDITED)
         hours.name = name_check(HoursOfOperation, instance_id=hours.instance_id, name=name, exclude_pk=hours.pk)
         _check(timezone=timezone, config=config)
         hours.description, hours.timezone, hours.config = description, timezone, config
         hours.save()
+        audit_updated(hours, before, resource_type="hours_of_operation", fields=AUDITED)
     return hours
 
 
 def hours_delete(*, hours: HoursOfOperation) -> None:
-    """Delete hours of operation; refused (ResourceInUse) while a queue keeps them."""
+    """Delete hours of operation; refused (ResourceInUse, naming them) while a queue keeps them."""
     with entry_transaction():
+        refuse_while_used(hours, rows_blocking("Queue", Queue.objects.filter(hours=hours)))
+        before, hours_id = audit_snapshot(hours, AUDITED), hours.pk
         delete_or_refuse(hours)
+        audit_deleted(hours, before, resource_type="hours_of_operation", resource_id=hours_id)

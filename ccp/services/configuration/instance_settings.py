@@ -10,7 +10,11 @@ from django.conf import settings
 
 from ccp.errors import InvalidParameter
 from ccp.models import Instance
+from ccp.services.audit import audit_snapshot_saved, audit_updated
 from ccp.services.transactions import entry_transaction
+
+# What an audit entry records of the instance's settings.
+AUDITED = ("timezone", "active_task_quota", "api_rate_per_second", "api_burst")
 
 
 def instance_update(
@@ -32,9 +36,11 @@ def instance_update(
     if api_burst < api_rate_per_second:
         raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
     with entry_transaction():
+        before = audit_snapshot_saved(instance, AUDITED)
         instance.timezone, instance.active_task_quota = timezone, active_task_quota
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
         instance.save(update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst"])
+        audit_updated(instance, before, resource_type="instance", fields=AUDITED)
     return instance
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from ccp.errors import InvalidParameter, InvalidRequest
 from ccp.models import HoursOfOperation, Instance, Queue, QuickConnect, RoutingProfile
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_snapshot_saved, audit_updated
 from ccp.services.configuration.base import (
     delete_or_refuse,
     name_check,
@@ -15,6 +16,9 @@ from ccp.services.configuration.base import (
     same_instance,
 )
 from ccp.services.transactions import entry_transaction
+
+# What an audit entry records of a queue.
+AUDITED = ("name", "description", "hours", "max_contacts", "quick_connects")
 
 
 def _check(*, instance_id: str, hours, max_contacts, quick_connects) -> list[QuickConnect]:
@@ -46,6 +50,7 @@ def queue_create(
             instance=instance, name=name, description=description, hours=hours, max_contacts=max_contacts
         )
         queue.quick_connects.set(quick_connects)
+        audit_created(queue, resource_type="queue", fields=AUDITED)
     return queue
 
 
@@ -62,6 +67,7 @@ def queue_update(
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue can't be edited.")
     with entry_transaction():
+        before = audit_snapshot_saved(queue, AUDITED)
         queue.name = name_check(Queue, instance_id=queue.instance_id, name=name, exclude_pk=queue.pk)
         quick_connects = _check(
             instance_id=queue.instance_id, hours=hours, max_contacts=max_contacts, quick_connects=quick_connects
@@ -69,6 +75,7 @@ def queue_update(
         queue.description, queue.hours, queue.max_contacts = description, hours, max_contacts
         queue.save()
         queue.quick_connects.set(quick_connects)
+        audit_updated(queue, before, resource_type="queue", fields=AUDITED)
     return queue
 
 
@@ -84,4 +91,6 @@ def queue_delete(*, queue: Queue) -> None:
             + rows_blocking("Routing profile", RoutingProfile.objects.filter(queue_configs__queue=queue).distinct())
             + rows_blocking("Quick connect", QuickConnect.objects.filter(queue=queue)),
         )
+        before, queue_id = audit_snapshot(queue, AUDITED), queue.pk
         delete_or_refuse(queue)
+        audit_deleted(queue, before, resource_type="queue", resource_id=queue_id)

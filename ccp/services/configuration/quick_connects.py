@@ -2,9 +2,12 @@
 
 from ccp.errors import InvalidParameter
 from ccp.models import ContactFlow, Instance, Queue, QuickConnect, User
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_snapshot_saved, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
 from ccp.services.transactions import entry_transaction
 
+# What an audit entry records of a quick connect.
+AUDITED = ("name", "description", "type", "user", "queue", "phone_number", "flow")
 TARGET_FIELD = {
     QuickConnect.Type.USER: "user",
     QuickConnect.Type.QUEUE: "queue",
@@ -45,9 +48,11 @@ def quick_connect_create(
         target = _target(
             instance_id=instance.pk, type=type, user=user, queue=queue, phone_number=phone_number, flow=flow
         )
-        return QuickConnect.objects.create(
+        quick_connect = QuickConnect.objects.create(
             instance=instance, name=name, description=description, type=type, flow=flow, **target
         )
+        audit_created(quick_connect, resource_type="quick_connect", fields=AUDITED)
+    return quick_connect
 
 
 def quick_connect_update(
@@ -63,6 +68,7 @@ def quick_connect_update(
 ) -> QuickConnect:
     """Change a quick connect; only the target its type names is kept."""
     with entry_transaction():
+        before = audit_snapshot_saved(quick_connect, AUDITED)
         instance_id = quick_connect.instance_id
         quick_connect.name = name_check(QuickConnect, instance_id=instance_id, name=name, exclude_pk=quick_connect.pk)
         target = _target(
@@ -72,10 +78,13 @@ def quick_connect_update(
         for field, value in target.items():
             setattr(quick_connect, field, value)
         quick_connect.save()
+        audit_updated(quick_connect, before, resource_type="quick_connect", fields=AUDITED)
     return quick_connect
 
 
 def quick_connect_delete(*, quick_connect: QuickConnect) -> None:
     """Delete a quick connect; queues stop showing it."""
     with entry_transaction():
+        before, quick_connect_id = audit_snapshot(quick_connect, AUDITED), quick_connect.pk
         delete_or_refuse(quick_connect)
+        audit_deleted(quick_connect, before, resource_type="quick_connect", resource_id=quick_connect_id)

@@ -3,8 +3,15 @@
 from dataclasses import dataclass
 
 from ccp.errors import InvalidParameter
-from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue
-from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
+from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_updated
+from ccp.services.configuration.base import (
+    BLOCKERS_NAMED,
+    delete_or_refuse,
+    name_check,
+    refuse_while_used,
+    same_instance,
+)
 from ccp.services.transactions import entry_transaction
 
 
@@ -124,10 +131,21 @@ def _settings(**arguments) -> dict:
     return {field: arguments[field] for field in SETTINGS}
 
 
+def _audited(profile: RoutingProfile) -> dict:
+    """What an audit entry records of a routing profile: its settings and its queue list, one line a queue."""
+    values = audit_snapshot(profile, ("name", "description", *SETTINGS))
+    values["queues"] = sorted(
+        f"{row.queue} ({row.channel}, priority {row.priority}, delay {row.delay_seconds} s)"
+        for row in profile.queue_configs.select_related("queue")
+    )
+    return values
+
+
 def _profile_write(profile: RoutingProfile, *, name: str, description: str, settings: dict, queues) -> RoutingProfile:
     """Check and save a new or existing profile with its settings, and make its queue list exactly `queues`."""
     queues = list(queues)
     with entry_transaction():
+        before = None if profile._state.adding else _audited(RoutingProfile.objects.get(pk=profile.pk))
         profile.name = name_check(RoutingProfile, instance_id=profile.instance_id, name=name, exclude_pk=profile.pk)
         _check(instance_id=profile.instance_id, settings=settings, queues=queues)
         profile.description = description
@@ -135,10 +153,21 @@ def _profile_write(profile: RoutingProfile, *, name: str, description: str, sett
             setattr(profile, field, value)
         profile.save()
         _queues_set(profile, queues)
+        if before is None:
+            audit_created(profile, resource_type="routing_profile", after=_audited(profile))
+        else:
+            audit_updated(profile, before, resource_type="routing_profile", after=_audited(profile))
     return profile
 
 
 def routing_profile_delete(*, routing_profile: RoutingProfile) -> None:
-    """Delete a routing profile; refused (ResourceInUse) while a user has it."""
+    """Delete a routing profile; refused (ResourceInUse, naming them) while users have it."""
     with entry_transaction():
+        users = User.objects.filter(routing_profile=routing_profile).order_by("username")
+        names = [f"User “{username}”" for username in users.values_list("username", flat=True)[:BLOCKERS_NAMED]]
+        if (total := users.count()) > len(names):
+            names.append(f"… and {total - len(names)} more (users)")
+        refuse_while_used(routing_profile, names)
+        before, profile_id = _audited(routing_profile), routing_profile.pk
         delete_or_refuse(routing_profile)
+        audit_deleted(routing_profile, before, resource_type="routing_profile", resource_id=profile_id)
