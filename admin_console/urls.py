@@ -2,6 +2,7 @@ from django.urls import path
 
 from admin_console.views import (
     analytics,
+    audit,
     contact_actions,
     contacts,
     dashboard,
@@ -53,4 +54,5 @@ urlpatterns = [
     path("parked-timers/", timers.parked_timer_list, name="parked_timer_list"),
     path("parked-timers/<int:pk>/retry/", timers.parked_timer_retry, name="parked_timer_retry"),
     path("parked-timers/<int:pk>/dismiss/", timers.parked_timer_dismiss, name="parked_timer_dismiss"),
+    path("audit-log/", audit.audit_log, name="audit_log"),
 ]
