@@ -5,20 +5,18 @@ The Fernet key is settings.API_KEY_ENCRYPTION_KEY when set, else derived from SE
 HKDF-SHA256 (so rotating SECRET_KEY without setting API_KEY_ENCRYPTION_KEY invalidates every key).
 """
 
-import base64
 import functools
 import secrets
 import string
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils import timezone
 
 from ccp.models import ApiKey, AuditEntry, Instance
 from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
+from ccp.signing import fernet_for, secrets_fernet
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 # AWS access key ids are 20 characters starting with AKIA; ours look the same so tools that check the shape accept them.
@@ -30,19 +28,13 @@ class ApiKeySecretUnreadable(Exception):
     """The stored secret can't be decrypted (the encryption key changed)."""
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(configured: str, secret_key: str) -> Fernet:
-    if configured:
-        return Fernet(configured.encode())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"taskcenter api key secrets").derive(
-        secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(derived))
+# The Fernet lives in ccp.signing (integration secrets share it); `_fernet` keeps its old name here.
+_fernet = fernet_for
 
 
 def api_key_fernet() -> Fernet:
     """The Fernet that encrypts stored secrets, from settings (cached per key material)."""
-    return _fernet(settings.API_KEY_ENCRYPTION_KEY or "", settings.SECRET_KEY)
+    return secrets_fernet()
 
 
 def _new_access_key_id() -> str:
