@@ -9,7 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import configuration, contacts, flows, lists, metrics, search, templates
+from ccp.api import configuration, contacts, flows, integrations, lists, metrics, search, templates
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -42,6 +42,10 @@ HANDLERS = {
     "DeleteContactFlow": configuration.delete_contact_flow,
     "DeleteQueue": configuration.delete_queue,
     "DeleteUser": configuration.delete_user,
+    # Integrations (Lambda functions)
+    "AssociateLambdaFunction": integrations.associate_lambda_function,
+    "DisassociateLambdaFunction": integrations.disassociate_lambda_function,
+    "ListLambdaFunctions": integrations.list_lambda_functions,
     # Read-only lists
     "ListQueues": lists.list_queues,
     "ListQuickConnects": lists.list_quick_connects,
