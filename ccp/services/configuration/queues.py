@@ -85,6 +85,7 @@ def queue_delete(*, queue: Queue) -> None:
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue goes with its agent.")
     with entry_transaction():
+        profiles = RoutingProfile.objects.filter(Q(queue_configs__queue=queue) | Q(default_outbound_queue=queue))
         refuse_while_used(
             queue,
             open_contacts_blocking(Q(queue=queue))
