@@ -89,12 +89,7 @@ def queue_delete(*, queue: Queue) -> None:
         refuse_while_used(
             queue,
             open_contacts_blocking(Q(queue=queue))
-            + rows_blocking(
-                "Routing profile",
-                RoutingProfile.objects.filter(
-                    Q(queue_configs__queue=queue) | Q(default_outbound_queue=queue)
-                ).distinct(),
-            )
+            + rows_blocking("Routing profile", profiles.distinct())
             + rows_blocking("Quick connect", QuickConnect.objects.filter(queue=queue)),
         )
         before, queue_id = audit_snapshot(queue, AUDITED), queue.pk
