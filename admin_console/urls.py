@@ -2,10 +2,12 @@ from django.urls import path
 
 from admin_console.views import (
     analytics,
+    audit,
     contact_actions,
     contacts,
     dashboard,
     flows,
+    integrations,
     reports,
     routing,
     settings,
@@ -56,4 +58,10 @@ urlpatterns = [
     path("parked-timers/", timers.parked_timer_list, name="parked_timer_list"),
     path("parked-timers/<int:pk>/retry/", timers.parked_timer_retry, name="parked_timer_retry"),
     path("parked-timers/<int:pk>/dismiss/", timers.parked_timer_dismiss, name="parked_timer_dismiss"),
+    path("audit-log/", audit.audit_log, name="audit_log"),
+    path("integrations/", integrations.integration_list, name="integration_list"),
+    path("integrations/add/", integrations.integration_edit, name="integration_add"),
+    path("integrations/<int:pk>/edit/", integrations.integration_edit, name="integration_edit"),
+    path("integrations/<int:pk>/delete/", integrations.integration_delete, name="integration_delete"),
+    path("integrations/<int:pk>/test/", integrations.integration_test, name="integration_test"),
 ]

@@ -8,6 +8,8 @@ username's count. Counts live in the "login" cache (Redis in service mode, so ev
 We chose this over django-axes: axes' authentication backend requires `request` in every authenticate() call
 (the test client's login() and any request-less authenticate fail), and brings a middleware and three tables;
 here one form on one page needs throttling.
+
+Every sign-in and refused sign-in is in the audit log (`ccp/services/sign_ins.py`), with the client's address.
 """
 
 import hashlib
@@ -18,6 +20,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+
+from ccp.services.audit import audit_acting
+from ccp.services.sign_ins import sign_in_failure_record, sign_in_record
 
 USERNAME_FAILURES_MAX = 5
 ADDRESS_FAILURES_MAX = 20
@@ -79,20 +84,38 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
         if seconds := login_lockout_seconds(username=username, address=address):
+            sign_in_failure_record(username=username, address=address, throttled=True)
             raise self._throttled_error(seconds)
         try:
             cleaned = super().clean()
         except ValidationError as exc:
             if getattr(exc, "code", None) == "invalid_login":
                 login_failure_record(username=username, address=address)
+                sign_in_failure_record(username=username, address=address)
                 if seconds := login_lockout_seconds(username=username, address=address):
                     raise self._throttled_error(seconds)
             raise
         if username:
             login_success_record(username=username)
+        sign_in_record(user=self.get_user(), address=address)
         return cleaned
 
 
 class ThrottledLoginView(LoginView):
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+class AuditActorMiddleware:
+    """Names the signed-in user as the actor of the audit entries the request's services write (after
+    AuthenticationMiddleware; the API names its access key in its dispatcher instead)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        with audit_acting(user):
+            return self.get_response(request)

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "ccp.ops.middleware.NulCharacterMiddleware",  # after the API: pages only
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ccp.login.AuditActorMiddleware",  # after authentication: audit entries name the signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -2,8 +2,8 @@
 change its routing priority or age, reschedule or cancel a scheduled one.
 
 Each runs the services the API runs (StopContact, TransferContact, UpdateContactRoutingData,
-UpdateContactSchedule) in the transaction `contact_locked` opens, with the supervisor as the actor of the
-contact event it records, and an audit entry (CONTACT_ACTION) in the same transaction."""
+UpdateContactSchedule) in the transaction `contact_supervisor_action` opens, with the supervisor as the actor
+of the contact event it records; that service records the action in the audit log."""
 
 from django import forms
 from django.contrib import messages
@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 from admin_console.access import analytics_required
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import DisconnectReason, Queue, QuickConnect, User
-from ccp.services.audit import audit_record
-from ccp.services.contact_events import contact_locked
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
+from ccp.services.supervisor_actions import contact_supervisor_action
 from ccp.services.transfers import contact_transfer
 
 ACTOR = "supervisor"
@@ -112,20 +111,13 @@ def contact_action(request, pk, action):
     if run is None:
         raise Http404("No such action.")
     try:
-        with contact_locked(instance=request.user.instance, contact_id=pk) as contact:
-            before = {"state": contact.state, "queue_id": contact.queue_id, "agent_id": contact.agent_id}
-            message, shown = run(request, contact)
-            audit_record(
-                contact.instance,
-                actor=request.user,
-                action="CONTACT_ACTION",
-                resource_type="contact",
-                resource_id=contact.pk,
-                resource_name=contact.name,
-                before=before,
-                after={"action": action, "contact_id": shown.pk},
-                detail=message,
-            )
+        message, shown = contact_supervisor_action(
+            instance=request.user.instance,
+            contact_id=pk,
+            actor=request.user,
+            action=action,
+            run=lambda contact: run(request, contact),
+        )
     except ResourceNotFound:
         raise Http404("Contact not found in this instance.")
     except ServiceError as error:

@@ -3,13 +3,16 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from admin_console.access import admin_required
 from admin_console.forms.users import AgentStatusForm, UserForm
+from admin_console.views.audit import page_query
 from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
-from ccp.errors import ServiceError
-from ccp.models import AgentStatus, User
+from ccp.errors import InvalidParameter, ServiceError
+from ccp.models import AgentEvent, AgentStatus, User
+from ccp.selectors.audit import agent_status_history, keyset_page
 from ccp.services.configuration import agent_statuses, users
 
 USER_FIELDS = (
@@ -74,7 +77,42 @@ def user_edit(request, pk=None):
     else:
         form = UserForm(instance=user, **form_kwargs)
     context = {"form": form, "object": user, "noun": "User", "cancel_url": list_url}
-    return render(request, "admin_console/form.html", context)
+    if user is not None:
+        context.update(status_history_context(request, user))
+        if request.htmx and request.GET.get("history") is not None:
+            return render(request, "admin_console/user_form.html#history", context)
+    return render(request, "admin_console/user_form.html", context)
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+def status_history_context(request, user) -> dict:
+    """A page of the user's status changes, newest first, each with how long it lasted (to the next change,
+    or until now for the current status)."""
+    params = {"history": "1", **{k: v for k, v in request.GET.items() if k in ("after", "before")}}
+    try:
+        page = keyset_page(
+            agent_status_history(user=user),
+            size=HISTORY_PAGE_SIZE,
+            after=request.GET.get("after") or None,
+            before=request.GET.get("before") or None,
+        )
+    except InvalidParameter:
+        return {"history_rows": [], "history_error": "This page link is out of date. Start again from the latest."}
+    rows = page.rows
+    if rows:
+        newer = AgentEvent.objects.filter(user=user, at__gte=rows[0].at).exclude(pk=rows[0].pk)
+        newer = newer.filter(at__gt=rows[0].at) | newer.filter(at=rows[0].at, id__gt=rows[0].id)
+        ended = newer.order_by("at", "id").values_list("at", flat=True).first() or timezone.now()
+        for row in rows:
+            row.lasted = max(0, int((ended - row.at).total_seconds()))
+            ended = row.at
+    return {
+        "history_rows": rows,
+        "history_next": page_query(params, after=page.next_cursor, before=None) if page.next_cursor else "",
+        "history_previous": page_query(params, before=page.previous_cursor, after=None) if page.previous_cursor else "",
+    }
 
 
 @require_http_methods(["GET", "POST"])

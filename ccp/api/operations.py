@@ -14,6 +14,7 @@ from ccp.api import (
     contacts,
     flows,
     hours_statuses,
+    integrations,
     lists,
     metrics,
     queues,
@@ -55,6 +56,10 @@ HANDLERS = {
     "DeleteContactFlow": configuration.delete_contact_flow,
     "DeleteQueue": configuration.delete_queue,
     "DeleteUser": configuration.delete_user,
+    # Integrations (Lambda functions)
+    "AssociateLambdaFunction": integrations.associate_lambda_function,
+    "DisassociateLambdaFunction": integrations.disassociate_lambda_function,
+    "ListLambdaFunctions": integrations.list_lambda_functions,
     # Read-only lists
     "ListQueues": lists.list_queues,
     "ListQuickConnects": lists.list_quick_connects,

@@ -8,8 +8,9 @@ any of the keys and re-encrypts with the first, the current one.
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ccp.errors import InvalidParameter
-from ccp.models import ApiKey
+from ccp.models import ApiKey, AuditEntry, LambdaFunction
 from ccp.services.api_keys import _fernet, api_key_fernet
+from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
 
 
@@ -30,7 +31,8 @@ def old_fernets(*, old_keys: list[str] = (), old_secret_keys: list[str] = ()) ->
 
 
 def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
-    """Re-encrypt every stored secret under the current key, in one transaction; returns how many.
+    """Re-encrypt every stored secret (API keys' and integrations' signing secrets) under the current key, in one
+    transaction; returns how many API keys.
 
     A secret that none of the keys opens stops the whole rotation before anything is written."""
     rotator = MultiFernet([api_key_fernet(), *previous])
@@ -42,6 +44,15 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
                 rotated.append((api_key, rotator.rotate(api_key.secret_encrypted.encode()).decode()))
             except InvalidToken:
                 unreadable.append(api_key.access_key_id)
+        functions = list(
+            LambdaFunction.objects.select_for_update().exclude(signing_secret_encrypted="").order_by("pk")
+        )
+        signing = []
+        for function in functions:
+            try:
+                signing.append((function, rotator.rotate(function.signing_secret_encrypted.encode()).decode()))
+            except InvalidToken:
+                unreadable.append(function.arn)
         if unreadable:
             raise ApiKeySecretsUnreadable(
                 f"{len(unreadable)} key(s) open with none of the keys given ({', '.join(unreadable[:10])}); "
@@ -49,4 +60,14 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
             )
         for api_key, token in rotated:
             ApiKey.objects.filter(pk=api_key.pk).update(secret_encrypted=token)
+            audit_record(
+                api_key.instance_id,
+                action=AuditEntry.Action.UPDATE,
+                resource_type="api_key",
+                resource_id=api_key.pk,
+                resource_name=api_key.access_key_id,
+                detail="Secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
+            )
+        for function, token in signing:
+            LambdaFunction.objects.filter(pk=function.pk).update(signing_secret_encrypted=token)
     return len(rotated)

@@ -5,19 +5,18 @@ The Fernet key is settings.API_KEY_ENCRYPTION_KEY when set, else derived from SE
 HKDF-SHA256 (so rotating SECRET_KEY without setting API_KEY_ENCRYPTION_KEY invalidates every key).
 """
 
-import base64
 import functools
 import secrets
 import string
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils import timezone
 
-from ccp.models import ApiKey, Instance
+from ccp.models import ApiKey, AuditEntry, Instance
+from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
+from ccp.signing import fernet_for, secrets_fernet
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 # AWS access key ids are 20 characters starting with AKIA; ours look the same so tools that check the shape accept them.
@@ -29,19 +28,13 @@ class ApiKeySecretUnreadable(Exception):
     """The stored secret can't be decrypted (the encryption key changed)."""
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(configured: str, secret_key: str) -> Fernet:
-    if configured:
-        return Fernet(configured.encode())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"taskcenter api key secrets").derive(
-        secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(derived))
+# The Fernet lives in ccp.signing (integration secrets share it); `_fernet` keeps its old name here.
+_fernet = fernet_for
 
 
 def api_key_fernet() -> Fernet:
     """The Fernet that encrypts stored secrets, from settings (cached per key material)."""
-    return _fernet(settings.API_KEY_ENCRYPTION_KEY or "", settings.SECRET_KEY)
+    return secrets_fernet()
 
 
 def _new_access_key_id() -> str:
@@ -63,6 +56,14 @@ def api_key_create(*, instance: Instance, name: str = "") -> tuple[ApiKey, str]:
             access_key_id=access_key_id,
             secret_encrypted=api_key_fernet().encrypt(secret.encode()).decode(),
         )
+        audit_record(
+            instance,
+            action=AuditEntry.Action.CREATE,
+            resource_type="api_key",
+            resource_id=api_key.pk,
+            resource_name=access_key_id,
+            after={"name": api_key.name, "access_key_id": access_key_id},
+        )
     return api_key, secret
 
 
@@ -72,7 +73,17 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
         return
     now = timezone.now()
     with entry_transaction():
-        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit_record(
+                api_key.instance_id,
+                action=AuditEntry.Action.UPDATE,
+                resource_type="api_key",
+                resource_id=api_key.pk,
+                resource_name=api_key.access_key_id,
+                before={"revoked_at": None},
+                after={"revoked_at": now.isoformat()},
+                detail="Revoked",
+            )
     api_key.revoked_at = now
 
 

@@ -285,7 +285,7 @@
   // Keyboard: Alt+A accept, Alt+R reject (the selected offer, else the first), Alt+N create task,
   // Alt+Up / Alt+Down move between contacts.
   document.addEventListener("keydown", function (evt) {
-    if (!evt.altKey || evt.ctrlKey || evt.metaKey || $("#dialog").open) return;
+    if (!evt.altKey || evt.ctrlKey || evt.metaKey || $("#dialog").open || $("#shortcuts").open) return;
     var key = evt.key.toLowerCase();
     var offer = $('[data-offer="' + selected + '"]') || $("[data-offer]");
     var button = null;
@@ -300,6 +300,24 @@
       return;
     }
     if (button && !button.disabled) { evt.preventDefault(); button.click(); }
+  });
+
+  // "?" opens the list of shortcuts (not while typing, nor over another dialog); Escape closes it (<dialog>).
+  function shortcutsOpen() {
+    var help = $("#shortcuts");
+    if (help && !help.open) help.showModal();
+  }
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "?" || evt.ctrlKey || evt.metaKey || evt.altKey) return;
+    var target = evt.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    if ($("#dialog").open) return;
+    evt.preventDefault();
+    shortcutsOpen();
+  });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("#shortcuts-open")) shortcutsOpen();
+    else if (evt.target.closest("[data-shortcuts-close]")) $("#shortcuts").close();
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -225,6 +225,11 @@ def world(instance, key, task_flow, queue, outsider):
         "UserId": [agent.id],
         "Content": [task_flow.content, "[" * 1000 + "]" * 1000],
         "NextToken": forged_tokens(),
+        "FunctionArn": [
+            "arn:aws:lambda:us-east-1:123456789012:function:crm",
+            "arn:aws:lambda:us-east-1:123456789012:function:crm",
+            "arn:aws:lambda:nowhere",
+        ],
     }
     return {"instance": instance, "key": key, "pool": pool}
 

@@ -4,13 +4,16 @@ refusal names what uses it; once nothing open uses it, the delete goes through. 
 import pytest
 from django.urls import reverse
 
-from ccp.models import ContactFlow, ContactState, Queue, User
+from ccp.errors import ResourceInUse
+from ccp.models import ContactFlow, ContactState, Queue, RoutingProfile, User
+from ccp.services.configuration.queues import queue_delete
 from tests.factories import (
     AgentFactory,
     ContactFactory,
     ContactFlowFactory,
     QueueFactory,
     QuickConnectFactory,
+    RoutingProfileFactory,
     RoutingProfileQueueFactory,
     TaskTemplateFactory,
 )
@@ -112,3 +115,26 @@ def test_an_agent_whose_contacts_all_ended_is_deleted(admin_client, instance):
     ContactFactory(instance=instance, agent=agent, state=ContactState.ENDED, disconnect_reason="AGENT_DISCONNECT")
     status, _ = delete(admin_client, "user", agent.pk)
     assert status == 302 and not User.objects.filter(pk=agent.pk).exists()
+
+
+# Routing profiles, hours, default outbound queues
+
+
+def test_a_routing_profile_users_have_is_not_deleted_and_the_users_are_named(admin_client, instance):
+    agent = AgentFactory(instance=instance, username="bea")
+    status, html = delete(admin_client, "routing_profile", agent.routing_profile.pk)
+    assert status == 409 and "User “bea”" in html
+    assert RoutingProfile.objects.filter(pk=agent.routing_profile.pk).exists()
+
+
+def test_hours_a_queue_keeps_are_not_deleted_and_the_queue_is_named(admin_client, instance):
+    queue = QueueFactory(instance=instance, name="Night line")
+    status, html = delete(admin_client, "hours", queue.hours.pk)
+    assert status == 409 and "Queue “Night line”" in html
+
+
+def test_the_api_names_a_routing_profile_whose_default_outbound_queue_it_is(instance):
+    profile = RoutingProfileFactory(instance=instance, name="Outbound desk")
+    with pytest.raises(ResourceInUse) as refusal:
+        queue_delete(queue=profile.default_outbound_queue)
+    assert "Routing profile “Outbound desk”" in refusal.value.message

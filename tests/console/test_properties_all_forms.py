@@ -45,7 +45,17 @@ FUZZ = settings(
 )
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
-CRUD = ("queue", "routing_profile", "quick_connect", "hours", "flow", "task_template", "user", "agent_status")
+CRUD = (
+    "queue",
+    "routing_profile",
+    "quick_connect",
+    "hours",
+    "flow",
+    "task_template",
+    "user",
+    "agent_status",
+    "integration",
+)
 # (view, url name, the kind of row its path id names, the field names of a view with no page of its own)
 TARGETS = [
     *[(f"{name}_add", f"admin_console:{name}_add", None, None) for name in CRUD],
@@ -65,6 +75,7 @@ TARGETS = [
     ("realtime_agent_offline", "admin_console:realtime_agent_offline", "user", []),
     ("task_template_preview", "admin_console:task_template_preview", None, []),
     ("flow_publish", "admin_console:flow_publish", "flow", []),
+    ("integration_test", "admin_console:integration_test", "integration", []),
 ]
 # The page whose form a view without a GET of its own posts (its field names are read from there).
 FORM_PAGES = {
@@ -99,6 +110,10 @@ def world(instance, admin, client):
         "agent_status": m.AgentStatus.objects.create(instance=instance, name="Lunch", type=m.AgentStatus.Type.CUSTOM),
         "api_key": m.ApiKey.objects.get(pk=api_key_create(instance=instance)[0].pk),
         "contact": task_start(instance=instance, name="Own task", contact_flow=flow),
+        # A private address: the Test button's call is refused before it leaves the machine.
+        "integration": m.LambdaFunction.objects.create(
+            instance=instance, arn="arn:aws:lambda:us-east-1:123456789012:function:crm", url="http://127.0.0.1:9/"
+        ),
     }
     other = other_instance_build()
     ids = [str(row.pk) for row in own.values()]
@@ -165,7 +180,7 @@ def test_generated_form_posts_never_500_and_refused_ones_write_nothing(client, w
         # Half name this instance's row (the form gets to its service); the rest, any other id or garbage.
         own = world["own"].get(kind)
         others = st.sampled_from(world["pool"] + ["1", "999999"]) | text.filter(str.strip)
-        if kind in ("api_key", "timer"):
+        if kind in ("api_key", "timer", "integration"):
             others = st.integers(0, 2**63).map(str)
         args = [data.draw(st.one_of(st.just(str(own.pk)), others) if own else others)]
     if url.endswith(":contact_action"):

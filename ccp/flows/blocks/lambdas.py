@@ -10,7 +10,8 @@ The block itself only checks that a function is mapped and asks the runner to ca
 the call is made after the run so far has committed, with no transaction open (`lambda_call`, from
 ccp.flows.runner), through the guarded outbound client (ccp.outbound: public addresses only unless the
 operator allows private ones, one deadline for the whole call, a capped answer, error text that never
-repeats the endpoint's answer or address).
+repeats the endpoint's answer or address), signed with the endpoint's secret (`X-TaskCenter-Signature`,
+ccp.signing) and within the endpoint's own timeout as well as the block's.
 """
 
 import json
@@ -19,6 +20,7 @@ from ccp.flows.blocks.base import Outcome, block, one_of, static_int
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.models import LambdaFunction
 from ccp.outbound import OutboundError, outbound_post
+from ccp.signing import signature_headers
 
 # Amazon Connect refuses a synchronous Lambda response over 32 KB in a flow.
 MAX_RESPONSE_BYTES = 32_768
@@ -95,9 +97,9 @@ def lambda_seconds(params: dict) -> int:
 def lambda_invoke(ctx, action) -> Outcome:
     """Check a function is mapped; the runner then makes the call outside the transaction (lambda_call)."""
     arn, function = _function(ctx.contact, action.parameters)
-    if function is None:
+    if function is None or not function.url:
         return Outcome.error(f"No endpoint is mapped to Lambda function {arn!r}.")
-    return Outcome.invoke(lambda_seconds(action.parameters))
+    return Outcome.invoke(min(lambda_seconds(action.parameters), function.timeout_seconds))
 
 
 def lambda_call(contact, action, *, seconds: float) -> Outcome:
@@ -106,19 +108,21 @@ def lambda_call(contact, action, *, seconds: float) -> Outcome:
     keep on the contact."""
     params = action.parameters
     arn, function = _function(contact, params)
-    if function is None:
+    if function is None or not function.url:
         return Outcome.error(f"No endpoint is mapped to Lambda function {arn!r}.")
     parameters = {
         (text_resolve(contact, k) if is_dynamic(k) else k): text_resolve(contact, v)
         for k, v in (params.get("LambdaInvocationAttributes") or {}).items()
     }
     body = json.dumps(lambda_event(contact, parameters)).encode()
+    # Signed with the endpoint's secret (X-TaskCenter-Signature, ccp.signing), so it can tell our calls apart.
+    headers = {"Content-Type": "application/json", **signature_headers(function.signing_secret_encrypted, body)}
     try:
         response = outbound_post(
             function.url,
             body,
-            timeout=seconds,
-            headers={"Content-Type": "application/json"},
+            timeout=min(seconds, function.timeout_seconds),
+            headers=headers,
             max_bytes=MAX_RESPONSE_BYTES,
         )
     except OutboundError as exc:

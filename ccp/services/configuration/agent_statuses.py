@@ -9,6 +9,7 @@ from ccp.services.configuration.quotas import AGENT_STATUSES_PER_INSTANCE, quota
 from ccp.services.configuration.tags import tags_check
 from ccp.services.transactions import entry_transaction
 
+# What an audit entry records of an agent status.
 # Statuses an admin can give; Missed is set by the system after a missed offer.
 PICKABLE_TYPES = (AgentStatus.Type.ROUTABLE, AgentStatus.Type.OFFLINE, AgentStatus.Type.CUSTOM)
 STATES = ("ENABLED", "DISABLED")

@@ -10,6 +10,7 @@ from ccp.services.configuration.quotas import HOURS_OF_OPERATION_PER_INSTANCE, q
 from ccp.services.configuration.tags import tags_check
 from ccp.services.transactions import entry_transaction
 
+# What an audit entry records of hours of operation.
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 

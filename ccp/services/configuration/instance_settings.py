@@ -10,8 +10,20 @@ from django.conf import settings
 
 from ccp.errors import InvalidParameter
 from ccp.models import Instance
+from ccp.services.audit import audit_snapshot_saved, audit_updated
 from ccp.services.transactions import entry_transaction
 from ccp.validation import SERVICE_LEVEL_MAX_SECONDS
+
+# What an audit entry records of the instance's settings.
+AUDITED = (
+    "timezone",
+    "active_task_quota",
+    "api_rate_per_second",
+    "api_burst",
+    "service_level_task_seconds",
+    "service_level_chat_seconds",
+    "service_level_voice_seconds",
+)
 
 
 def instance_update(
@@ -45,6 +57,7 @@ def instance_update(
     if api_burst < api_rate_per_second:
         raise InvalidParameter("The burst can't be smaller than the rate per second.", field="api_burst")
     with entry_transaction():
+        before = audit_snapshot_saved(instance, AUDITED)
         instance.timezone, instance.active_task_quota = timezone, active_task_quota
         instance.api_rate_per_second, instance.api_burst = api_rate_per_second, api_burst
         for field, value in service_levels.items():
@@ -52,6 +65,7 @@ def instance_update(
         instance.save(
             update_fields=["timezone", "active_task_quota", "api_rate_per_second", "api_burst", *service_levels]
         )
+        audit_updated(instance, before, resource_type="instance", fields=AUDITED)
     return instance
 
 

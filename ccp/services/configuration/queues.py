@@ -179,10 +179,11 @@ def queue_delete(*, queue: Queue, actor=None, actor_label: str = "") -> None:
     if queue.queue_type != Queue.Type.STANDARD:
         raise InvalidRequest("An agent's personal queue goes with its agent.")
     with entry_transaction():
+        profiles = RoutingProfile.objects.filter(Q(queue_configs__queue=queue) | Q(default_outbound_queue=queue))
         refuse_while_used(
             queue,
             open_contacts_blocking(Q(queue=queue))
-            + rows_blocking("Routing profile", RoutingProfile.objects.filter(queue_configs__queue=queue).distinct())
+            + rows_blocking("Routing profile", profiles.distinct())
             + rows_blocking("Quick connect", QuickConnect.objects.filter(queue=queue)),
         )
         # Recorded first: the row's id is gone once deleted, and a refused delete rolls the entry back with it.

@@ -8,6 +8,7 @@ from ccp.services.configuration.quotas import QUICK_CONNECTS_PER_INSTANCE, quota
 from ccp.services.configuration.tags import tags_check
 from ccp.services.transactions import entry_transaction
 
+# What an audit entry records of a quick connect.
 TARGET_FIELD = {
     QuickConnect.Type.USER: "user",
     QuickConnect.Type.QUEUE: "queue",

@@ -8,8 +8,22 @@ from django.db.models import Q
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.realtime.publish import agent_session_end
+from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_snapshot_saved, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
 from ccp.services.transactions import entry_transaction
+
+# What an audit entry records of a user (a new password shows as changed, never its value).
+AUDITED = (
+    "username",
+    "security_profile",
+    "routing_profile",
+    "first_name",
+    "last_name",
+    "email",
+    "phone_number",
+    "timezone",
+    "is_active",
+)
 
 
 def _check(
@@ -98,6 +112,7 @@ def user_create(
         user.set_password(password)
         user.save()
         _personal_queue_ensure(user)
+        audit_created(user, resource_type="user", after={**audit_snapshot(user, AUDITED), "password": "set"})
     return user
 
 
@@ -120,6 +135,7 @@ def user_update(
     A new password or security profile, or a deactivation, ends the user's sessions and closes their panel
     sockets (after commit)."""
     with entry_transaction():
+        before = audit_snapshot_saved(user, AUDITED)
         was_profile, was_active = user.security_profile, user.is_active
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
@@ -137,6 +153,10 @@ def user_update(
             user.set_password(password)
         user.save()
         _personal_queue_ensure(user)
+        after = audit_snapshot(user, AUDITED)
+        if password:
+            before["password"], after["password"] = "old", "new"
+        audit_updated(user, before, resource_type="user", after=after, actor=actor)
         ended = [
             reason
             for reason, happened in (
@@ -158,6 +178,7 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
         raise InvalidRequest("You can't delete yourself.")
     with entry_transaction():
         refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
-        user_id = user.pk
+        user_id, before = user.pk, audit_snapshot(user, AUDITED)
         delete_or_refuse(user)
+        audit_deleted(user, before, resource_type="user", resource_id=user_id, actor=actor)
         agent_session_end(user_id=user_id, reason="deleted")
