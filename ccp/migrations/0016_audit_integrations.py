@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0011_audit_and_conversations'),
+        ('ccp', '0015_search_indexes'),
     ]
 
     operations = [

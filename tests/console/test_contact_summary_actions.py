@@ -133,7 +133,7 @@ def test_a_supervisor_ends_an_active_task_and_the_event_names_them(supervisor_cl
     assert "The task was ended." in html
     assert f"supervisor: {supervisor}" in html
     audit = AuditEntry.objects.get(instance=instance, resource_type="contact", resource_id=task.pk)
-    assert (audit.action, audit.actor_id, audit.after["action"]) == ("CONTACT_ACTION", supervisor.pk, "end")
+    assert (audit.action, audit.actor_id, audit.detail.split(":")[0]) == ("CONTACT_ACTION", supervisor.pk, "end")
     assert audit.before["state"] == "QUEUED"
 
 
