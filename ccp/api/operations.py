@@ -9,7 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import configuration, contacts, flows, lists, metrics, search, templates
+from ccp.api import configuration, contacts, flows, lists, metrics, rules, search, templates
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -52,6 +52,12 @@ HANDLERS = {
     "GetCurrentUserData": metrics.get_current_user_data,
     "GetMetricDataV2": metrics.get_metric_data_v2,
     "GetMetricData": metrics.get_metric_data,
+    # Rules
+    "CreateRule": rules.create_rule,
+    "DescribeRule": rules.describe_rule,
+    "ListRules": rules.list_rules,
+    "UpdateRule": rules.update_rule,
+    "DeleteRule": rules.delete_rule,
 }
 
 @dataclass(frozen=True)
