@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from ccp.api.operations import HANDLERS
 from ccp.api.paging import token_encode
 from ccp.api.shapes import service_model
+from ccp.services.rules import RuleInput, rule_create
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -41,6 +42,8 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+RULE_FUNCTION = json.dumps({"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [{
+    "Operator": "CONTAINS_ANY", "Operands": ["refund"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}})
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
 # Text that survives a URL (no lone surrogates) and JSON values of any type: the garbage in every slot.
@@ -170,6 +173,10 @@ def world(instance, key, task_flow, queue, outsider):
     template = task_template_create(instance=instance, name="Template", fields=[])
     agent = AgentFactory(instance=instance, routing_profile=RoutingProfileFactory(instance=instance))
     quick_connect = QuickConnectFactory(instance=instance, queue=queue)
+    rule = rule_create(instance=instance, data=RuleInput(
+        name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=RULE_FUNCTION,
+        actions=[{"ActionType": "CREATE_TASK", "TaskAction": {"Name": "[ContactId]", "ContactFlowId": task_flow.id}}],
+        publish_status="PUBLISHED"))
     ids = [
         instance.id,
         instance.id,
@@ -185,6 +192,7 @@ def world(instance, key, task_flow, queue, outsider):
         template.id,
         agent.id,
         quick_connect.id,
+        rule.id,
         task_flow.content,
         "",
         "00000000-0000-0000-0000-000000000000",
@@ -203,6 +211,8 @@ def world(instance, key, task_flow, queue, outsider):
         "UserId": [agent.id],
         "Content": [task_flow.content, "[" * 1000 + "]" * 1000],
         "NextToken": forged_tokens(),
+        "RuleId": [rule.id, rule.id, "no-such-rule"],
+        "Function": [RULE_FUNCTION, RULE_FUNCTION, "{}", '{"Version": "2022-11-25"}'],
     }
     return {"instance": instance, "key": key, "pool": pool}
 
