@@ -95,7 +95,8 @@ def integration_delete(*, integration: Integration, actor=None) -> None:
         if users:
             raise ResourceInUse(
                 f"Integration {integration.name!r} is used by rules: " + ", ".join(users[:5])
-                + (" and more" if len(users) > 5 else "") + ". Delete or change those rules first."
+                + (" and more" if len(users) > 5 else "") + ". Delete or change those rules first.",
+                blockers=[f"Rule “{name}”" for name in users[:5]],
             )
         Integration.objects.filter(pk=integration.pk).delete()
         audit_record(

@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 from ccp import models as m
 from ccp.services.agents import agent_statuses_ensure
 from ccp.services.api_keys import api_key_create
+from ccp.services.integrations import integration_create
+from ccp.services.rules import RuleInput, rule_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
 from tests.cast import flow_content, flow_publish
@@ -45,7 +47,7 @@ FUZZ = settings(
 )
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
-CRUD = ("queue", "routing_profile", "quick_connect", "hours", "flow", "task_template", "user", "agent_status")
+CRUD = ("queue", "routing_profile", "quick_connect", "hours", "flow", "task_template", "user", "agent_status", "rule")
 # (view, url name, the kind of row its path id names, the field names of a view with no page of its own)
 TARGETS = [
     *[(f"{name}_add", f"admin_console:{name}_add", None, None) for name in CRUD],
@@ -63,6 +65,11 @@ TARGETS = [
     ("contact_reschedule", "admin_console:contact_action", "contact", ["scheduled_time"]),
     ("historical_report_save", "admin_console:historical_report_save", None, ["name", "query"]),
     ("realtime_agent_offline", "admin_console:realtime_agent_offline", "user", []),
+    ("rule_publish", "admin_console:rule_publish", "rule", ["next"]),
+    ("rule_unpublish", "admin_console:rule_publish", "rule", ["next"]),
+    ("rule_test", "admin_console:rule_test", "rule", ["transcript", "payload"]),
+    ("integration_add", "admin_console:integration_add", None, None),
+    ("integration_delete", "admin_console:integration_delete", "integration", []),
 ]
 # The page whose form a view without a GET of its own posts (its field names are read from there).
 FORM_PAGES = {"historical_report_save": "admin_console:historical_report"}
@@ -94,6 +101,13 @@ def world(instance, admin, client):
         "agent_status": m.AgentStatus.objects.create(instance=instance, name="Lunch", type=m.AgentStatus.Type.CUSTOM),
         "api_key": m.ApiKey.objects.get(pk=api_key_create(instance=instance)[0].pk),
         "contact": task_start(instance=instance, name="Own task", contact_flow=flow),
+        "rule": rule_create(instance=instance, data=RuleInput(
+            name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=json.dumps({
+                "Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [{
+                    "Operator": "CONTAINS_ANY", "Operands": ["refund"],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}}),
+            actions=[{"ActionType": "ASSIGN_CONTACT_CATEGORY"}], publish_status="PUBLISHED")),
+        "integration": integration_create(instance=instance, name="Zendesk", application="ZENDESK")[0],
     }
     other = other_instance_build()
     ids = [str(row.pk) for row in own.values()]
@@ -165,6 +179,8 @@ def test_generated_form_posts_never_500_and_refused_ones_write_nothing(client, w
         args = [data.draw(st.one_of(st.just(str(own.pk)), others) if own else others)]
     if url.endswith(":contact_action"):
         args.append(view.removeprefix("contact_"))
+    if url.endswith(":rule_publish"):
+        args.append(view.removeprefix("rule_"))
     names = world["fields"][view]
     keys = st.sampled_from(names) | text if names else text
     form = data.draw(st.dictionaries(keys, form_values(world["pool"]), max_size=len(names) + 3))
