@@ -155,3 +155,19 @@ def test_another_instances_rule_is_not_found(client, cast):
     client.force_login(cast.admin)
     assert client.get(reverse("admin_console:rule_edit", args=[other.pk])).status_code == 404
     assert client.post(reverse("admin_console:rule_delete", args=[other.pk])).status_code == 404
+
+
+def test_the_source_contacts_summary_shows_its_category_and_links_the_task(client, cast):
+    from tests.rules.conftest import CATEGORY, task_action
+
+    client.force_login(cast.admin)
+    talk = Conversations(cast)
+    talk.rule("Refund", words("refund"), actions=[CATEGORY, task_action(cast.flow, name="Follow up refund")])
+    call = talk.contact("VOICE")
+    talk.say(call, ("CUSTOMER", "refund"))
+    task = m.Contact.objects.get(previous_contact=call)
+    page = client.get(reverse("admin_console:contact_detail", args=[call.pk])).content.decode()
+    assert "Categories:" in page and ">Refund</span>" in page
+    assert f'href="{reverse("admin_console:contact_detail", args=[task.pk])}">Follow up refund</a>' in page
+    task_page = client.get(reverse("admin_console:contact_detail", args=[task.pk])).content.decode()
+    assert "Created by rule" in task_page and reverse("admin_console:contact_detail", args=[call.pk]) in task_page
