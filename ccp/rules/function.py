@@ -74,6 +74,10 @@ class Pattern(Node):
 
     regexes: tuple = ()
     role: str = "ANY"
+    # Per regex, a lower-case whole word it cannot match without: when every regex has one, the words go into the
+    # rule set's automaton and the regexes run only on an utterance where one was heard.
+    needles: tuple = ()
+    slot: int = -1
 
 
 @dataclass(eq=False)
@@ -233,8 +237,13 @@ def _contact_lens(obj: dict, comparison: str, *, event_source: str, path: str) -
         operands = obj.get("Operands")
         if not isinstance(operands, list) or not operands:
             _refuse(f"{path}.Operands must be a non-empty list of pattern-match sequences.")
-        regexes = tuple(_pattern_compile(o, f"{path}.Operands[{i}]") for i, o in enumerate(operands))
-        return Pattern(negate=negate, regexes=regexes, role=_role(obj, path, pattern=True))
+        compiled = [_pattern_compile(o, f"{path}.Operands[{i}]") for i, o in enumerate(operands)]
+        return Pattern(
+            negate=negate,
+            regexes=tuple(regex for regex, _ in compiled),
+            needles=tuple(needle for _, needle in compiled),
+            role=_role(obj, path, pattern=True),
+        )
     if kind in ("SemanticMatch", "NaturalLanguage") or "Semantic" in kind:
         _refuse(
             f"semantic match ({comparison[:120]}) needs a language model this server does not have; "
@@ -262,15 +271,23 @@ def _third_party(obj: dict, comparison: str, *, event_source: str, path: str) ->
     return EventField(negate=_negate(obj, path), path=field_path, operator=operator, value=value)
 
 
-def _pattern_compile(sequence, path: str) -> re.Pattern:
+def _pattern_compile(sequence, path: str) -> tuple[re.Pattern, str]:
     """One pattern-match sequence (a list of PLAIN / LIST / NUMERICAL objects) as a case-insensitive regex that
-    must match whole words."""
+    must match whole words, and the longest whole word of its PLAIN parts (lower case) that any match contains."""
     if isinstance(sequence, dict):
         sequence = [sequence]
     if not isinstance(sequence, list) or not sequence:
         _refuse(f"{path} must be a non-empty list of pattern-match objects.")
     pieces = [_pattern_piece(item, path) for item in sequence]
-    return re.compile(r"(?<!\w)" + r"\s+".join(pieces) + r"(?!\w)", re.IGNORECASE)
+    literal_words = [
+        word.lower()
+        for item in sequence
+        if isinstance(item, dict) and item.get("Type") == "PLAIN"
+        for word in str(item.get("Value")).split()
+        if "*" not in word
+    ]
+    needle = max(literal_words, key=len, default="")
+    return re.compile(r"(?<!\w)" + r"\s+".join(pieces) + r"(?!\w)", re.IGNORECASE), needle
 
 
 def _plain_regex(value, path: str) -> str:
@@ -306,8 +323,8 @@ def _pattern_piece(item, path: str) -> str:
 
 
 def phrases_of(node: Node):
-    """Every exact-match condition in the tree."""
-    if isinstance(node, Phrases):
+    """Every exact-match and pattern-match condition in the tree."""
+    if isinstance(node, (Phrases, Pattern)):
         yield node
     elif isinstance(node, Group):
         for child in node.children:

@@ -59,6 +59,10 @@ class CompiledRule:
     integration_id: str = ""
     # True when the rule can hold without any of its phrases heard, so it is evaluated on every segment.
     always: bool = True
+    # Its place in the rule set: matches come in this order.
+    order: int = 0
+    # The condition tree as one closure (RuleSet compiles it): test(hits, texts, facts, payload) -> bool.
+    test: object = None
 
 
 @dataclass
@@ -74,6 +78,8 @@ def _without_hits(node: Node) -> bool:
     """Whether the condition can hold when none of its phrases was heard."""
     if isinstance(node, Phrases):
         return node.negate
+    if isinstance(node, Pattern):
+        return node.negate or not all(node.needles)
     if isinstance(node, Group):
         if node.negate:
             return True
@@ -122,19 +128,32 @@ class RuleSet:
     def __init__(self, rules: list[CompiledRule]):
         self.rules = list(rules)
         self.by_source: dict[str, list[CompiledRule]] = defaultdict(list)
+        # Per source, the rules evaluated on every segment (they can hold without a phrase heard).
+        self._always: dict[str, list[CompiledRule]] = defaultdict(list)
         self._slot_role: list[str] = []
         self._slot_rule: list[CompiledRule] = []
         keys: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for rule in self.rules:
+        for order, rule in enumerate(self.rules):
             rule.always = _without_hits(rule.root)
+            rule.order = order
             self.by_source[rule.event_source].append(rule)
+            if rule.always:
+                self._always[rule.event_source].append(rule)
             for condition in phrases_of(rule.root):
+                if isinstance(condition, Pattern) and not all(condition.needles):
+                    continue  # a pattern with no literal word is tried on every utterance
                 condition.slot = len(self._slot_role)
                 self._slot_role.append(condition.role)
                 self._slot_rule.append(rule)
+                if isinstance(condition, Pattern):
+                    for needle in condition.needles:
+                        keys[needle].append((condition.slot, needle))
+                    continue
                 for phrase in condition.phrases:
                     for variant in _variants(phrase):
                         keys[variant].append((condition.slot, phrase))
+            # Compiled once its phrase conditions have their slots.
+            rule.test = _compile(rule.root)
         self._automaton = None
         if keys:
             automaton = ahocorasick.Automaton()
@@ -144,15 +163,14 @@ class RuleSet:
             self._automaton = automaton
         self.phrase_count = len(keys)
 
-    def _hits(self, segments) -> dict[int, list[tuple[Segment, str]]]:
+    def _hits(self, texts) -> dict[int, list[tuple[Segment, str]]]:
         """Slot → (segment, phrase) for every whole-word phrase heard by the condition's speaker."""
         hits: dict[int, list] = {}
         automaton = self._automaton
         if automaton is None:
             return hits
         slot_role = self._slot_role
-        for segment in segments:
-            text = phrase_normal(segment.content)
+        for segment, text in texts:
             size = len(text)
             for end, (length, slots) in automaton.iter(text):
                 start = end - length + 1
@@ -175,21 +193,25 @@ class RuleSet:
     ) -> list[Match]:
         """The rules of `event_source` the conversation so far satisfies. With `initiated_at`, only rules
         published at or before the contact started apply; rules in `exclude` (already fired) are skipped."""
-        candidates = self.by_source.get(event_source)
-        if not candidates:
+        if event_source not in self.by_source:
             return []
-        hits = self._hits(segments)
-        heard = {id(self._slot_rule[slot]) for slot in hits}
+        # Each utterance is normalised once, for the automaton and the patterns alike.
+        texts = [(segment, phrase_normal(segment.content)) for segment in segments]
+        hits = self._hits(texts)
+        # Only the rules that heard one of their phrases, and those that need none, are evaluated.
+        heard = {self._slot_rule[slot] for slot in hits}
+        candidates = [r for r in heard if not r.always and r.event_source == event_source]
+        candidates += self._always.get(event_source, ())
+        if len(candidates) > 1:
+            candidates.sort(key=lambda r: r.order)
         matches = []
         for rule in candidates:
             if rule.id in exclude:
                 continue
             if initiated_at is not None and (rule.published_at is None or initiated_at < rule.published_at):
                 continue
-            if not rule.always and id(rule) not in heard:
-                continue
-            if _holds(rule.root, hits, segments, facts, None):
-                matches.append(_match(rule, hits, segments))
+            if rule.test(hits, texts, facts, None):
+                matches.append(_match(rule, hits, texts))
         return matches
 
     def match_event(self, *, event_source: str, integration_id: str, payload: dict, exclude=frozenset()) -> list:
@@ -199,41 +221,75 @@ class RuleSet:
             for rule in self.by_source.get(event_source, ())
             if rule.integration_id == integration_id
             and rule.id not in exclude
-            and _holds(rule.root, {}, (), Facts(), payload)
+            and rule.test({}, (), _NO_FACTS, payload)
         ]
 
 
-def _pattern_segments(node: Pattern, segments):
-    return [
-        s
-        for s in segments
-        if (node.role == "ANY" or node.role == s.role) and any(r.search(s.content) for r in node.regexes)
-    ]
+_NO_FACTS = Facts()
 
 
-def _holds(node: Node, hits, segments, facts: Facts, payload) -> bool:
+def _pattern_segments(node: Pattern, texts) -> list[Segment]:
+    """The utterances (with their normalised text) in which one of the node's patterns matches."""
+    found = []
+    for segment, text in texts:
+        if node.role != "ANY" and node.role != segment.role:
+            continue
+        if any((not needle or needle in text) and regex.search(text) for regex, needle in zip(node.regexes, node.needles)):
+            found.append(segment)
+    return found
+
+
+def _compile(node: Node):
+    """The condition as one closure over (hits, texts, facts, payload): built once per rule set, so evaluating a
+    segment dispatches on no node types."""
+    negate = node.negate
     if isinstance(node, Group):
+        tests = [_compile(child) for child in node.children]
         if node.operator == "AND":
-            result = all(_holds(c, hits, segments, facts, payload) for c in node.children)
+
+            def test(hits, texts, facts, payload):
+                for child in tests:
+                    if not child(hits, texts, facts, payload):
+                        return negate
+                return not negate
         else:
-            result = any(_holds(c, hits, segments, facts, payload) for c in node.children)
-    elif isinstance(node, Phrases):
-        result = node.slot in hits
-    elif isinstance(node, Pattern):
-        result = bool(_pattern_segments(node, segments))
-    elif isinstance(node, Member):
-        result = (facts.queue_id if node.what == "queue" else facts.agent_id) in node.values
-    elif isinstance(node, Attribute):
-        value = facts.attributes.get(node.key)
-        result = value is not None and _as_text(value) == node.value
-    elif isinstance(node, EventField):
-        value = payload_value(payload, node.path) if payload is not None else None
-        text = _as_text(value).casefold()
-        wanted = node.value.casefold()
-        result = value is not None and (text == wanted if node.operator == "EQUALS" else wanted in text)
-    else:  # pragma: no cover - function_parse makes only the node kinds above
-        raise TypeError(f"unknown condition {type(node).__name__}")
-    return result != node.negate
+
+            def test(hits, texts, facts, payload):
+                for child in tests:
+                    if child(hits, texts, facts, payload):
+                        return not negate
+                return negate
+
+        return test
+    if isinstance(node, Phrases):
+        slot = node.slot
+        return lambda hits, texts, facts, payload: (slot in hits) != negate
+    if isinstance(node, Pattern):
+        slot = node.slot
+        if slot >= 0:  # its literal words are in the automaton: no regex unless one was heard
+            return lambda hits, texts, facts, payload: (slot in hits and bool(_pattern_segments(node, texts))) != negate
+        return lambda hits, texts, facts, payload: bool(_pattern_segments(node, texts)) != negate
+    if isinstance(node, Member):
+        values, queue = node.values, node.what == "queue"
+        return lambda hits, texts, facts, payload: ((facts.queue_id if queue else facts.agent_id) in values) != negate
+    if isinstance(node, Attribute):
+        key, wanted = node.key, node.value
+
+        def test(hits, texts, facts, payload):
+            value = facts.attributes.get(key)
+            return (value is not None and _as_text(value) == wanted) != negate
+
+        return test
+    if isinstance(node, EventField):
+        path, wanted, equals = node.path, node.value.casefold(), node.operator == "EQUALS"
+
+        def test(hits, texts, facts, payload):
+            value = payload_value(payload, path) if payload is not None else None
+            text = _as_text(value).casefold()
+            return (value is not None and (text == wanted if equals else wanted in text)) != negate
+
+        return test
+    raise TypeError(f"unknown condition {type(node).__name__}")  # pragma: no cover - function_parse makes no other
 
 
 def _positive(node: Node):
@@ -247,7 +303,7 @@ def _positive(node: Node):
         yield node
 
 
-def _match(rule: CompiledRule, hits, segments) -> Match:
+def _match(rule: CompiledRule, hits, texts) -> Match:
     found: dict[str, Segment] = {}
     phrases: list[str] = []
     for node in _positive(rule.root):
@@ -257,7 +313,7 @@ def _match(rule: CompiledRule, hits, segments) -> Match:
                 if phrase not in phrases:
                     phrases.append(phrase)
         else:
-            for segment in _pattern_segments(node, segments):
+            for segment in _pattern_segments(node, texts):
                 found.setdefault(segment.id, segment)
     ordered = sorted(found.values(), key=lambda s: (s.begin, s.id))
     return Match(
