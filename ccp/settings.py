@@ -157,6 +157,8 @@ MAX_API_BURST = envint("MAX_API_BURST", 2_000)
 # Where `manage.py serve` listens, and the address `manage.py load_demo` prints.
 PORT = envint("PORT", 8000)
 HOST = os.environ.get("HOST", "127.0.0.1")
+# The address people open the console at: links a rule's task makes to its source contact start with it.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 
 AUTH_USER_MODEL = "ccp.User"
 LOGIN_URL = "login"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("ccp/", include("ccp.panel.urls")),
     path("console/", include("admin_console.urls")),
     path("", include("ccp.ops.urls")),
+    path("", include("ccp.webhooks.urls")),
 ]
 
 handler500 = "ccp.ops.views.server_error"

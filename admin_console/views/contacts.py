@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from admin_console.access import analytics_required, instance_zone
 from admin_console.forms.analytics import SORT_KEYS, ContactSearchForm, sort_key
 from ccp.errors import InvalidParameter
-from ccp.models import Contact, InitiationMethod, Queue, User
+from ccp.models import Contact, InitiationMethod, Queue, RuleFiring, User
 from ccp.selectors.contact_export import FORMATS, contact_export_chunks, contact_export_filename
 from ccp.selectors.contacts import COUNT_CAP, contact_categories, contact_search_count, contact_search_page
 
@@ -176,6 +176,9 @@ def contact_detail(request, pk):
         "categories": contact.categories.all(),
         "transcript": contact.transcript_segments.all(),
         "events": contact.events.select_related("actor", "agent", "queue"),
+        # Rules: the categories they assigned, and what each rule did with this contact (or made from it).
+        "rule_firings": RuleFiring.objects.filter(contact=contact).select_related("task").order_by("fired_at", "id"),
+        "made_by_rule": RuleFiring.objects.filter(task=contact).first(),
         "trace": trace_rows(contact.flow_trace),
         "flow_state": json.dumps(contact.flow_state, indent=2) if contact.flow_state else "",
         "duration": contact_duration(contact),

@@ -20,6 +20,7 @@ from ccp.api import (
     queues,
     quick_connects,
     routing_profiles,
+    rules,
     search,
     tags,
     templates,
@@ -115,6 +116,12 @@ HANDLERS = {
     "TagResource": tags.tag_resource,
     "UntagResource": tags.untag_resource,
     "ListTagsForResource": tags.list_tags_for_resource,
+    # Rules
+    "CreateRule": rules.create_rule,
+    "DescribeRule": rules.describe_rule,
+    "ListRules": rules.list_rules,
+    "UpdateRule": rules.update_rule,
+    "DeleteRule": rules.delete_rule,
 }
 
 

@@ -17,6 +17,7 @@ from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
 from ccp.models.metrics import MetricRollup
 from ccp.models.reports import SavedReport
+from ccp.models.rules import Integration, Notification, Rule, RuleFiring, RuleSetVersion
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.timers import Timer, TimerKind
 from ccp.models.users import AgentEvent, AgentStatus, SecurityProfile, User
@@ -41,12 +42,17 @@ __all__ = [
     "IdempotencyToken",
     "InitiationMethod",
     "Instance",
+    "Integration",
     "LambdaFunction",
+    "Notification",
     "OfferCooldown",
     "Queue",
     "QuickConnect",
     "RoutingProfile",
     "RoutingProfileQueue",
+    "Rule",
+    "RuleFiring",
+    "RuleSetVersion",
     "SecurityProfile",
     "TaskTemplate",
     "Timer",

@@ -19,4 +19,5 @@ urlpatterns = [
     path("scheduled/<str:contact_id>/move/", views.scheduled_move, name="scheduled_move"),
     path("tasks/new/", views.task_form, name="task_form"),
     path("tasks/", views.task_create, name="task_create"),
+    path("notifications/<int:pk>/dismiss/", views.notification_dismiss, name="notification_dismiss"),
 ]

@@ -29,6 +29,7 @@ from ccp.selectors.panel import (
 )
 from ccp.services import offers, transfers
 from ccp.services.agents import agent_set_status
+from ccp.services.notifications import notification_dismiss as notification_dismiss_service
 from ccp.services.tasks import task_scheduled_cancel, task_scheduled_move, task_start
 
 
@@ -316,3 +317,11 @@ def call_start(request, contact_id):
     except ServiceError as exc:
         return render(request, f"{PAGE}#numpad_dialog", {"contact": contact, "form": form, "error": exc.message})
     return _dialog_done(request)
+
+
+@require_POST
+@agent_required
+def notification_dismiss(request, pk):
+    """Dismiss one of the agent's notifications; answers the whole state, like every panel action."""
+    notification_dismiss_service(user=request.user, notification_id=pk)
+    return _state_response(request)

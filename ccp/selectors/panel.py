@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ccp.errors import InvalidParameter
-from ccp.models import AgentStatus, Channel, Contact, ContactState, QuickConnect, TaskTemplate, User
+from ccp.models import AgentStatus, Channel, Contact, ContactState, Notification, QuickConnect, TaskTemplate, User
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.validation import is_safe_url, parse_reference_date
 
@@ -97,6 +97,8 @@ class PanelState:
     task_capacity: int
     tz: dt.tzinfo
     now: dt.datetime
+    # A rule's SEND_NOTIFICATION messages the agent has not dismissed, newest first.
+    notifications: list = field(default_factory=list)
 
     @property
     def status_type(self) -> str:
@@ -215,9 +217,16 @@ def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
         task_capacity=rp.task_concurrency if rp else 0,
         tz=tz,
         now=now,
+        notifications=list(
+            Notification.objects.filter(user_id=user.id, read_at__isnull=True).order_by("-created_at", "-id")[
+                :NOTIFICATIONS_SHOWN
+            ]
+        ),
     )
 
 
+# The panel shows the newest unread notifications (rules' SEND_NOTIFICATION).
+NOTIFICATIONS_SHOWN = 5
 # The panel shows the agent's next scheduled tasks, soonest first.
 SCHEDULED_SHOWN = 10
 

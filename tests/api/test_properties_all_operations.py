@@ -25,6 +25,7 @@ from ccp.api.operations import HANDLERS
 from ccp.api.paging import token_encode
 from ccp.api.shapes import service_model
 from ccp.models import AgentStatus
+from ccp.services.rules import RuleInput, rule_create
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -42,6 +43,8 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+RULE_FUNCTION = json.dumps({"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [{
+    "Operator": "CONTAINS_ANY", "Operands": ["refund"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}})
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
 # Text that survives a URL (no lone surrogates) and JSON values of any type: the garbage in every slot.
@@ -183,6 +186,10 @@ def world(instance, key, task_flow, queue, outsider):
         f"{outsider['instance'].arn}/queue/{outsider['queue'].id}",
         f"{instance.arn}/contact-flow/{task_flow.id}",
     ]
+    rule = rule_create(instance=instance, data=RuleInput(
+        name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=RULE_FUNCTION,
+        actions=[{"ActionType": "CREATE_TASK", "TaskAction": {"Name": "[ContactId]", "ContactFlowId": task_flow.id}}],
+        publish_status="PUBLISHED"))
     ids = [
         instance.id,
         instance.id,
@@ -202,6 +209,7 @@ def world(instance, key, task_flow, queue, outsider):
         hours.id,
         status.id,
         *arns,
+        rule.id,
         task_flow.content,
         "",
         "00000000-0000-0000-0000-000000000000",
@@ -230,6 +238,8 @@ def world(instance, key, task_flow, queue, outsider):
             "arn:aws:lambda:us-east-1:123456789012:function:crm",
             "arn:aws:lambda:nowhere",
         ],
+        "RuleId": [rule.id, rule.id, "no-such-rule"],
+        "Function": [RULE_FUNCTION, RULE_FUNCTION, "{}", '{"Version": "2022-11-25"}'],
     }
     return {"instance": instance, "key": key, "pool": pool}
 

@@ -81,3 +81,24 @@ def contact_poison_references(*, contact_id: str) -> None:
 
 
 from tests.browser.search_scenarios import search_setup  # noqa: E402, F401  (the contact search test's setup)
+
+
+def call_says(*, alias: str, text: str, role: str = "CUSTOMER") -> str:
+    """A voice call with Bob, and one utterance of it delivered as the conversation side delivers segments (the
+    rules' real-time trigger after the segment's commit). Returns the call's id."""
+    from ccp.models import TranscriptSegment
+    from ccp.services import rule_triggers
+
+    instance = Instance.objects.get(alias=alias)
+    now = timezone.now()
+    call = Contact.objects.create(
+        instance=instance, channel="VOICE", initiation_method="INBOUND", state="CONNECTED",
+        agent=User.objects.get(instance=instance, username=f"bob-{alias}"), initiation_timestamp=now,
+        last_update_timestamp=now, attributes={"Tier": "VIP"},
+    )
+    segment = TranscriptSegment.objects.create(
+        instance=instance, contact=call, segment_id="s1", participant_id="customer", participant_role=role,
+        content=text, begin_offset_millis=0, end_offset_millis=2000, received_at=now,
+    )
+    rule_triggers.on_segments_added(call, [segment])
+    return call.id

@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 from ccp import models as m
 from ccp.services.agents import agent_statuses_ensure
 from ccp.services.api_keys import api_key_create
+from ccp.services.applications import integration_create
+from ccp.services.rules import RuleInput, rule_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
 from tests.cast import flow_content, flow_publish
@@ -55,6 +57,7 @@ CRUD = (
     "user",
     "agent_status",
     "integration",
+    "rule",
 )
 # (view, url name, the kind of row its path id names, the field names of a view with no page of its own)
 TARGETS = [
@@ -76,6 +79,11 @@ TARGETS = [
     ("task_template_preview", "admin_console:task_template_preview", None, []),
     ("flow_publish", "admin_console:flow_publish", "flow", []),
     ("integration_test", "admin_console:integration_test", "integration", []),
+    ("rule_publish", "admin_console:rule_publish", "rule", ["next"]),
+    ("rule_unpublish", "admin_console:rule_publish", "rule", ["next"]),
+    ("rule_test", "admin_console:rule_test", "rule", ["transcript", "payload"]),
+    ("application_add", "admin_console:application_add", None, None),
+    ("application_delete", "admin_console:application_delete", "application", []),
 ]
 # The page whose form a view without a GET of its own posts (its field names are read from there).
 FORM_PAGES = {
@@ -114,6 +122,13 @@ def world(instance, admin, client):
         "integration": m.LambdaFunction.objects.create(
             instance=instance, arn="arn:aws:lambda:us-east-1:123456789012:function:crm", url="http://127.0.0.1:9/"
         ),
+        "rule": rule_create(instance=instance, data=RuleInput(
+            name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=json.dumps({
+                "Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [{
+                    "Operator": "CONTAINS_ANY", "Operands": ["refund"],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}}),
+            actions=[{"ActionType": "ASSIGN_CONTACT_CATEGORY"}], publish_status="PUBLISHED")),
+        "application": integration_create(instance=instance, name="Zendesk", application="ZENDESK")[0],
     }
     other = other_instance_build()
     ids = [str(row.pk) for row in own.values()]
@@ -185,6 +200,8 @@ def test_generated_form_posts_never_500_and_refused_ones_write_nothing(client, w
         args = [data.draw(st.one_of(st.just(str(own.pk)), others) if own else others)]
     if url.endswith(":contact_action"):
         args.append(view.removeprefix("contact_"))
+    if url.endswith(":rule_publish"):
+        args.append(view.removeprefix("rule_"))
     names = world["fields"][view]
     keys = st.sampled_from(names) | text if names else text
     form = data.draw(st.dictionaries(keys, form_values(world["pool"]), max_size=len(names) + 3))
