@@ -4,8 +4,8 @@ client. Refused requests answer with their AWS error and write nothing."""
 
 import pytest
 
-from ccp.models import ContactCategory, TranscriptSegment
 from ccp.models import Contact as ContactRow
+from ccp.models import ContactCategory, TranscriptSegment
 from ccp.services import rule_triggers
 from ccp.services.offers import contact_complete
 from ccp.services.tasks import task_start
