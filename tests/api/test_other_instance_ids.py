@@ -77,6 +77,28 @@ CASES = [
     ("DeleteContactFlow", {"ContactFlowId": ("theirs", "flow")}),
     ("DeleteQueue", {"QueueId": ("theirs", "queue")}),
     ("DeleteUser", {"UserId": ("theirs", "user")}),
+    ("StartChatContact", {"ContactFlowId": ("theirs", "flow"), "ParticipantDetails": {"DisplayName": "Ana"}}),
+    (
+        "StartChatContact",
+        {
+            "ContactFlowId": ("ours", "flow"),
+            "ParticipantDetails": {"DisplayName": "Ana"},
+            "RelatedContactId": ("theirs", "contact"),
+        },
+    ),
+    ("StartOutboundVoiceContact", {"ContactFlowId": ("theirs", "flow"), "DestinationPhoneNumber": "+12065550100"}),
+    (
+        "StartOutboundVoiceContact",
+        {"ContactFlowId": ("ours", "flow"), "DestinationPhoneNumber": "+12065550100", "QueueId": ("theirs", "queue")},
+    ),
+    (
+        "StartOutboundVoiceContact",
+        {
+            "ContactFlowId": ("ours", "flow"),
+            "DestinationPhoneNumber": "+12065550100",
+            "RelatedContactId": ("theirs", "contact"),
+        },
+    ),
 ]
 
 
