@@ -24,6 +24,7 @@ OWN_MODELS = {"taskcenter-contact-analysis": "contact-analysis-2026-11-27.json"}
 def service_model(name: str = "connect"):
     """botocore's model of an AWS service (Amazon Connect unless named; botocore is a runtime dependency, pinned
     in requirements.lock), or one of ours in the same format (OWN_MODELS)."""
+    # Imported on first use, as before: loading botocore's session costs startup time only the API needs.
     import botocore.model
     import botocore.session
 
