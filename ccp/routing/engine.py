@@ -166,8 +166,17 @@ def _routable(*, instance_id: str, agent_ids=None):
 _ROUTABLE_ANY = CompiledQuery(lambda instance_id: _routable(instance_id=instance_id).values("pk")[:1])
 
 
-def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None) -> list[FreeAgent]:
-    """Available agents with a free slot in some channel, as routing data (two queries)."""
+# "Is a chat or call waiting anywhere in the instance?": two seeks in contact_instance_state_idx. When none is, a
+# dispatch looks only at free task slots, so agents whose tasks are full are not tried for nothing.
+_CONVERSATIONS_QUEUED = CompiledQuery(
+    lambda instance_id: Contact.objects.filter(
+        instance_id=instance_id, state=ContactState.QUEUED, channel__in=[Channel.CHAT, Channel.VOICE]
+    ).values("pk")[:1]
+)
+
+
+def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS) -> list[FreeAgent]:
+    """Available agents with a free slot in one of `channels`, as routing data (two queries)."""
     qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
     if queue_ids is not None:
         qs = qs.filter(
@@ -193,7 +202,10 @@ def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None) -> list[Fre
     agents = []
     for uid, idle, task, chat, voice in rows:
         busy = counts.get(uid, {})
-        others = channels_with_free_slot(busy, {Channel.CHAT: chat, Channel.VOICE: voice})
+        others = [
+            ch for ch in channels_with_free_slot(busy, {Channel.CHAT: chat, Channel.VOICE: voice}) if ch in channels
+        ]
+        task = task if Channel.TASK in channels else 0
         agents.append(FreeAgent(uid, idle, busy.get(Channel.TASK, 0), task, other_channel_free=bool(others)))
     return order_agents(agents)
 
@@ -223,7 +235,11 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
     if not anyone:
         return 0
     offers = 0
-    agents = [a.user_id for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids)]
+    channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
+    agents = [
+        a.user_id
+        for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
+    ]
     watch_queues = queue_ids if agent_ids is None else None
     while agents and offers < MAX_OFFERS_PER_DISPATCH:
         still_free = []
