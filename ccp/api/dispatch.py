@@ -73,7 +73,8 @@ def _as_listed(request, exc: ServiceError) -> ServiceError:
     """An InvalidParameterException becomes InvalidRequestException for an operation whose model lists only the
     latter (Contact Lens's), so its clients see an error their model names."""
     operation = getattr(request, "api_operation", "")
-    if exc.code != "InvalidParameterException" or not operation:
+    # Connect's own operations keep the error as raised (botocore's lists are not exhaustive for them).
+    if exc.code != "InvalidParameterException" or operation not in operations.SERVICE_OF:
         return exc
     listed = {shape.name for shape in operations.operation_model(operation).error_shapes}
     if exc.code in listed or "InvalidRequestException" not in listed:
