@@ -13,9 +13,9 @@ class CcpConfig(AppConfig):
         from ccp import checks  # noqa: F401  (registers the deploy checks)
         from ccp.realtime.publish import agent_session_end_on_logout
         from ccp.routing.engine import routing_dispatch
+        from ccp.services import rule_triggers
         from ccp.services.flow_interface import flow_interface_install
         from ccp.services.hooks import conversation_ended_install, routing_dispatcher_install
-        from ccp.services import rule_triggers
 
         flow_interface_install()
         routing_dispatcher_install(routing_dispatch)
