@@ -13,10 +13,13 @@ class CcpConfig(AppConfig):
         from ccp import checks  # noqa: F401  (registers the deploy checks)
         from ccp.realtime.publish import agent_session_end_on_logout
         from ccp.routing.engine import routing_dispatch
+        from ccp.services import rule_triggers
         from ccp.services.flow_interface import flow_interface_install
-        from ccp.services.hooks import routing_dispatcher_install
+        from ccp.services.hooks import conversation_ended_install, routing_dispatcher_install
 
         flow_interface_install()
         routing_dispatcher_install(routing_dispatch)
+        # Looked up at each call, so the rules engine (or a test) that replaces the function is the one called.
+        conversation_ended_install(lambda contact: rule_triggers.on_contact_ended(contact))
         # Signing out closes that session's panel sockets.
         user_logged_out.connect(agent_session_end_on_logout, dispatch_uid="ccp.session_end_on_logout")

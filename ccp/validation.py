@@ -36,6 +36,31 @@ REFERENCES_MAX = 25
 # the contact's events (ContactEvent) are still all recorded.
 FLOW_TRACE_MAX = 1000
 
+# Conversations (StartChatContact, StartOutboundVoiceContact and their transcripts). A chat lasts
+# ChatDurationInMinutes, 60 to 10,080 (7 days), 1,500 (25 hours) when not given, as Amazon Connect's API says;
+# a call left open ends after 7 days, as a task does. DisplayName 1-256 and a chat message 1-16,384 characters
+# (botocore's DisplayName and ChatContent); phone numbers in E.164 (its PhoneNumber pattern).
+CHAT_DURATION_DEFAULT_MINUTES = 1500
+CHAT_DURATION_MIN_MINUTES = 60
+CHAT_DURATION_MAX_MINUTES = 10080
+CONVERSATION_MAX_DURATION = dt.timedelta(days=7)
+DISPLAY_NAME_MAX = 256
+# A chat's InitialMessage: the text types Amazon Connect takes for a message (no attachments or interactive ones).
+CHAT_CONTENT_TYPES = ("text/plain", "text/markdown")
+E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
+# Transcript segments (PUT /contact-analysis/{InstanceId}/{ContactId}/segments), in Contact Lens's Transcript
+# shape: ids 1-256 characters (TranscriptId, ParticipantId), Content 1-16,384 (a chat message's limit: one
+# utterance is at most one message), offsets 0 to 2^31-1 ms with End >= Begin. 1-100 segments a request (a page of
+# ListRealtimeContactAnalysisSegments holds 100); a contact keeps at most 10,000, so a sender stuck in a loop
+# can't grow a conversation without bound (a two-hour call transcribed line by line is ~2,000).
+SEGMENT_ID_MAX = 256
+TRANSCRIPT_CONTENT_MAX = 16384
+OFFSET_MILLIS_MAX = 2**31 - 1
+SEGMENTS_PER_REQUEST_MAX = 100
+TRANSCRIPT_SEGMENTS_MAX = 10_000
+PARTICIPANT_ROLES = ("AGENT", "CUSTOMER")
+SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
+
 ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -244,3 +269,81 @@ def duration_format(seconds: int) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{suffix}"
     return f"{seconds}s"
+
+
+def validate_chat_display_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameter("ParticipantDetails.DisplayName is required.", field="ParticipantDetails")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise InvalidParameter(
+            f"ParticipantDetails.DisplayName must be at most {DISPLAY_NAME_MAX} characters.", field="ParticipantDetails"
+        )
+    return name.strip()
+
+
+def validate_chat_duration(minutes) -> int:
+    if minutes is None:
+        return CHAT_DURATION_DEFAULT_MINUTES
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not (
+        CHAT_DURATION_MIN_MINUTES <= minutes <= CHAT_DURATION_MAX_MINUTES
+    ):
+        raise InvalidParameter(
+            f"ChatDurationInMinutes must be {CHAT_DURATION_MIN_MINUTES} to {CHAT_DURATION_MAX_MINUTES}.",
+            field="ChatDurationInMinutes",
+        )
+    return minutes
+
+
+def validate_chat_content_type(content_type) -> str:
+    if content_type not in CHAT_CONTENT_TYPES:
+        raise InvalidParameter(
+            "InitialMessage.ContentType must be " + " or ".join(CHAT_CONTENT_TYPES) + ".", field="InitialMessage"
+        )
+    return content_type
+
+
+def validate_e164(number, *, field: str) -> str:
+    if not isinstance(number, str) or not E164_RE.match(number):
+        raise InvalidParameter(f"{field} must be a phone number in E.164 format, such as +12065550100.", field=field)
+    return number
+
+
+def validate_transcript_content(content, *, where: str = "InitialMessage.Content") -> str:
+    if not isinstance(content, str) or not content.strip():
+        raise InvalidParameter(f"{where} must be text that is not blank.", field=where)
+    if len(content) > TRANSCRIPT_CONTENT_MAX:
+        raise InvalidParameter(f"{where} must be at most {TRANSCRIPT_CONTENT_MAX} characters.", field=where)
+    if "\x00" in content:
+        raise InvalidParameter(f"{where} must not contain NUL characters.", field=where)
+    return content
+
+
+def _segment_text(value, *, where: str, maximum: int) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > maximum or "\x00" in value:
+        raise InvalidParameter(f"{where} must be 1 to {maximum} characters, not blank.", field=where)
+    return value
+
+
+def _offset(value, *, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= OFFSET_MILLIS_MAX:
+        raise InvalidParameter(
+            f"{where} must be a whole number of milliseconds, 0 to {OFFSET_MILLIS_MAX}.", field=where
+        )
+    return value
+
+
+def validate_segment(segment, *, where: str) -> None:
+    """One Transcript segment (ccp.services.conversations.SegmentIn) within its limits."""
+    _segment_text(segment.segment_id, where=f"{where}.Id", maximum=SEGMENT_ID_MAX)
+    _segment_text(segment.participant_id, where=f"{where}.ParticipantId", maximum=SEGMENT_ID_MAX)
+    if segment.participant_role not in PARTICIPANT_ROLES:
+        raise InvalidParameter(f"{where}.ParticipantRole must be AGENT or CUSTOMER.", field=f"{where}.ParticipantRole")
+    validate_transcript_content(segment.content, where=f"{where}.Content")
+    begin = _offset(segment.begin_offset_millis, where=f"{where}.BeginOffsetMillis")
+    end = _offset(segment.end_offset_millis, where=f"{where}.EndOffsetMillis")
+    if end < begin:
+        raise InvalidParameter(f"{where}.EndOffsetMillis must not be before BeginOffsetMillis.", field=f"{where}")
+    if segment.sentiment not in ("", *SENTIMENTS):
+        raise InvalidParameter(
+            f"{where}.Sentiment must be one of {', '.join(SENTIMENTS)}.", field=f"{where}.Sentiment"
+        )

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET
 from admin_console.access import analytics_required, instance_zone
 from admin_console.forms.analytics import SORT_KEYS, ContactSearchForm, sort_key
 from ccp.errors import InvalidParameter
-from ccp.models import Contact, InitiationMethod, Queue, RuleFiring, User
+from ccp.models import Channel, Contact, InitiationMethod, Queue, RuleFiring, User
 from ccp.selectors.contact_export import FORMATS, contact_export_chunks, contact_export_filename
 from ccp.selectors.contacts import COUNT_CAP, contact_categories, contact_search_count, contact_search_page
+from ccp.selectors.conversations import transcript_latest
 
 PAGE_SIZE = 50
 # The URL parameters that say where a page starts: dropped when the filters or the sort change.
@@ -173,8 +174,6 @@ def contact_detail(request, pk):
         "attributes": sorted((contact.attributes or {}).items()),
         "linked": linked_contacts(contact),
         "durations": contact_durations(contact),
-        "categories": contact.categories.all(),
-        "transcript": contact.transcript_segments.all(),
         "events": contact.events.select_related("actor", "agent", "queue"),
         # Rules: the categories they assigned, and what each rule did with this contact (or made from it).
         "rule_firings": RuleFiring.objects.filter(contact=contact).select_related("task").order_by("fired_at", "id"),
@@ -184,6 +183,9 @@ def contact_detail(request, pk):
         "duration": contact_duration(contact),
         "transfer_queues": Queue.objects.filter(instance=tenant, queue_type="STANDARD").order_by("name"),
         "transfer_agents": User.objects.filter(instance=tenant, routing_profile__isnull=False).order_by("username"),
+        "is_conversation": contact.channel in (Channel.VOICE, Channel.CHAT),
+        "transcript": transcript_latest(contact=contact),
+        "categories": contact_categories(contact=contact),
     }
     return render(request, "admin_console/contact_detail.html", context)
 

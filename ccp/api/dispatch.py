@@ -22,7 +22,7 @@ from ccp.api.errors import (
     service_error_response,
     throttled,
 )
-from ccp.api.shapes import input_parse, service_model
+from ccp.api.shapes import input_parse
 from ccp.api.sigv4 import SignatureError, request_verify
 from ccp.api.throttle import throttle_take
 from ccp.errors import ResourceNotFound, ServiceError
@@ -62,13 +62,26 @@ def _answer(request):
     except SignatureError as exc:
         return error_response(code=exc.code, status=exc.status, message=exc.message)
     except ServiceError as exc:
-        return service_error_response(exc)
+        return service_error_response(_as_listed(request, exc))
     except Exception as exc:
         if database_down(exc):
             logger.warning("database unavailable: %s %s: %s", request.method, request.path_info, exc)
             return api_unavailable_response()
         logger.exception("API request failed: %s %s", request.method, request.path_info)
         return internal_error_response()
+
+
+def _as_listed(request, exc: ServiceError) -> ServiceError:
+    """An InvalidParameterException becomes InvalidRequestException for an operation whose model lists only the
+    latter (Contact Lens's), so its clients see an error their model names."""
+    operation = getattr(request, "api_operation", "")
+    # Connect's own operations keep the error as raised (botocore's lists are not exhaustive for them).
+    if exc.code != "InvalidParameterException" or operation not in operations.SERVICE_OF:
+        return exc
+    listed = {shape.name for shape in operations.operation_model(operation).error_shapes}
+    if exc.code in listed or "InvalidRequestException" not in listed:
+        return exc
+    return ApiError("InvalidRequestException", 400, exc.message)
 
 
 def _body(request) -> bytes:
@@ -99,12 +112,12 @@ def _handle(request):
         raise ApiError("UnknownOperationException", 404, f"No operation at {request.method} {path[:200]}.")
     operation, uri_params = matched
     request.api_operation = operation
-    handler = operations.HANDLERS.get(operation)
+    handler = operations.handler_for(operation)
     if handler is None:
         raise ApiError("UnknownOperationException", 400, f"{operation} is not supported by this server.")
     headers = {name.lower(): value for name, value in request.headers.items()}
     params = input_parse(
-        service_model().operation_model(operation),
+        operations.operation_model(operation),
         uri_params=uri_params,
         query=request.GET if request.GET else MultiValueDict(),
         headers=headers,

@@ -1,8 +1,11 @@
-"""The operations table: which Connect operation a (method, path) is, and which handler serves it.
+"""The operations table: which operation a (method, path) is, and which handler serves it.
 
 Every path of botocore's Connect model is recognised (so a signed request for an operation this
 server does not implement gets an AWS-style error, not the web app); the handlers below are the
-operations implemented here.
+operations implemented here. A few operations of other services share the endpoint (EXTRA_SERVICES):
+Contact Lens's ListRealtimeContactAnalysisSegments (boto3's `connect-contact-lens` client, signed as
+`connect`) and our transcript intake, whose model is ours (ccp/api/models/); they are routed, parsed and
+answered exactly like the Connect operations.
 """
 
 import functools
@@ -10,8 +13,10 @@ import re
 from dataclasses import dataclass
 
 from ccp.api import (
+    analysis,
     configuration,
     contacts,
+    conversations,
     flows,
     hours_statuses,
     integrations,
@@ -122,7 +127,37 @@ HANDLERS = {
     "ListRules": rules.list_rules,
     "UpdateRule": rules.update_rule,
     "DeleteRule": rules.delete_rule,
+    # Conversations
+    "StartChatContact": conversations.start_chat_contact,
+    "StartOutboundVoiceContact": conversations.start_outbound_voice_contact,
 }
+
+# Operations of other services on this endpoint: service model name → {operation: handler}.
+EXTRA_SERVICES = {
+    "connect-contact-lens": {
+        "ListRealtimeContactAnalysisSegments": analysis.list_realtime_contact_analysis_segments,
+    },
+    "taskcenter-contact-analysis": {
+        "PutContactAnalysisSegments": analysis.put_contact_analysis_segments,
+    },
+}
+SERVICE_OF = {op: service for service, ops in EXTRA_SERVICES.items() for op in ops}
+
+
+def handler_for(operation: str):
+    """The handler of an operation this server implements, or None."""
+    service = SERVICE_OF.get(operation)
+    return EXTRA_SERVICES[service][operation] if service else HANDLERS.get(operation)
+
+
+def operation_model(operation: str):
+    """botocore's model of an operation, from the service it belongs to (Connect unless EXTRA_SERVICES says)."""
+    return service_model(SERVICE_OF.get(operation, "connect")).operation_model(operation)
+
+
+def implemented_operations() -> list[str]:
+    """Every operation this server answers: the Connect HANDLERS and the other services' ones."""
+    return sorted([*HANDLERS, *(op for ops in EXTRA_SERVICES.values() for op in ops)])
 
 
 @dataclass(frozen=True)
@@ -157,10 +192,11 @@ def _first_segment(path: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _route_index() -> dict[str, tuple[Route, ...]]:
-    model = service_model()
     index: dict[str, list[Route]] = {}
-    for name in model.operation_names:
-        http = model.operation_model(name).http
+    named = [(name, service_model().operation_model(name)) for name in service_model().operation_names]
+    named += [(name, operation_model(name)) for operations in EXTRA_SERVICES.values() for name in operations]
+    for name, model in named:
+        http = model.http
         pattern, weight = _compile(http["requestUri"])
         first = _first_segment(http["requestUri"])
         key = "*" if "{" in first else first
@@ -193,7 +229,7 @@ def route_match(method: str, path: str) -> tuple[str, dict] | None:
 
 
 def path_is_api(path: str) -> bool:
-    """Whether any Connect operation (or the API ping) lives at this path."""
+    """Whether any operation (Connect's, or one of EXTRA_SERVICES, or the API ping) lives at this path."""
     if path == PING_PATH:
         return True
     return any(route.pattern.match(path) for route in routes(path))

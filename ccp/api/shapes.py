@@ -10,18 +10,28 @@ import datetime as dt
 import functools
 import json
 import math
+from pathlib import Path
 from urllib.parse import unquote
 
 from ccp.api.errors import ApiError
 from ccp.errors import InvalidParameter
 
+# Models of our own, in botocore's format, for paths no AWS model has (ccp/api/models/).
+OWN_MODELS = {"taskcenter-contact-analysis": "contact-analysis-2026-11-27.json"}
 
-@functools.lru_cache(maxsize=1)
-def service_model():
-    """botocore's Amazon Connect model (botocore is a runtime dependency, pinned in requirements.lock)."""
+
+@functools.lru_cache(maxsize=4)
+def service_model(name: str = "connect"):
+    """botocore's model of an AWS service (Amazon Connect unless named; botocore is a runtime dependency, pinned
+    in requirements.lock), or one of ours in the same format (OWN_MODELS)."""
+    # Imported on first use, as before: loading botocore's session costs startup time only the API needs.
+    import botocore.model
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("connect")
+    if name in OWN_MODELS:
+        data = json.loads((Path(__file__).parent / "models" / OWN_MODELS[name]).read_text())
+        return botocore.model.ServiceModel(data, service_name=name)
+    return botocore.session.get_session().get_service_model(name)
 
 
 def _invalid(path: str, constraint: str) -> InvalidParameter:

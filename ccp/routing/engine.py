@@ -29,7 +29,15 @@ from ccp.models import (
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
-from ccp.routing.decide import FreeAgent, QueuedContact, QueueSlot, order_agents, pick_contact
+from ccp.routing.decide import (
+    CHANNELS,
+    FreeAgent,
+    QueuedContact,
+    QueueSlot,
+    channels_with_free_slot,
+    order_agents,
+    pick_across,
+)
 from ccp.services.offers import contact_offer, contact_whisper_auto_accepted
 from ccp.services.transactions import entry_transaction
 from ccp.worker.wakeup import worker_wake
@@ -38,20 +46,25 @@ from ccp.worker.wakeup import worker_wake
 MAX_OFFERS_PER_DISPATCH = 2000
 
 
-def agent_queue_slots(agent: User) -> dict[str, QueueSlot]:
-    """The TASK queues of the agent's routing profile, plus their personal queue at top priority."""
+def agent_queue_slots(agent: User, *, channels=("TASK",)) -> dict[tuple[str, str], QueueSlot]:
+    """The agent's routing-profile queues for `channels`, plus their personal queue at top priority in each,
+    keyed by (queue id, channel)."""
     slots = {
-        rpq.queue_id: QueueSlot(rpq.queue_id, rpq.priority, rpq.delay_seconds)
-        for rpq in RoutingProfileQueue.objects.filter(routing_profile_id=agent.routing_profile_id, channel="TASK")
+        (rpq.queue_id, rpq.channel): QueueSlot(rpq.queue_id, rpq.priority, rpq.delay_seconds, rpq.channel)
+        for rpq in RoutingProfileQueue.objects.filter(
+            routing_profile_id=agent.routing_profile_id, channel__in=list(channels)
+        )
     }
     personal = Queue.objects.filter(agent_id=agent.id).values_list("id", flat=True).first()
     if personal:
-        slots[personal] = QueueSlot(personal, 1, 0)
+        for channel in channels:
+            slots[(personal, channel)] = QueueSlot(personal, 1, 0, channel)
     return slots
 
 
-def _locked_heads_portable(agent: User, slots: dict[str, QueueSlot], now: dt.datetime) -> list[Contact]:
-    """The head of each of the agent's queues. On SQLite, IMMEDIATE transactions already serialise writers."""
+def _locked_heads_portable(agent: User, slots: dict, now: dt.datetime) -> list[tuple[Contact, QueueSlot]]:
+    """The head of each of the agent's (queue, channel) slots. On SQLite, IMMEDIATE transactions already
+    serialise writers."""
     cooling = OfferCooldown.objects.filter(contact=OuterRef("pk"), agent=agent, until__gt=now)
     heads = []
     for slot in slots.values():
@@ -59,7 +72,7 @@ def _locked_heads_portable(agent: User, slots: dict[str, QueueSlot], now: dt.dat
             Contact.objects.filter(
                 queue_id=slot.queue_id,
                 state=ContactState.QUEUED,
-                channel=Channel.TASK,
+                channel=slot.channel,
                 enqueue_timestamp__lte=now - dt.timedelta(seconds=slot.delay_seconds),
             )
             .exclude(Exists(cooling))
@@ -67,18 +80,34 @@ def _locked_heads_portable(agent: User, slots: dict[str, QueueSlot], now: dt.dat
             .first()
         )
         if row:
-            heads.append(row)
+            heads.append((row, slot))
     return heads
+
+
+def _open_by_channel(agent_id: str) -> dict[str, int]:
+    """The agent's contacts holding a slot, counted per channel."""
+    return dict(
+        Contact.objects.filter(agent_id=agent_id, state__in=AGENT_SLOT_STATES)
+        .values_list("channel")
+        .annotate(n=Count("id"))
+        .values_list("channel", "n")
+    )
 
 
 def _as_queued(contact: Contact) -> QueuedContact:
     return QueuedContact(
-        contact.id, contact.queue_id, contact.routing_priority, contact.routing_order_at, contact.enqueue_timestamp
+        contact.id,
+        contact.queue_id,
+        contact.routing_priority,
+        contact.routing_order_at,
+        contact.enqueue_timestamp,
+        contact.channel,
     )
 
 
 def routing_offer_next(*, agent_id: str, now: dt.datetime | None = None) -> Contact | None:
-    """Offer the best queued task to one agent if they are Available with a free slot; return it."""
+    """Offer the best queued contact to one agent if they are Available with a free slot in its channel;
+    return it."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         return _offer_next_postgres(agent_id, now)
@@ -108,19 +137,23 @@ def _offer_next_portable(agent_id: str, now: dt.datetime) -> Contact | None:
     )
     if agent is None:
         return None
-    open_count = Contact.objects.filter(agent=agent, channel=Channel.TASK, state__in=AGENT_SLOT_STATES).count()
-    if open_count >= agent.routing_profile.task_concurrency:
+    free = channels_with_free_slot(_open_by_channel(agent.id), _concurrency(agent.routing_profile))
+    if not free:
         return None
-    slots = agent_queue_slots(agent)
+    slots = agent_queue_slots(agent, channels=free)
     if not slots:
         return None
     heads = _locked_heads_portable(agent, slots, now)
-    choice = pick_contact([_as_queued(c) for c in heads], slots, now)
+    choice = pick_across([(_as_queued(c), slot) for c, slot in heads], now)
     if choice is None:
         return None
-    contact = next(c for c in heads if c.id == choice.contact_id)
+    contact = next(c for c, _slot in heads if c.id == choice.contact_id)
     contact_offer(contact=contact, agent=agent, now=now)
     return contact
+
+
+def _concurrency(profile) -> dict[str, int]:
+    return {channel: profile.concurrency(channel) for channel in CHANNELS}
 
 
 def _routable(*, instance_id: str, agent_ids=None):
@@ -135,36 +168,60 @@ def _routable(*, instance_id: str, agent_ids=None):
 _ROUTABLE_ANY = CompiledQuery(lambda instance_id: _routable(instance_id=instance_id).values("pk")[:1])
 
 
-def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None) -> list[FreeAgent]:
-    """Available agents with a free task slot, as routing data (one query)."""
+# "Is a chat or call waiting anywhere in the instance?": two seeks in contact_instance_state_idx. When none is, a
+# dispatch looks only at free task slots, so agents whose tasks are full are not tried for nothing.
+_CONVERSATIONS_QUEUED = CompiledQuery(
+    lambda instance_id: Contact.objects.filter(
+        instance_id=instance_id, state=ContactState.QUEUED, channel__in=[Channel.CHAT, Channel.VOICE]
+    ).values("pk")[:1]
+)
+
+
+def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS) -> list[FreeAgent]:
+    """Available agents with a free slot in one of `channels`, as routing data (two queries)."""
     qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
     if queue_ids is not None:
         qs = qs.filter(
-            Q(
-                routing_profile__queue_configs__queue_id__in=list(queue_ids),
-                routing_profile__queue_configs__channel="TASK",
-            )
-            | Q(personal_queue__id__in=list(queue_ids))
+            Q(routing_profile__queue_configs__queue_id__in=list(queue_ids)) | Q(personal_queue__id__in=list(queue_ids))
         ).distinct()
-    rows = list(qs.values_list("id", "idle_since", "routing_profile__task_concurrency"))
-    counts = dict(
-        Contact.objects.filter(agent_id__in=[r[0] for r in rows], channel=Channel.TASK, state__in=AGENT_SLOT_STATES)
-        .values_list("agent_id")
-        .annotate(n=Count("id"))
-        .values_list("agent_id", "n")
+    rows = list(
+        qs.values_list(
+            "id",
+            "idle_since",
+            "routing_profile__task_concurrency",
+            "routing_profile__chat_concurrency",
+            "routing_profile__voice_concurrency",
+        )
     )
-    return order_agents(FreeAgent(uid, idle, counts.get(uid, 0), conc) for uid, idle, conc in rows)
+    counts: dict[str, dict[str, int]] = {}
+    for agent_id, channel, n in (
+        Contact.objects.filter(agent_id__in=[r[0] for r in rows], state__in=AGENT_SLOT_STATES)
+        .values_list("agent_id", "channel")
+        .annotate(n=Count("id"))
+        .values_list("agent_id", "channel", "n")
+    ):
+        counts.setdefault(agent_id, {})[channel] = n
+    agents = []
+    for uid, idle, task, chat, voice in rows:
+        busy = counts.get(uid, {})
+        others = [
+            ch for ch in channels_with_free_slot(busy, {Channel.CHAT: chat, Channel.VOICE: voice}) if ch in channels
+        ]
+        task = task if Channel.TASK in channels else 0
+        agents.append(FreeAgent(uid, idle, busy.get(Channel.TASK, 0), task, other_channel_free=bool(others)))
+    return order_agents(agents)
 
 
 def _queued_exists(*, instance_id: str, queue_ids=None) -> bool:
-    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED, channel=Channel.TASK)
+    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED)
     if queue_ids is not None:
         qs = qs.filter(queue_id__in=list(queue_ids))
     return qs.exists()
 
 
 def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int:
-    """Offer queued tasks to free agents until nothing more matches; returns the number of offers.
+    """Offer queued contacts (tasks, chats, calls) to free agents until nothing more matches; returns the
+    number of offers.
 
     Triggered at once (after commit, through ccp.services.hooks.routing_trigger, where ccp/apps.py installs
     it) by a new queued task, an agent going Available, a task ending, a transfer, and a queue delay running
@@ -180,7 +237,11 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
     if not anyone:
         return 0
     offers = 0
-    agents = [a.user_id for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids)]
+    channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
+    agents = [
+        a.user_id
+        for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
+    ]
     watch_queues = queue_ids if agent_ids is None else None
     while agents and offers < MAX_OFFERS_PER_DISPATCH:
         still_free = []

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ccp.errors import InvalidParameter
 from ccp.models import AgentStatus, Channel, Contact, ContactState, Notification, QuickConnect, TaskTemplate, User
 from ccp.models.contacts import AGENT_SLOT_STATES
+from ccp.selectors.conversations import Transcript, transcript_latest
 from ccp.validation import is_safe_url, parse_reference_date
 
 # Stricter than what the API accepts: only plain addresses become mailto: links.
@@ -32,6 +33,9 @@ STATE_LABELS = {
     ContactState.IN_FLOW: "In flow",
     ContactState.ENDED: "Ended",
 }
+
+
+CHANNEL_LABELS = {Channel.TASK: "Task", Channel.CHAT: "Chat", Channel.VOICE: "Call"}
 
 
 def user_is_agent(user) -> bool:
@@ -75,6 +79,13 @@ class Tile:
     offer_seconds: int = 0
     references: list[ReferenceRow] = field(default_factory=list)
     linked: list[Contact] = field(default_factory=list)
+    # A chat or a call (routed, or the number pad's): its transcript shows once the agent has accepted it.
+    is_conversation: bool = False
+    transcript: Transcript | None = None
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.contact.channel, self.contact.channel)
 
     @property
     def id(self) -> str:
@@ -162,7 +173,10 @@ def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
         state_label=STATE_LABELS.get(contact.state, contact.state),
         since=since,
         is_offer=contact.state == ContactState.CONNECTING,
-        is_call=contact.channel == Channel.VOICE,
+        # The number pad's call: the agent's own, connected at once and hung up from its tile. A call routed
+        # from a queue is ended like a task (after-contact work, then Close).
+        is_call=contact.channel == Channel.VOICE and contact.flow_id is None,
+        is_conversation=contact.channel in (Channel.VOICE, Channel.CHAT),
     )
     if tile.is_offer and contact.offered_at:
         tile.offer_seconds = timeout
@@ -170,6 +184,8 @@ def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
     if with_details:
         tile.references = reference_rows(contact.references, tz)
         tile.linked = _linked_contacts(contact)
+        if tile.is_conversation and not tile.is_offer:
+            tile.transcript = transcript_latest(contact=contact)
     return tile
 
 

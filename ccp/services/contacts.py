@@ -30,15 +30,15 @@ from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import delay_expiries
 from ccp.services.contact_events import contact_record_event, contact_set_state
-from ccp.services.hooks import routing_trigger
+from ccp.services.hooks import conversation_ended_trigger, routing_trigger
 from ccp.services.metric_rollups import rollup_contact_ended
 from ccp.services.timers import timer_cancel, timer_schedule
 from ccp.services.transactions import entry_transaction, transaction_required
 
-# A queue's routing-profile delays for tasks (the QUEUE_DELAY timers a queued task needs).
+# A queue's routing-profile delays for one channel (the QUEUE_DELAY timers a queued contact needs).
 _QUEUE_DELAYS = CompiledQuery(
-    lambda queue_id: RoutingProfileQueue.objects.filter(
-        queue_id=queue_id, channel=Channel.TASK, delay_seconds__gt=0
+    lambda queue_id, channel: RoutingProfileQueue.objects.filter(
+        queue_id=queue_id, channel=channel, delay_seconds__gt=0
     ).values_list("delay_seconds")
 )
 
@@ -78,7 +78,7 @@ def contact_queue(*, contact: Contact, queue, actor_type: str = "flow", queue_fl
         detail={"queue_id": queue.id, "queue_name": queue.name},
         fields=("queue", "enqueue_timestamp", "routing_order_at", "agent"),
     )
-    delays = {row[0] for row in _QUEUE_DELAYS.rows(queue.id)}
+    delays = {row[0] for row in _QUEUE_DELAYS.rows(queue.id, contact.channel)}
     for due in delay_expiries(now, delays):
         timer_schedule(instance_id=contact.instance_id, kind=TimerKind.QUEUE_DELAY, due_at=due, contact=contact)
     routing_trigger(instance_id=contact.instance_id, queue_ids=[queue.id])
@@ -155,9 +155,17 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
     )
     if not was_disconnected:  # after-contact work began with the disconnect, which ran the flow then
         contact_disconnect_flow_run(contact=contact, reason=reason)
+        _conversation_disconnected(contact=contact, reason=reason)
     if agent_id:
         agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
         routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
+
+
+def _conversation_disconnected(*, contact: Contact, reason: str) -> None:
+    """A chat or a call disconnected: its transcript is complete, so the post-call and post-chat rules may run
+    (after commit). A transferred one goes on as a new contact, so it is not over."""
+    if contact.channel in (Channel.VOICE, Channel.CHAT) and reason != DisconnectReason.TRANSFERRED:
+        conversation_ended_trigger(contact=contact)
 
 
 def contact_disconnect_flow_run(*, contact: Contact, reason: str) -> None:
@@ -354,4 +362,5 @@ def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: 
     )
     timer_cancel(contact=contact, kinds=[TimerKind.FLOW_WAIT])
     contact_disconnect_flow_run(contact=contact, reason=reason)
+    _conversation_disconnected(contact=contact, reason=reason)
     agent_refresh(user_id=contact.agent_id, reason="acw", contact_id=contact.id)

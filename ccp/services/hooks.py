@@ -34,3 +34,29 @@ def routing_trigger(*, instance_id: str, agent_ids=None, queue_ids=None) -> None
             log.exception("routing dispatch failed")
 
     transaction.on_commit(run)
+
+
+_conversation_ended: list[Callable] = []
+
+
+def conversation_ended_install(handler: Callable) -> None:
+    """Install what runs when a voice or chat contact disconnects: `handler(contact)` (ccp/apps.py installs
+    `ccp.services.rule_triggers.on_contact_ended`; the rules engine sits on the services that end contacts,
+    so they do not import it)."""
+    _conversation_ended[:] = [handler]
+
+
+def conversation_ended_trigger(*, contact) -> None:
+    """A VOICE or CHAT contact disconnected (into after-contact work, or ended): its whole transcript is there.
+    The handler runs once the current transaction commits, never for a rolled-back end."""
+    if not _conversation_ended:
+        raise RuntimeError("No conversation-ended handler installed: ccp's AppConfig.ready() installs it.")
+    handler = _conversation_ended[0]
+
+    def run():
+        try:
+            handler(contact)
+        except Exception:  # the contact has ended either way; a failing rule must not surface to whoever ended it
+            log.exception("conversation-ended handler failed for contact %s", contact.pk)
+
+    transaction.on_commit(run)

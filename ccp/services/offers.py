@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from ccp.errors import Conflict
-from ccp.models import Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
+from ccp.models import Channel, Contact, ContactState, DisconnectReason, OfferCooldown, TimerKind, User
 from ccp.realtime.publish import agent_refresh
 from ccp.services.agents import agent_set_missed
 from ccp.services.contact_events import contact_set_state
@@ -24,7 +24,9 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
     rp = agent.routing_profile
     contact.agent = agent
     contact.offered_at = now
-    if rp.task_auto_accept:
+    # The profile's auto-accept is for tasks; a chat or a call always rings first.
+    auto_accept = rp.task_auto_accept and contact.channel == Channel.TASK
+    if auto_accept:
         contact.connected_to_agent_timestamp = now
         contact_set_state(
             contact=contact,
@@ -53,7 +55,7 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
         )
     # Busier now: the next free agent in line is someone idle longer.
     User.objects.filter(pk=agent.pk).update(idle_since=now)
-    agent_refresh(user_id=agent.id, reason="offer", contact_id=contact.id, offer=not rp.task_auto_accept)
+    agent_refresh(user_id=agent.id, reason="offer", contact_id=contact.id, offer=not auto_accept)
 
 
 def _lock_own(*, contact_id: str, agent: User, states: list[str]) -> Contact:

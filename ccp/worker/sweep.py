@@ -7,7 +7,7 @@ import logging
 
 from django.utils import timezone
 
-from ccp.models import AgentStatus, Channel, Contact, ContactState, IdempotencyToken, User
+from ccp.models import AgentStatus, Contact, ContactState, IdempotencyToken, User
 from ccp.routing.engine import routing_dispatch
 from ccp.services.agents import agents_away_sweep
 from ccp.services.idempotency import CLIENT_TOKEN_TTL
@@ -18,9 +18,9 @@ SWEEP_EVERY = dt.timedelta(seconds=5)
 
 
 def routing_sweep() -> int:
-    """Dispatch for every instance that has both queued tasks and an Available agent."""
+    """Dispatch for every instance that has both queued contacts and an Available agent."""
     with_queued = set(
-        Contact.objects.filter(state=ContactState.QUEUED, channel=Channel.TASK)
+        Contact.objects.filter(state=ContactState.QUEUED)
         .values_list("instance_id", flat=True)
         .distinct()
     )

@@ -187,7 +187,25 @@
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     var id = evt.detail && evt.detail.target && evt.detail.target.id;
     if (id === "ccp-panes" || id === "ccp-tiles") applySelection();
+    if (id === "ccp-panes") restoreTranscripts();
   });
+  // A transcript follows new lines while it is scrolled to its end; one the agent scrolled back keeps its place.
+  var transcriptScroll = {};
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var id = evt.detail && evt.detail.target && evt.detail.target.id;
+    if (id !== "ccp-panes") return;
+    transcriptScroll = {};
+    $all("[data-transcript]").forEach(function (list) {
+      var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+      transcriptScroll[list.getAttribute("data-transcript")] = atEnd ? -1 : list.scrollTop;
+    });
+  });
+  function restoreTranscripts() {
+    $all("[data-transcript]").forEach(function (list) {
+      var kept = transcriptScroll[list.getAttribute("data-transcript")];
+      list.scrollTop = kept === undefined || kept < 0 ? list.scrollHeight : kept;
+    });
+  }
   document.addEventListener("htmx:afterSettle", afterState);
 
   // An action's answer is the whole state, like a push. If a push already redrew the button that

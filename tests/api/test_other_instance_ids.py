@@ -183,6 +183,28 @@ CASES = [
     ("DeleteHoursOfOperation", {"HoursOfOperationId": ("theirs", "hours")}),
     ("DescribeAgentStatus", {"AgentStatusId": ("theirs", "status")}),
     ("UpdateAgentStatus", {"AgentStatusId": ("theirs", "status"), "Name": "Renamed"}),
+    ("StartChatContact", {"ContactFlowId": ("theirs", "flow"), "ParticipantDetails": {"DisplayName": "Ana"}}),
+    (
+        "StartChatContact",
+        {
+            "ContactFlowId": ("ours", "flow"),
+            "ParticipantDetails": {"DisplayName": "Ana"},
+            "RelatedContactId": ("theirs", "contact"),
+        },
+    ),
+    ("StartOutboundVoiceContact", {"ContactFlowId": ("theirs", "flow"), "DestinationPhoneNumber": "+12065550100"}),
+    (
+        "StartOutboundVoiceContact",
+        {"ContactFlowId": ("ours", "flow"), "DestinationPhoneNumber": "+12065550100", "QueueId": ("theirs", "queue")},
+    ),
+    (
+        "StartOutboundVoiceContact",
+        {
+            "ContactFlowId": ("ours", "flow"),
+            "DestinationPhoneNumber": "+12065550100",
+            "RelatedContactId": ("theirs", "contact"),
+        },
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """Every operation the API serves, fed generated requests: never a 500, and a refused request writes nothing.
 
-Requests are built from botocore's input shape of each operation in ccp/api/operations.py HANDLERS: members of
+Requests are built from botocore's input shape of each operation in ccp/api/operations.py HANDLERS and
+EXTRA_SERVICES (Contact Lens's ListRealtimeContactAnalysisSegments, our transcript intake): members of
 the right type and of the wrong one, lengths just past the model's limits, enum values and garbage, ids of rows
 in this instance and in another one, forged paging tokens; path parameters included. Each is signed with
 botocore's signer and sent through the live server.
@@ -21,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccp.api.operations import HANDLERS
+from ccp.api.operations import implemented_operations, operation_model
 from ccp.api.paging import token_encode
-from ccp.api.shapes import service_model
 from ccp.models import AgentStatus
 from ccp.services.rules import RuleInput, rule_create
+from ccp.services.conversations import ChatRequest, chat_start
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -34,7 +35,8 @@ from tests.factories import AgentFactory, AgentStatusFactory, QuickConnectFactor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OPERATIONS = sorted(HANDLERS)
+# Connect's operations and the other services' on the same endpoint (Contact Lens, our transcript intake).
+OPERATIONS = implemented_operations()
 TOTAL_REQUESTS = {"ci": 2_000, "thorough": 10_000, "quick": 200}[os.environ.get("HYPOTHESIS_PROFILE", "ci")]
 PER_OPERATION = TOTAL_REQUESTS // len(OPERATIONS) + 1
 FUZZ = settings(
@@ -143,7 +145,7 @@ def structures(shape, pool, depth=0):
 
 def request_for(operation: str, params: dict) -> tuple[str, str, str, bytes]:
     """(method, path, query, body) as botocore would lay the parameters out (rest-json)."""
-    model = service_model().operation_model(operation)
+    model = operation_model(operation)
     path = model.http["requestUri"].split("?", 1)[0]
     query, body = [], {}
     for name, member in model.input_shape.members.items():
@@ -171,6 +173,10 @@ def world(instance, key, task_flow, queue, outsider):
     instance.save()
     own_task = task_start(instance=instance, name="Own task", contact_flow=task_flow)
     their_task = task_start(instance=outsider["instance"], name="Their task", contact_flow=outsider["flow"])
+    own_chat = chat_start(instance=instance, request=ChatRequest(contact_flow=task_flow, display_name="Ana"))
+    their_chat = chat_start(
+        instance=outsider["instance"], request=ChatRequest(contact_flow=outsider["flow"], display_name="Ben")
+    )
     template = task_template_create(instance=instance, name="Template", fields=[])
     agent = AgentFactory(instance=instance, routing_profile=RoutingProfileFactory(instance=instance))
     quick_connect = QuickConnectFactory(instance=instance, queue=queue)
@@ -217,7 +223,7 @@ def world(instance, key, task_flow, queue, outsider):
     ]
     pool = {
         "*": ids,
-        "ContactId": [own_task.id, own_task.id, their_task.id],
+        "ContactId": [own_task.id, own_task.id, their_task.id, own_chat.id, own_chat.id, their_chat.id],
         "InitialContactId": [own_task.id, their_task.id],
         "PreviousContactId": [own_task.id, their_task.id],
         "RelatedContactId": [own_task.id, their_task.id],
@@ -240,6 +246,8 @@ def world(instance, key, task_flow, queue, outsider):
         ],
         "RuleId": [rule.id, rule.id, "no-such-rule"],
         "Function": [RULE_FUNCTION, RULE_FUNCTION, "{}", '{"Version": "2022-11-25"}'],
+        "DestinationPhoneNumber": ["+12065550100", "+441632960001"],
+        "Id": ["s1", "s1", "s2"],
     }
     return {"instance": instance, "key": key, "pool": pool}
 
@@ -255,7 +263,7 @@ def _report():
 @FUZZ
 @given(data=st.data())
 def test_generated_requests_never_500_and_refused_ones_write_nothing(live_server, world, operation, data):
-    model = service_model().operation_model(operation)
+    model = operation_model(operation)
     pool = world["pool"]
     params = data.draw(structures(model.input_shape, pool))
     # Most requests name this instance, so they get past the ownership check to the handler.

@@ -101,3 +101,42 @@ def race(clients, call) -> tuple[list, list]:
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def lens_client_for(url: str, access_key_id: str, secret: str, *, validate: bool = True):
+    """boto3's `connect-contact-lens` client (signed as `connect`) pointed at the test server."""
+    return boto3.client(
+        "connect-contact-lens",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret,
+        config=Config(parameter_validation=validate, retries={"total_max_attempts": 1}),
+    )
+
+
+def segments_put(url, *, access_key_id, secret, instance_id, contact_id, segments, raw_body=None):
+    """PUT /contact-analysis/{InstanceId}/{ContactId}/segments, signed with botocore's signer; returns
+    (status, error type, json body)."""
+    path = f"/contact-analysis/{urllib.parse.quote(instance_id, safe='')}/{urllib.parse.quote(contact_id, safe='')}"
+    body = raw_body if raw_body is not None else json.dumps({"Segments": segments}).encode()
+    request = signed_request(
+        url, method="PUT", path=path + "/segments", body=body, access_key_id=access_key_id, secret=secret
+    )
+    return send(request)
+
+
+def transcript(segment_id: str, content: str, *, role="CUSTOMER", begin=0, end=None, sentiment=None, **extra):
+    """One {"Transcript": …} segment as a sender posts it."""
+    item = {
+        "Id": segment_id,
+        "ParticipantId": "agent-1" if role == "AGENT" else "customer-1",
+        "ParticipantRole": role,
+        "Content": content,
+        "BeginOffsetMillis": begin,
+        "EndOffsetMillis": begin + 900 if end is None else end,
+        **extra,
+    }
+    if sentiment:
+        item["Sentiment"] = sentiment
+    return {"Transcript": item}

@@ -102,3 +102,20 @@ def call_says(*, alias: str, text: str, role: str = "CUSTOMER") -> str:
     )
     rule_triggers.on_segments_added(call, [segment])
     return call.id
+def chats_enable(*, alias: str) -> dict:
+    """The cast's Support profile takes up to three chats from Support, and an API key to start them with: the
+    key's id and secret, the instance and the flow that queues into Support."""
+    from ccp.models import RoutingProfile, RoutingProfileQueue
+    from ccp.services.api_keys import api_key_create
+
+    instance = Instance.objects.get(alias=alias)
+    profile = RoutingProfile.objects.get(instance=instance, name="Support agents")
+    RoutingProfileQueue.objects.create(routing_profile=profile, queue=profile.default_outbound_queue, channel="CHAT")
+    RoutingProfile.objects.filter(pk=profile.pk).update(chat_concurrency=3)
+    key, secret = api_key_create(instance=instance, name="browser tests")
+    return {
+        "access_key_id": key.access_key_id,
+        "secret": secret,
+        "instance_id": instance.id,
+        "flow_id": ContactFlow.objects.get(instance=instance, name="Tasks to Support").id,
+    }

@@ -21,7 +21,7 @@ SQL_WORDS = {
     "and", "as", "begin", "case", "count", "cross", "declare", "else", "end", "exists", "false", "for", "found",
     "from", "if", "in", "insert", "into", "is", "join", "lateral", "limit", "not", "null", "of", "on", "or",
     "order", "by", "return", "returning", "select", "set", "then", "true", "union", "all", "update", "values",
-    "when", "where", "locked", "skip",
+    "when", "where", "locked", "skip", "filter", "any", "array", "varchar", "cardinality", "unnest",
 }  # fmt: skip
 
 
@@ -135,6 +135,7 @@ def test_the_routing_function_fills_every_required_column_of_the_rows_it_inserts
 APPLIED_TEXTS = {
     "0003_route_offer_function": "a77889ca8f2b77a2",
     "0005_route_offer_expires_at": "6a7e4d789ccaaeb3",
+    "0018_convo_route_offer_channels": "2d561935d358f7f3",
 }
 
 

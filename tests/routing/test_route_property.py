@@ -54,7 +54,7 @@ class Task:
 
 @dataclass(frozen=True)
 class Case:
-    # Per queue: None (not in the routing profile) or (priority, delay seconds).
+    # Per queue: None (not in the routing profile) or (priority, delay seconds[, channels it is listed for]).
     queues: tuple = ((1, 0),)
     tasks: tuple = ()
     # The agent's own open contacts: (state, channel).
@@ -62,6 +62,8 @@ class Case:
     status: str = "ROUTABLE"
     has_profile: bool = True
     concurrency: int = 3
+    chat_concurrency: int = 0
+    voice_concurrency: int = 1
     auto_accept: bool = False
     offer_timeout: int = 30
     idle_for: int | None = None
@@ -77,13 +79,14 @@ class Case:
 def cases(draw):
     n = draw(st.integers(1, 4))
     # Weighted by repetition, so that most cases end in an offer worth comparing.
-    config = st.tuples(st.integers(1, 3), st.sampled_from(DELAYS))
+    channels = st.sampled_from([("TASK",), ("TASK",), ("CHAT",), ("VOICE",), ("TASK", "CHAT", "VOICE")])
+    config = st.tuples(st.integers(1, 3), st.sampled_from(DELAYS), channels)
     queues = tuple(draw(config | config | config | st.none(), label=f"queue {i}") for i in range(n))
     task = st.builds(
         Task,
         queue=st.integers(0, n + 1),
         state=st.sampled_from(["QUEUED"] * 6 + ["IN_FLOW", "ENDED", "CONNECTED"]),
-        channel=st.sampled_from(["TASK"] * 6 + ["CHAT"]),
+        channel=st.sampled_from(["TASK"] * 5 + ["CHAT", "CHAT", "VOICE"]),
         routing_priority=st.integers(1, 3),
         age=st.sampled_from(AGES),
         routing_age_seconds=st.sampled_from([0, 0, 60, 600]),
@@ -97,7 +100,7 @@ def cases(draw):
                 st.lists(
                     st.tuples(
                         st.sampled_from(["CONNECTING", "CONNECTED", "AFTER_CONTACT_WORK"]),
-                        st.sampled_from(["TASK", "TASK", "CHAT"]),
+                        st.sampled_from(["TASK", "TASK", "CHAT", "VOICE"]),
                     ),
                     max_size=3,
                 )
@@ -106,6 +109,8 @@ def cases(draw):
         status=draw(st.sampled_from(["ROUTABLE"] * 8 + ["OFFLINE", "CUSTOM"])),
         has_profile=draw(st.sampled_from([True] * 9 + [False])),
         concurrency=draw(st.integers(1, 4)),
+        chat_concurrency=draw(st.integers(0, 2)),
+        voice_concurrency=draw(st.integers(0, 1)),
         auto_accept=draw(st.booleans()),
         offer_timeout=draw(st.sampled_from([5, 30, 120])),
         idle_for=draw(st.none() | st.sampled_from([0, 10, 600])),
@@ -151,14 +156,17 @@ def build(case: Case) -> str:
         name="Tasks",
         default_outbound_queue=queues[0],
         task_concurrency=case.concurrency,
+        chat_concurrency=case.chat_concurrency,
+        voice_concurrency=case.voice_concurrency,
         task_auto_accept=case.auto_accept,
         task_offer_timeout_seconds=case.offer_timeout,
     )
     for queue, config in zip(queues, case.queues, strict=True):
         if config is not None:
-            RoutingProfileQueue.objects.create(
-                routing_profile=profile, queue=queue, priority=config[0], delay_seconds=config[1]
-            )
+            for channel in config[2] if len(config) > 2 else ("TASK",):
+                RoutingProfileQueue.objects.create(
+                    routing_profile=profile, queue=queue, channel=channel, priority=config[0], delay_seconds=config[1]
+                )
     people = []
     for name in ("agent", "colleague"):
         user = User.objects.create(
@@ -257,6 +265,20 @@ PROPERTY = settings(
 @example(case=Case(auto_accept=True, tasks=(Task(queue=0),)))
 # Cooling off from the only task: nothing offered.
 @example(case=Case(tasks=(Task(queue=0, cooldown="future"),)))
+# A call while the agent is on a call: nothing; a chat beside a full set of tasks: offered.
+@example(
+    case=Case(queues=((1, 0, ("VOICE",)),), open_contacts=(("CONNECTED", "VOICE"),), tasks=(Task(0, channel="VOICE"),))
+)
+@example(
+    case=Case(
+        queues=((1, 0, ("TASK", "CHAT")),),
+        concurrency=1,
+        chat_concurrency=1,
+        open_contacts=(("CONNECTED", "TASK"),),
+        tasks=(Task(0), Task(0, channel="CHAT")),
+        auto_accept=True,
+    )
+)
 # A full agent: nothing offered.
 @example(case=Case(concurrency=1, open_contacts=(("CONNECTED", "TASK"),), tasks=(Task(queue=0),)))
 # Regression: an offer on a whole second. The function wrote expires_at "…12:00:30.000000+00:00", the Python
