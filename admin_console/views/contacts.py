@@ -16,6 +16,7 @@ from ccp.errors import InvalidParameter
 from ccp.models import Channel, Contact, InitiationMethod, Queue, RuleFiring, User
 from ccp.selectors.contact_export import FORMATS, contact_export_chunks, contact_export_filename
 from ccp.selectors.contacts import COUNT_CAP, contact_categories, contact_search_count, contact_search_page
+from ccp.selectors.conversations import contact_categories as conversation_categories
 from ccp.selectors.conversations import transcript_latest
 
 PAGE_SIZE = 50
@@ -185,7 +186,7 @@ def contact_detail(request, pk):
         "transfer_agents": User.objects.filter(instance=tenant, routing_profile__isnull=False).order_by("username"),
         "is_conversation": contact.channel in (Channel.VOICE, Channel.CHAT),
         "transcript": transcript_latest(contact=contact),
-        "categories": contact_categories(contact=contact),
+        "categories": conversation_categories(contact=contact),
     }
     return render(request, "admin_console/contact_detail.html", context)
 

@@ -171,7 +171,8 @@ def _snapshot(profile: RoutingProfile) -> dict:
         **{field: getattr(profile, field) for field in SETTINGS if field != "default_outbound_queue"},
         "default_outbound_queue": profile.default_outbound_queue_id,
         "queues": [
-            {"queue": q.queue.pk, "channel": q.channel, "priority": q.priority, "delay": q.delay_seconds}
+            # In words, as the audit log shows them: the queue by name.
+            f"{q.queue.name} ({q.channel}, priority {q.priority}, delay {q.delay_seconds} s)"
             for q in (routing_profile_queues(profile) if not profile._state.adding else [])
         ],
     }
