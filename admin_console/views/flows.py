@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.flows import FlowForm, TaskTemplateForm
 from admin_console.views.crud import delete_response, form_response, list_response, pick
 from ccp.errors import InvalidFlow, ServiceError
@@ -21,7 +21,7 @@ def _flow(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("ContactFlows.View")
 def flow_list(request):
     flows = ContactFlow.objects.filter(instance=request.user.instance)
     return list_response(
@@ -35,14 +35,14 @@ def flow_list(request):
 
 
 @require_GET
-@admin_required
+@permission_required("ContactFlows.View")
 def flow_detail(request, pk):
     flow = _flow(request, pk)
     return render(request, "admin_console/flow_detail.html", {"flow": flow})
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ContactFlows.Edit")
 def flow_edit(request, pk=None):
     """Edit a flow's content as text; "Save" keeps a draft, "Save and publish" validates and publishes.
 
@@ -82,7 +82,7 @@ def flow_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ContactFlows.Edit")
 def flow_delete(request, pk):
     flow = _flow(request, pk)
     return delete_response(
@@ -100,7 +100,7 @@ def _template(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("TaskTemplates.View")
 def task_template_list(request):
     templates = TaskTemplate.objects.filter(instance=request.user.instance).select_related("flow")
     return list_response(
@@ -114,7 +114,7 @@ def task_template_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_edit(request, pk=None):
     template = _template(request, pk) if pk else None
 
@@ -140,7 +140,7 @@ def task_template_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_delete(request, pk):
     template = _template(request, pk)
 

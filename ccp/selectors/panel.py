@@ -35,10 +35,9 @@ STATE_LABELS = {
 
 
 def user_is_agent(user) -> bool:
-    """Who may use the panel: agents, and anyone else given a routing profile."""
+    """Who may use the panel: a user whose security profiles give BasicAgentAccess, with a routing profile."""
     return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.security_profile == "Agent" or user.routing_profile_id is not None)
+        getattr(user, "is_authenticated", False) and user.routing_profile_id is not None and user.may("BasicAgentAccess")
     )
 
 

@@ -21,3 +21,10 @@ def agent_session_valid(*, user_id: str, auth_hash: str, session_key: str | None
     if not constant_time_compare(user.get_session_auth_hash(), auth_hash):
         return False
     return not session_key or _session_store().exists(session_key)
+
+
+def user_still_may(*, user_id: str, permission: str) -> bool:
+    """Whether the user is still active and their security profiles (read afresh) still give `permission`: a
+    supervisor's socket asks before each render."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and user.may(permission)
