@@ -9,7 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ccp.api import configuration, contacts, flows, lists, metrics, search, templates
+from ccp.api import configuration, contacts, flows, lists, metrics, search, security_profiles, templates, users
 from ccp.api.shapes import service_model
 
 # The API's own health check: answers {} to a correctly signed request (used as the bench baseline).
@@ -52,6 +52,22 @@ HANDLERS = {
     "GetCurrentUserData": metrics.get_current_user_data,
     "GetMetricDataV2": metrics.get_metric_data_v2,
     "GetMetricData": metrics.get_metric_data,
+    # Security profiles
+    "CreateSecurityProfile": security_profiles.create_security_profile,
+    "DescribeSecurityProfile": security_profiles.describe_security_profile,
+    "ListSecurityProfiles": security_profiles.list_security_profiles,
+    "UpdateSecurityProfile": security_profiles.update_security_profile,
+    "DeleteSecurityProfile": security_profiles.delete_security_profile,
+    "ListSecurityProfilePermissions": security_profiles.list_security_profile_permissions,
+    # Users (DeleteUser and ListUsers above)
+    "CreateUser": users.create_user,
+    "DescribeUser": users.describe_user,
+    "UpdateUserIdentityInfo": users.update_user_identity_info,
+    "UpdateUserRoutingProfile": users.update_user_routing_profile,
+    "UpdateUserSecurityProfiles": users.update_user_security_profiles,
+    "UpdateUserPhoneConfig": users.update_user_phone_config,
+    "PutUserStatus": users.put_user_status,
+    "SearchUsers": users.search_users,
 }
 
 @dataclass(frozen=True)

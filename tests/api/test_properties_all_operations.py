@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from ccp.api.operations import HANDLERS
 from ccp.api.paging import token_encode
 from ccp.api.shapes import service_model
+from ccp.services.agents import agent_statuses_ensure
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -111,7 +113,7 @@ def values(shape, pool, depth=0):
 def member_values(name, shape, pool, depth):
     """Ids named by the member (ContactId, ContactFlowId, …) come mostly from the rows they name."""
     likely = pool.get(name)
-    if likely and shape.type_name == "string":
+    if likely and shape.type_name in ("string", "list"):
         return st.sampled_from(likely) | st.sampled_from(likely) | values(shape, pool, depth)
     return values(shape, pool, depth)
 
@@ -170,6 +172,9 @@ def world(instance, key, task_flow, queue, outsider):
     template = task_template_create(instance=instance, name="Template", fields=[])
     agent = AgentFactory(instance=instance, routing_profile=RoutingProfileFactory(instance=instance))
     quick_connect = QuickConnectFactory(instance=instance, queue=queue)
+    profiles = security_profiles_ensure(instance=instance)
+    their_profile = security_profiles_ensure(instance=outsider["instance"])["Agent"]
+    statuses = agent_statuses_ensure(instance=instance)
     ids = [
         instance.id,
         instance.id,
@@ -203,6 +208,11 @@ def world(instance, key, task_flow, queue, outsider):
         "UserId": [agent.id],
         "Content": [task_flow.content, "[" * 1000 + "]" * 1000],
         "NextToken": forged_tokens(),
+        "SecurityProfileId": [profiles["Agent"].id, profiles["QualityAnalyst"].id, their_profile.id],
+        "SecurityProfileIds": [[profiles["Agent"].id], [profiles["QualityAnalyst"].id, their_profile.id]],
+        "RoutingProfileId": [agent.routing_profile_id, "no-such-profile"],
+        "AgentStatusId": [statuses["ROUTABLE"].id, statuses["MISSED"].id, "no-such-status"],
+        "Permissions": [["BasicAgentAccess", "Queues.Edit"], ["NoSuch.Permission"]],
     }
     return {"instance": instance, "key": key, "pool": pool}
 

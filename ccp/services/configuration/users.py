@@ -4,6 +4,7 @@ personal queue for contacts transferred to them directly. The console's form and
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest, LimitExceeded
@@ -48,6 +49,11 @@ def _check(
             )
         if not is_active:
             raise InvalidRequest("You can't disable your own sign-in.", field="is_active")
+    if user.email:
+        try:
+            validate_email(user.email)
+        except ValidationError:
+            raise InvalidParameter("Enter a valid email address.", field="email") from None
     if password:
         try:
             password_validation.validate_password(password, user)
@@ -76,6 +82,11 @@ def _username_check(username: str, *, exclude_pk=None) -> str:
     username = (username or "").strip()
     if not username:
         raise InvalidParameter("Give a username.", field="username")
+    try:
+        # Django's own username rules (letters, digits and @ . + - _; at most 150 characters), as the form has.
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as error:
+        raise InvalidParameter(" ".join(error.messages), field="username") from None
     # Usernames are unique across the installation, so a login needs no instance picker.
     taken = User.objects.filter(username=username)
     if exclude_pk is not None:
