@@ -4,13 +4,12 @@ defaults Amazon Connect gives every instance. Each change is audited; a profile 
 import re
 
 from django.db import transaction
-from django.db.models import F
 
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest, LimitExceeded
 from ccp.models import Instance, SecurityProfile, User
 from ccp.models.security import ADMIN_PERMISSION, DEFAULT_PROFILES, PERMISSION_NAMES, permissions_normalize
 from ccp.services.audit import audit_changes, audit_record
-from ccp.services.configuration.base import refuse_while_used, rows_blocking
+from ccp.services.configuration.base import BLOCKERS_NAMED, refuse_while_used
 from ccp.services.transactions import entry_transaction
 
 # Amazon Connect: a name of 1–127 letters, digits, spaces, _ @ -; a description of up to 250 characters;
@@ -186,7 +185,7 @@ def _admin_remains_check(*, instance_id: str, actor: User | None) -> None:
 def security_profile_delete(*, profile: SecurityProfile, actor: User | None = None, actor_label: str = "") -> None:
     """Delete a profile nobody holds; refused (ResourceInUse, naming them) while users still hold it."""
     with entry_transaction():
-        refuse_while_used(profile, rows_blocking("User", _holders(profile)))
+        refuse_while_used(profile, _holders(profile))
         audit_record(
             profile.instance,
             actor=actor,
@@ -200,6 +199,14 @@ def security_profile_delete(*, profile: SecurityProfile, actor: User | None = No
         profile.delete()
 
 
-def _holders(profile: SecurityProfile):
-    """The users holding `profile`, each named by username for a refusal."""
-    return User.objects.filter(security_profiles=profile).annotate(name=F("username"))
+def _holders(profile: SecurityProfile) -> list[str]:
+    """The users holding `profile`, named for a refusal ("User “Ana Lima (ana)”"), the first few and a count."""
+    users = User.objects.filter(security_profiles=profile).order_by("username")
+    names = [
+        f"User “{u.get_full_name()} ({u.username})”" if u.get_full_name() else f"User “{u.username}”"
+        for u in users[:BLOCKERS_NAMED]
+    ]
+    total = users.count() if len(names) == BLOCKERS_NAMED else len(names)
+    if total > len(names):
+        names.append(f"… and {total - len(names)} more (users)")
+    return names

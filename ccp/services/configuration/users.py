@@ -30,6 +30,7 @@ def _check(
     is_active: bool,
     password: str,
     actor: User | None,
+    email: str = "",
 ) -> None:
     if not 1 <= len(security_profiles) <= PROFILES_PER_USER:
         raise InvalidParameter(
@@ -49,9 +50,9 @@ def _check(
             )
         if not is_active:
             raise InvalidRequest("You can't disable your own sign-in.", field="is_active")
-    if user.email:
+    if email:
         try:
-            validate_email(user.email)
+            validate_email(email)
         except ValidationError:
             raise InvalidParameter("Enter a valid email address.", field="email") from None
     if password:
@@ -159,6 +160,7 @@ def user_create(
             is_active=is_active,
             password=password,
             actor=None,
+            email=email,
         )
         user.set_password(password)
         user.save()
@@ -211,6 +213,7 @@ def user_update(
             is_active=is_active,
             password=password,
             actor=actor,
+            email=email,
         )
         user.routing_profile = routing_profile
         user.first_name, user.last_name, user.email = first_name, last_name, email
