@@ -100,7 +100,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user_is_agent(user):
+        # user_is_agent reads the user's security profiles: a query, so off the event loop.
+        if user is None or not user.is_authenticated or not await database_sync_to_async(user_is_agent)(user):
             await self.close()
             return
         self.user = user
@@ -112,7 +113,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         self._frames = FrameBucket()
         self._dropped = 0
         # What the session was when the socket opened: a new password or security profile changes the hash.
-        self.auth_hash = user.get_session_auth_hash()
+        self.auth_hash = await database_sync_to_async(user.get_session_auth_hash)()
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         server_loop_register(asyncio.get_running_loop())

@@ -45,7 +45,17 @@ FUZZ = settings(
 )
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
-CRUD = ("queue", "routing_profile", "quick_connect", "hours", "flow", "task_template", "user", "agent_status")
+CRUD = (
+    "queue",
+    "routing_profile",
+    "quick_connect",
+    "hours",
+    "flow",
+    "task_template",
+    "user",
+    "agent_status",
+    "security_profile",
+)
 # (view, url name, the kind of row its path id names, the field names of a view with no page of its own)
 TARGETS = [
     *[(f"{name}_add", f"admin_console:{name}_add", None, None) for name in CRUD],
@@ -94,9 +104,14 @@ def world(instance, admin, client):
         "agent_status": m.AgentStatus.objects.create(instance=instance, name="Lunch", type=m.AgentStatus.Type.CUSTOM),
         "api_key": m.ApiKey.objects.get(pk=api_key_create(instance=instance)[0].pk),
         "contact": task_start(instance=instance, name="Own task", contact_flow=flow),
+        "security_profile": m.SecurityProfile.objects.create(
+            instance=instance, name="Leads", permissions=["BasicAgentAccess", "Queues.View"]
+        ),
     }
     other = other_instance_build()
     ids = [str(row.pk) for row in own.values()]
+    ids += [str(pk) for pk in m.SecurityProfile.objects.filter(instance=instance).values_list("pk", flat=True)]
+    ids += ["BasicAgentAccess", "SecurityProfiles.Edit", "Queues.Edit", "No.Such"]
     ids += [str(row.pk) for key, row in other.items() if hasattr(row, "pk")]
     pool = ids + ["0", "-1", str(2**63), "", "00000000-0000-0000-0000-000000000000", "AVAILABLE", "TASK"]
     fields = {}
