@@ -108,3 +108,14 @@ def test_a_view_only_user_sees_the_list_without_add_edit_or_delete(instance, cli
     client.force_login(UserFactory(instance=instance, username="vic", security_profile=[viewer]))
     page = client.get(reverse("admin_console:security_profile_list")).content.decode()
     assert "Viewers" in page and "Add security profile" not in page and "Delete" not in page
+
+
+def test_a_quality_analyst_reads_a_contact_without_the_supervisor_actions(instance, client):
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(instance=instance, name="Ana's task")
+    client.force_login(UserFactory(instance=instance, username="quinn", security_profile="QualityAnalyst"))
+    page = client.get(reverse("admin_console:contact_detail", args=[contact.pk])).content.decode()
+    assert "Ana&#x27;s task" in page or "Ana's task" in page
+    assert 'id="supervisor-actions"' not in page
+    assert client.post(reverse("admin_console:contact_action", args=[contact.pk, "end"])).status_code == 403
