@@ -66,7 +66,8 @@ class UserForm(TenantModelForm):
     def clean(self):
         data = super().clean()
         granted = profiles_permissions(data.get("security_profiles"))
-        if "BasicAgentAccess" in granted and granted.isdisjoint(CONSOLE_PERMISSIONS) and not data.get("routing_profile"):
+        agent_only = "BasicAgentAccess" in granted and granted.isdisjoint(CONSOLE_PERMISSIONS)
+        if agent_only and not data.get("routing_profile"):
             self.add_error("routing_profile", "An agent needs a routing profile to be offered tasks.")
         if self.editor is not None and self.instance.pk == self.editor.pk:
             # An admin can't lock themselves out of the console.

@@ -52,7 +52,11 @@ def _routing_profile(instance, pk) -> RoutingProfile:
 def _identity(info: dict) -> dict:
     """IdentityInfo as the service's fields; only the members given."""
     fields = {}
-    for member, name, limit in (("FirstName", "first_name", 150), ("LastName", "last_name", 150), ("Email", "email", 254)):
+    for member, name, limit in (
+        ("FirstName", "first_name", 150),
+        ("LastName", "last_name", 150),
+        ("Email", "email", 254),
+    ):
         if member in info:
             value = info[member] or ""
             if len(value) > limit:

@@ -76,7 +76,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def _security(self) -> tuple[tuple[str, ...], frozenset[str]]:
+    def security_held(self) -> tuple[tuple[str, ...], frozenset[str]]:
         """The ids of the user's security profiles and the permissions they add up to: one query, kept on this
         object (a request's user, a socket's check) until `security_forget`."""
         cached = getattr(self, "_security_cache", None)
@@ -93,7 +93,7 @@ class User(AbstractUser):
     @property
     def permissions(self) -> frozenset[str]:
         """Every permission the user's security profiles give."""
-        return self._security()[1]
+        return self.security_held()[1]
 
     def may(self, *names: str) -> bool:
         """Whether the user's profiles give every one of `names`: the one answer to "may this user do X"."""
@@ -106,7 +106,7 @@ class User(AbstractUser):
     def _get_session_auth_hash(self, secret=None):
         """Django's session hash, over the security profiles as well as the password: changing either signs
         the user out everywhere (their sessions stop verifying, and their panel sockets close)."""
-        profiles = ",".join(self._security()[0])
+        profiles = ",".join(self.security_held()[0])
         return salted_hmac(
             "ccp.models.User.get_session_auth_hash",
             f"{self.password}\x00{profiles}",

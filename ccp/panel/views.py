@@ -65,7 +65,7 @@ def agent_may(*names: str):
 
 
 def _state_response(request, *, alert: str = "", alert_target: str = "column-alert") -> HttpResponse:
-    html = state_html(request.user.id, alert=alert, alert_target=alert_target)
+    html = state_html(request.user.id, alert=alert, alert_target=alert_target, security=request.user.security_held())
     if not alert:
         html += render_to_string(f"{PAGE}#alert", {"alert": "", "alert_target": alert_target})
     return HttpResponse(html)
@@ -93,7 +93,7 @@ def _contact_or_404(request, contact_id: str):
 def panel(request):
     if request.htmx:
         return _state_response(request)
-    state = panel_state(user_id=request.user.id)
+    state = panel_state(user_id=request.user.id, security=request.user.security_held())
     return render(request, PAGE, {"state": state, "alert": "", "alert_target": "column-alert"})
 
 

@@ -32,7 +32,7 @@ from ccp.panel.render import state_html
 from ccp.realtime.presence import presence_change
 from ccp.realtime.publish import agent_group, server_loop_register
 from ccp.selectors.panel import user_is_agent
-from ccp.selectors.sessions import agent_session_valid
+from ccp.selectors.sessions import agent_session_security, agent_session_valid
 from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat, agent_seen
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,17 @@ def _disconnected(user) -> None:
         agent_seen(user=user, connected=False)
 
 
-def _render(user_id: str) -> str:
-    return state_html(user_id)
+def _render(user_id: str, security=None) -> str:
+    return state_html(user_id, security=security)
 
 
 def _render_if_signed_in(user_id: str, auth_hash: str, session_key: str | None) -> str | None:
-    """The agent's state, or None when the socket's session no longer holds."""
-    if not agent_session_valid(user_id=user_id, auth_hash=auth_hash, session_key=session_key):
+    """The agent's state, or None when the socket's session no longer holds (its check's read of the security
+    profiles serves the render too)."""
+    security = agent_session_security(user_id=user_id, auth_hash=auth_hash, session_key=session_key)
+    if security is None:
         return None
-    return _render(user_id)
+    return _render(user_id, security)
 
 
 class AgentConsumer(AsyncWebsocketConsumer):

@@ -89,18 +89,27 @@ def test_the_update_operations_change_only_what_they_name(connect, instance, pro
     connect.update_user_phone_config(
         InstanceId=instance.id,
         UserId=user_id,
-        PhoneConfig={"PhoneType": "DESK_PHONE", "AutoAccept": False, "AfterContactWorkTimeLimit": 120,
-                     "DeskPhoneNumber": "+351210000000"},
+        PhoneConfig={
+            "PhoneType": "DESK_PHONE",
+            "AutoAccept": False,
+            "AfterContactWorkTimeLimit": 120,
+            "DeskPhoneNumber": "+351210000000",
+        },
     )
     connect.update_user_security_profiles(
-        InstanceId=instance.id, UserId=user_id,
+        InstanceId=instance.id,
+        UserId=user_id,
         SecurityProfileIds=[profiles["Agent"].id, profiles["QualityAnalyst"].id],
     )
     user = connect.describe_user(InstanceId=instance.id, UserId=user_id)["User"]
     assert user["IdentityInfo"] == {"FirstName": "Anna", "LastName": "Lima", "Email": "ana@example.com"}
     assert user["RoutingProfileId"] == other_routing.id
-    assert user["PhoneConfig"] == {"PhoneType": "DESK_PHONE", "AutoAccept": False, "AfterContactWorkTimeLimit": 120,
-                                   "DeskPhoneNumber": "+351210000000"}
+    assert user["PhoneConfig"] == {
+        "PhoneType": "DESK_PHONE",
+        "AutoAccept": False,
+        "AfterContactWorkTimeLimit": 120,
+        "DeskPhoneNumber": "+351210000000",
+    }
     assert sorted(user["SecurityProfileIds"]) == sorted([profiles["Agent"].id, profiles["QualityAnalyst"].id])
     # The profiles add up: contact search now opens for her.
     assert User.objects.get(pk=user_id).may("BasicAgentAccess", "ContactSearch.View")
@@ -135,8 +144,13 @@ def test_a_console_change_is_visible_through_describe_and_back(connect, instance
     console.post(
         reverse("admin_console:user_edit", args=[user_id]),
         {
-            "username": "ana", "first_name": "Ana Maria", "last_name": "Lima", "email": "ana@example.com",
-            "security_profiles": [profiles["CallCenterManager"].id], "routing_profile": routing.id, "is_active": "on",
+            "username": "ana",
+            "first_name": "Ana Maria",
+            "last_name": "Lima",
+            "email": "ana@example.com",
+            "security_profiles": [profiles["CallCenterManager"].id],
+            "routing_profile": routing.id,
+            "is_active": "on",
         },
     )
     user = connect.describe_user(InstanceId=instance.id, UserId=user_id)["User"]
@@ -165,8 +179,13 @@ def test_put_user_status_sets_the_agents_status(connect, instance):
 
 def test_search_users_filters_and_pages(connect, instance, profiles, routing):
     for name in ("amy", "anna", "ben", "bert", "cleo"):
-        UserFactory(instance=instance, username=name, first_name=name.capitalize(), security_profile="Agent",
-                    routing_profile=routing)
+        UserFactory(
+            instance=instance,
+            username=name,
+            first_name=name.capitalize(),
+            security_profile="Agent",
+            routing_profile=routing,
+        )
     UserFactory(instance=instance, username="boss", security_profile="Admin")
     UserFactory(instance=InstanceFactory(alias="other"), username="anders")
 
@@ -184,8 +203,13 @@ def test_search_users_filters_and_pages(connect, instance, profiles, routing):
         SearchCriteria={
             "OrConditions": [
                 {"StringCondition": {"FieldName": "Username", "Value": "an", "ComparisonType": "CONTAINS"}},
-                {"StringCondition": {"FieldName": "SecurityProfileId", "Value": profiles["Admin"].id,
-                                     "ComparisonType": "EXACT"}},
+                {
+                    "StringCondition": {
+                        "FieldName": "SecurityProfileId",
+                        "Value": profiles["Admin"].id,
+                        "ComparisonType": "EXACT",
+                    }
+                },
             ]
         },
     )

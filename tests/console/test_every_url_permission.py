@@ -33,6 +33,7 @@ def walk(patterns, prefix="", namespace=""):
 
 def concrete(route: str) -> str:
     """A path for `route`, its parameters filled in (contact actions get the name of a real action)."""
+
     def fill(match):
         converter, name = match.group(1) or "str", match.group(2)
         if name == "action":
@@ -89,7 +90,12 @@ def ask(client: Client, path: str):
 
 def test_the_walk_finds_the_console_and_the_panel():
     names = {p.id for p in URLS}
-    assert {"admin_console:security_profile_list", "admin_console:queue_list", "panel:panel", "panel:task_create"} <= names
+    assert {
+        "admin_console:security_profile_list",
+        "admin_console:queue_list",
+        "panel:panel",
+        "panel:task_create",
+    } <= names
     assert len(URLS) > 50
 
 

@@ -58,8 +58,10 @@ def test_a_user_holds_several_profiles_and_their_permissions_add_up(admin_client
     response = admin_client.post(
         reverse("admin_console:user_edit", args=[agent.pk]),
         {
-            "username": agent.username, "security_profiles": [agent_profile.pk, analyst.pk],
-            "routing_profile": agent.routing_profile.pk, "is_active": "on",
+            "username": agent.username,
+            "security_profiles": [agent_profile.pk, analyst.pk],
+            "routing_profile": agent.routing_profile.pk,
+            "is_active": "on",
         },
     )
     assert response.status_code == 302

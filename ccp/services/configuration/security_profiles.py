@@ -173,9 +173,7 @@ def _admin_remains_check(*, instance_id: str, actor: User | None) -> None:
         if any(ADMIN_PERMISSION in p.permissions for p in u.security_profiles.all())
     }
     if actor is not None and actor.pk not in holder_ids:
-        raise InvalidRequest(
-            "You can't take away your own permission to edit security profiles.", field="permissions"
-        )
+        raise InvalidRequest("You can't take away your own permission to edit security profiles.", field="permissions")
     if not holder_ids:
         raise InvalidRequest(
             "Nobody would be left who may edit security profiles (SecurityProfiles.Edit).", field="permissions"

@@ -12,10 +12,9 @@ from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.models.security import ADMIN_PERMISSION, CONSOLE_PERMISSIONS
 from ccp.realtime.publish import agent_session_end
 from ccp.services.audit import audit_changes, audit_record
-from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.transactions import entry_transaction
-
 
 # Amazon Connect: 1 to 10 security profiles a user; users per instance: 500 by default here (Connect: 500).
 PROFILES_PER_USER = 10
