@@ -1,7 +1,13 @@
 """Who may open a console page, and in which timezone it speaks.
 
-Every console view is wrapped in one of the two decorators below: configuration pages are for
-Admins, analytics pages for Admins and CallCenterManagers. Agents get a 403 everywhere.
+Every console view is wrapped in `permission_required(...)` naming the security profile permissions it needs
+(ccp/models/security.py lists them; `User.may` answers). A signed-out visitor goes to the sign-in page; a
+signed-in user without the permission gets the product's 403 page, and nothing is changed. The decorator marks
+the view with what it requires, so tests/console/test_every_url_permission.py walks every URL with and without it.
+
+`admin_required` and `analytics_required` are the older names, kept for the views that use them:
+`admin_required` asks for SecurityProfiles.Edit (whoever has it can give themselves anything),
+`analytics_required` for any one of the analytics permissions.
 """
 
 from functools import wraps
@@ -11,10 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from ccp.models import SecurityProfile
-
-CONFIGURATION = frozenset({SecurityProfile.ADMIN})
-ANALYTICS = frozenset({SecurityProfile.ADMIN, SecurityProfile.SUPERVISOR})
+from ccp.models.security import ADMIN_PERMISSION, ANALYTICS_PERMISSIONS, CONSOLE_PERMISSIONS, PERMISSION_NAMES
 
 
 def instance_zone(instance) -> ZoneInfo:
@@ -25,8 +28,13 @@ def instance_zone(instance) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def console_access(profiles: frozenset[str]):
-    """Let in signed-in users whose security profile is in `profiles`; show times in the instance's zone."""
+def permission_required(*names: str, any_of: bool = False):
+    """Let in signed-in users whose security profiles give every one of `names` (or, with `any_of`, at least
+    one); show times in the instance's zone."""
+    unknown = set(names) - PERMISSION_NAMES
+    if unknown or not names:
+        raise ValueError(f"Not permissions: {sorted(unknown) or 'none given'}")
+    required = frozenset(names)
 
     def decorator(view):
         @wraps(view)
@@ -34,16 +42,21 @@ def console_access(profiles: frozenset[str]):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if user.security_profile not in profiles:
+            allowed = user.may_any(required) if any_of else user.may(*required)
+            if not allowed:
                 raise PermissionDenied("This page is not part of your security profile.")
             # Datetimes render, and datetime inputs parse, in the contact center's own timezone.
             with timezone.override(instance_zone(user.instance)):
                 return view(request, *args, **kwargs)
 
+        wrapped.permissions_required = required
+        wrapped.permissions_any = any_of
         return wrapped
 
     return decorator
 
 
-admin_required = console_access(CONFIGURATION)
-analytics_required = console_access(ANALYTICS)
+admin_required = permission_required(ADMIN_PERMISSION)
+analytics_required = permission_required(*sorted(ANALYTICS_PERMISSIONS), any_of=True)
+# The dashboard: anyone with a console permission.
+console_required = permission_required(*sorted(CONSOLE_PERMISSIONS), any_of=True)

@@ -121,6 +121,7 @@ def trial_seed(n: int, agents: int, offer_timeout: int = 15) -> dict:
     from django.utils import timezone
 
     from ccp.models import AgentStatus, ContactFlow, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
+    from ccp.services.configuration.security_profiles import security_profiles_ensure
     from ccp.services.agents import agent_statuses_ensure
     from ccp.services.api_keys import api_key_create
 
@@ -168,6 +169,12 @@ def trial_seed(n: int, agents: int, offer_timeout: int = 15) -> dict:
             idle_since=now,
         )
         for i in range(agents)
+    )
+    # Agents open the panel: they hold the instance's Agent security profile.
+    agent_profile = security_profiles_ensure(instance=instance)["Agent"]
+    Through = User.security_profiles.through
+    Through.objects.bulk_create(
+        Through(user_id=u.pk, securityprofile_id=agent_profile.pk) for u in User.objects.filter(instance=instance)
     )
     key, secret = api_key_create(instance=instance, name="chaos")
     return {

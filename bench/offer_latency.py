@@ -46,6 +46,7 @@ def server_seed(agents: int) -> dict:
     from django.utils import timezone
 
     from ccp.models import AgentStatus, ContactFlow, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
+    from ccp.services.configuration.security_profiles import security_profiles_ensure
     from ccp.services.agents import agent_statuses_ensure
 
     alias = f"bench-{int(time.time())}"
@@ -90,6 +91,12 @@ def server_seed(agents: int) -> dict:
             idle_since=now,
         )
         for i in range(agents)
+    )
+    # Agents open the panel: they hold the instance's Agent security profile.
+    agent_profile = security_profiles_ensure(instance=instance)["Agent"]
+    Through = User.security_profiles.through
+    Through.objects.bulk_create(
+        Through(user_id=u.pk, securityprofile_id=agent_profile.pk) for u in User.objects.filter(instance=instance)
     )
     cookies = []
     for user in users:

@@ -37,6 +37,13 @@ class DuplicateResource(ServiceError):
     status = 409
 
 
+class LimitExceeded(ServiceError):
+    """An Amazon Connect quota on configuration rows (security profiles, users per instance)."""
+
+    code = "LimitExceededException"
+    status = 429
+
+
 class IdempotencyConflict(ServiceError):
     code = "IdempotencyException"
     status = 409

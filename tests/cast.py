@@ -11,6 +11,9 @@
     carol         an agent on `other_profile`, Offline
     admin         ada, the instance's Admin
     supervisor    sam, a CallCenterManager
+    analyst       quinn, a QualityAnalyst (contact search and metrics, no changes)
+    security_profiles   the instance's four default security profiles, by name (Admin, CallCenterManager, Agent,
+                  QualityAnalyst); `cast.person(..., profiles=[...])` makes someone with custom ones
     outsider      dave, an agent of ANOTHER instance with its own queue, flow, quick connect, template and two
                   tasks (`elsewhere` holds them all); built when first used, so only the tests that need
                   him pay for him — touch it before taking a snapshot of the rows
@@ -27,6 +30,7 @@ from django.contrib.auth.hashers import make_password
 
 from ccp import models as m
 from ccp.services.agents import agent_set_status, agent_statuses_ensure
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 
 PASSWORD = "correct horse battery staple"
 
@@ -82,6 +86,7 @@ class Cast:
         self.instance = instance
         self.alias = instance.alias
         self.statuses = statuses or agent_statuses_ensure(instance=instance)
+        self.security_profiles = security_profiles_ensure(instance=instance)
         self.break_status = m.AgentStatus.objects.create(
             instance=instance, name="Break", type=m.AgentStatus.Type.CUSTOM, display_order=2
         )
@@ -97,6 +102,7 @@ class Cast:
         self.carol = self._agent("carol", "Carol", "Billing", self.other_profile)
         self.admin = self._person("ada", "Ada", "Admin", m.SecurityProfile.ADMIN)
         self.supervisor = self._person("sam", "Sam", "Supervisor", m.SecurityProfile.SUPERVISOR)
+        self.analyst = self._person("quinn", "Quinn", "Analyst", m.SecurityProfile.QUALITY_ANALYST)
 
         self.qc_alice = m.QuickConnect.objects.create(
             instance=instance, name="Alice Agent", type="USER", user=self.alice, flow=self.qc_flow
@@ -150,17 +156,23 @@ class Cast:
         m.RoutingProfileQueue.objects.create(routing_profile=profile, queue=queue, channel="TASK", priority=1)
         return profile
 
-    def _person(self, name: str, first: str, last: str, security_profile: str, **fields) -> m.User:
+    def _person(self, name: str, first: str, last: str, security_profile, **fields) -> m.User:
         # Usernames are unique across the installation: a second cast (another alias) gets its own.
-        return m.User.objects.create(
+        user = m.User.objects.create(
             instance=self.instance,
             username=f"{name}-{self.alias}",
             first_name=first,
             last_name=last,
-            security_profile=security_profile,
             password=password_hash(),
             **fields,
         )
+        names = [security_profile] if isinstance(security_profile, str | m.SecurityProfile) else security_profile
+        user.security_profiles.set([self.security_profiles[p] if isinstance(p, str) else p for p in names])
+        return user
+
+    def person(self, name: str, *, profiles, **fields) -> m.User:
+        """Someone holding `profiles` (default profile names or SecurityProfile rows)."""
+        return self._person(name, name.capitalize(), "Person", profiles, **fields)
 
     def _agent(self, name: str, first: str, last: str, profile: m.RoutingProfile) -> m.User:
         user = self._person(

@@ -79,9 +79,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    security_profile = m.SecurityProfile.AGENT
     # "correct horse battery staple", hashed once per process (tests/cast.py says why).
     password = factory.LazyFunction(password_hash)
+
+    @factory.post_generation
+    def security_profile(obj, create, extracted, **kwargs):
+        """`security_profile="Admin"` (a default profile's name, or a list of names, or SecurityProfile rows):
+        what the user holds; the instance's Agent profile when not given."""
+        if create:
+            security_profiles_give(obj, extracted or m.SecurityProfile.AGENT)
 
 
 class AgentFactory(UserFactory):
@@ -151,3 +157,20 @@ class ContactEventFactory(factory.django.DjangoModelFactory):
     at = factory.LazyFunction(timezone.now)
     actor_type = "api"
     event = "CREATED"
+
+
+def security_profiles_give(user: m.User, profiles) -> None:
+    """Give `user` the named default profiles of their instance (made when missing), or the rows given."""
+    from ccp.services.configuration.security_profiles import security_profiles_ensure
+
+    if isinstance(profiles, str | m.SecurityProfile):
+        profiles = [profiles]
+    defaults = None
+    rows = []
+    for profile in profiles:
+        if isinstance(profile, str):
+            defaults = defaults or security_profiles_ensure(instance=user.instance)
+            profile = defaults[profile]
+        rows.append(profile)
+    user.security_profiles.set(rows)
+    user.security_forget()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ccp import models as m
 from ccp.services.agents import agent_statuses_ensure
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.tasks import task_start
 from tests.cast import flow_content, flow_publish, password_hash
 
@@ -57,6 +58,7 @@ def other_instance_build(*, alias: str = "elsewhere") -> dict:
         password=password_hash(),
     )
     user.save()
+    user.security_profiles.set([security_profiles_ensure(instance=instance)[m.SecurityProfile.AGENT]])
     m.Queue.objects.create(instance=instance, name=f"Agent queue {user.username}", queue_type="AGENT", agent=user)
     quick_connect = m.QuickConnect.objects.create(
         instance=instance, name="Their queue", type="QUEUE", queue=queue, flow=flow

@@ -7,6 +7,7 @@ from django import forms
 from admin_console.forms.base import TenantModelForm
 from ccp.models import ContactFlow
 
+
 class FlowForm(TenantModelForm):
     content = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "false", "class": "code"}),

@@ -5,10 +5,24 @@ from django.contrib.auth import password_validation
 
 from admin_console.forms.base import TIMEZONE_CHOICES, TenantModelForm
 from ccp.models import AgentStatus, RoutingProfile, SecurityProfile, User
+from ccp.models.security import ADMIN_PERMISSION, CONSOLE_PERMISSIONS
+
+
+def profiles_permissions(profiles) -> set[str]:
+    return {name for profile in profiles or () for name in profile.permissions}
 
 
 class UserForm(TenantModelForm):
-    scoped_fields = {"routing_profile": lambda t: RoutingProfile.objects.filter(instance=t).order_by("name")}
+    scoped_fields = {
+        "routing_profile": lambda t: RoutingProfile.objects.filter(instance=t).order_by("name"),
+        "security_profiles": lambda t: SecurityProfile.objects.filter(instance=t).order_by("name"),
+    }
+
+    security_profiles = forms.ModelMultipleChoiceField(
+        queryset=SecurityProfile.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What the user may do: the permissions of every profile picked add up.",
+    )
 
     timezone = forms.ChoiceField(
         choices=[("", "The instance's timezone"), *TIMEZONE_CHOICES],
@@ -28,7 +42,7 @@ class UserForm(TenantModelForm):
             "first_name",
             "last_name",
             "email",
-            "security_profile",
+            "security_profiles",
             "routing_profile",
             "phone_number",
             "timezone",
@@ -51,12 +65,14 @@ class UserForm(TenantModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("security_profile") == SecurityProfile.AGENT and not data.get("routing_profile"):
+        granted = profiles_permissions(data.get("security_profiles"))
+        agent_only = "BasicAgentAccess" in granted and granted.isdisjoint(CONSOLE_PERMISSIONS)
+        if agent_only and not data.get("routing_profile"):
             self.add_error("routing_profile", "An agent needs a routing profile to be offered tasks.")
         if self.editor is not None and self.instance.pk == self.editor.pk:
             # An admin can't lock themselves out of the console.
-            if data.get("security_profile") != SecurityProfile.ADMIN:
-                self.add_error("security_profile", "You can't remove your own Admin profile.")
+            if "security_profiles" in data and ADMIN_PERMISSION not in granted:
+                self.add_error("security_profiles", "You can't remove your own permission to edit security profiles.")
             if not data.get("is_active"):
                 self.add_error("is_active", "You can't disable your own sign-in.")
         password = data.get("password")

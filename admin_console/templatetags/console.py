@@ -3,25 +3,58 @@
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from ccp.models.security import AGENT_APPS, ANALYTICS_PERMISSIONS, PERMISSIONS
+
 register = template.Library()
+AGENT_APP_NAMES = frozenset(p.name for p in PERMISSIONS if p.group == AGENT_APPS)
 
 
 def _stem(url_name: str) -> str:
     return url_name.rsplit("_", 1)[0] if "_" in url_name else url_name
 
 
+def user_may_open(user, view) -> bool:
+    """Whether `user` passes the view's permission_required (views without one: yes)."""
+    required = getattr(view, "permissions_required", None)
+    if not required:
+        return True
+    return user.may_any(required) if getattr(view, "permissions_any", False) else user.may(*required)
+
+
+@register.filter
+def may(user, permission: str) -> bool:
+    """{% if request.user|may:"Queues.Edit" %}: the security profiles' answer, for showing a control."""
+    return bool(getattr(user, "is_authenticated", False) and user.may(permission))
+
+
+@register.filter
+def configures(user) -> bool:
+    """Whether any configuration page is open to the user (the console shows its configuration sections)."""
+    return bool(getattr(user, "is_authenticated", False) and user.permissions - ANALYTICS_PERMISSIONS - AGENT_APP_NAMES)
+
+
+@register.filter
+def profile_names(user) -> str:
+    """The user's security profiles, by name."""
+    return ", ".join(p.name for p in user.security_profiles.all())
+
+
 @register.simple_tag(takes_context=True)
 def nav_link(context, url_name: str, label: str):
-    """A navigation link, marked current when the page belongs to the same object type."""
+    """A navigation link, marked current when the page belongs to the same object type; left out when the
+    user's security profiles do not open the page."""
+    url = reverse(url_name)
+    if not user_may_open(context["request"].user, resolve(url).func):
+        return ""
     match = context["request"].resolver_match
     current = match is not None and _stem(match.url_name) == _stem(url_name.split(":")[-1])
     return format_html(
         '<a href="{}"{}>{}</a>',
-        reverse(url_name),
+        url,
         mark_safe(' aria-current="page" class="current"') if current else "",
         label,
     )

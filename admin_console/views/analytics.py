@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from admin_console.access import analytics_required
+from admin_console.access import permission_required
 from ccp.models import AgentStatus, Channel, Queue, RoutingProfile, User
 from ccp.selectors.metrics import instance_service_level
 from ccp.selectors.realtime_board import CHANNELS, COLUMNS, board_filters, realtime_board
@@ -13,7 +13,7 @@ from ccp.services.agents import agent_set_status
 
 
 @require_GET
-@analytics_required
+@permission_required("RealTimeMetrics.View")
 def realtime(request):
     """Every real-time metric per queue (ccp.selectors.metrics, as flows read them) and every agent, narrowed
     by the filters in the URL; the page is pushed over /ws/supervisor/ when contacts or agents change."""
@@ -34,7 +34,7 @@ def realtime(request):
 
 
 @require_POST
-@analytics_required
+@permission_required("RealTimeMetrics.View", "ContactActions.Edit")
 def realtime_agent_offline(request, pk):
     """A supervisor sets an agent Offline from the real-time page (the page updates by its push)."""
     tenant = request.user.instance

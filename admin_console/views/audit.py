@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.audit import AuditFilterForm
 from ccp.errors import InvalidParameter
 from ccp.selectors.audit import audit_entries, keyset_page
@@ -38,7 +38,7 @@ def entry_changes(entry) -> list[tuple[str, str, str]]:
 
 
 @require_GET
-@admin_required
+@permission_required("AuditLog.View")
 def audit_log(request):
     """The instance's audit entries narrowed by the filters, 50 a page (Newer / Older)."""
     tenant = request.user.instance

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from admin_console.access import analytics_required
+from admin_console.access import permission_required
 from ccp.errors import ResourceNotFound, ServiceError
 from ccp.models import DisconnectReason, Queue, QuickConnect, User
 from ccp.services.contacts import contact_reschedule, contact_stop, contact_update_routing
@@ -104,7 +104,7 @@ ACTIONS = {"end": _end, "cancel": _cancel, "transfer": _transfer, "routing": _ro
 
 
 @require_POST
-@analytics_required
+@permission_required("ContactActions.Edit")
 def contact_action(request, pk, action):
     """Run one supervisor action on a contact of the user's instance; the summary shows the outcome."""
     run = ACTIONS.get(action)

@@ -10,7 +10,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from admin_console.access import analytics_required, instance_zone
+from admin_console.access import instance_zone, permission_required
 from admin_console.forms.analytics import SORT_KEYS, ContactSearchForm, sort_key
 from ccp.errors import InvalidParameter
 from ccp.models import Channel, Contact, InitiationMethod, Queue, RuleFiring, User
@@ -66,7 +66,7 @@ def _columns(params, sort: str) -> list[dict]:
 
 
 @require_GET
-@analytics_required
+@permission_required("ContactSearch.View")
 def contact_search(request):
     """The instance's contacts narrowed by the filters, 50 a page by keyset (Next/Previous cursors)."""
     tenant = request.user.instance
@@ -132,7 +132,7 @@ async def _in_one_thread(chunks):
 
 
 @require_GET
-@analytics_required
+@permission_required("ContactSearch.View")
 def contact_export(request):
     """The current search as CSV or JSON Lines (?format=), streamed row by row in the search's order."""
     tenant = request.user.instance
@@ -150,7 +150,7 @@ def contact_export(request):
 
 
 @require_GET
-@analytics_required
+@permission_required("ContactSearch.View")
 def contact_detail(request, pk):
     """Everything about one contact: its fields, references, attributes, links, events and flow trace."""
     tenant = request.user.instance

@@ -3,14 +3,14 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from admin_console.access import analytics_required
+from admin_console.access import console_required
 from ccp.models import Contact, ContactFlow, Queue, RoutingProfile, User
 from ccp.models.contacts import OPEN_STATES
 from ccp.selectors.metrics import instance_metrics
 
 
 @require_GET
-@analytics_required
+@console_required
 def dashboard(request):
     tenant = request.user.instance
     context = {

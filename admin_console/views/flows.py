@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.flows import FlowForm
 from admin_console.forms.task_templates import (
     FieldFormSet,
@@ -24,13 +24,12 @@ from ccp.services import task_templates
 from ccp.services.configuration import flows as flow_services
 
 
-
 def _flow(request, pk):
     return get_object_or_404(ContactFlow, pk=pk, instance=request.user.instance)
 
 
 @require_GET
-@admin_required
+@permission_required("ContactFlows.View")
 def flow_list(request):
     flows = ContactFlow.objects.filter(instance=request.user.instance)
     return list_response(
@@ -55,7 +54,7 @@ def _resource_names(instance) -> dict[str, str]:
 
 
 @require_GET
-@admin_required
+@permission_required("ContactFlows.View")
 def flow_detail(request, pk):
     """A flow in words: its blocks in order with their branches, blocks not run flagged; and, when the saved
     version differs from the published one, what publishing it would change."""
@@ -71,7 +70,7 @@ def flow_detail(request, pk):
 
 
 @require_POST
-@admin_required
+@permission_required("ContactFlows.Edit")
 def flow_publish(request, pk):
     """Publish the saved version, after reading what it changes on the flow's page."""
     flow = _flow(request, pk)
@@ -88,7 +87,7 @@ def flow_publish(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ContactFlows.Edit")
 def flow_edit(request, pk=None):
     """Edit a flow's content as text; "Save" keeps a draft, "Save and publish" validates and publishes.
 
@@ -128,7 +127,7 @@ def flow_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ContactFlows.Edit")
 def flow_delete(request, pk):
     flow = _flow(request, pk)
     return delete_response(
@@ -146,7 +145,7 @@ def _template(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("TaskTemplates.View")
 def task_template_list(request):
     templates = TaskTemplate.objects.filter(instance=request.user.instance).select_related("flow")
     return list_response(
@@ -160,7 +159,7 @@ def task_template_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_edit(request, pk=None):
     """The template builder: settings, then its fields as rows to add, reorder, edit and remove, beside a live
     preview of the agent's form. Saving runs the API's own check (task_template_check) and shows each problem
@@ -208,7 +207,7 @@ def task_template_edit(request, pk=None):
 
 
 @require_GET
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_field_row(request):
     """A new, empty field row of the given type (the builder's "Add field"), and the formset's new count."""
     try:
@@ -230,7 +229,7 @@ def task_template_field_row(request):
 
 
 @require_POST
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_preview(request):
     """The agent's Create task form as the builder's rows describe it (nothing is saved)."""
     formset = FieldFormSet(request.POST)
@@ -269,7 +268,7 @@ _CONTROLS = {
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TaskTemplates.Edit")
 def task_template_delete(request, pk):
     template = _template(request, pk)
 

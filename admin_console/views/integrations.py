@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.integrations import LambdaFunctionForm
 from admin_console.views.crud import delete_response, form_error, list_response
 from ccp.errors import ServiceError
@@ -29,7 +29,7 @@ def _secret_page(request, function, secret, *, created: bool):
 
 
 @require_http_methods(["GET"])
-@admin_required
+@permission_required("LambdaFunctions.View")
 def integration_list(request):
     functions = LambdaFunction.objects.filter(instance=request.user.instance)
     return list_response(
@@ -43,7 +43,7 @@ def integration_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("LambdaFunctions.Edit")
 def integration_edit(request, pk=None):
     function = _function(request, pk) if pk else None
     list_url = reverse("admin_console:integration_list")
@@ -69,7 +69,7 @@ def integration_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("LambdaFunctions.Edit")
 def integration_delete(request, pk):
     function = _function(request, pk)
     return delete_response(
@@ -83,7 +83,7 @@ def integration_delete(request, pk):
 
 
 @require_POST
-@admin_required
+@permission_required("LambdaFunctions.Edit")
 def integration_test(request, pk):
     """Call the endpoint with a sample event; the answer (or the error) replaces the row's result area."""
     function = _function(request, pk)

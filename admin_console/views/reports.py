@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
-from admin_console.access import analytics_required, instance_zone
+from admin_console.access import instance_zone, permission_required
 from ccp.models import Channel, Queue, RoutingProfile, SavedReport, User
 from ccp.selectors.historical import METRICS, MetricRequest, historical_metrics
 from ccp.selectors.metrics import instance_service_level
@@ -161,7 +161,7 @@ def _chart(heading: str, rows: list[dict], index: int):
 
 
 @require_GET
-@analytics_required
+@permission_required("HistoricalMetrics.View")
 def historical_report(request):
     tenant = request.user.instance
     form = ReportForm(request.GET or None, tenant=tenant)
@@ -182,7 +182,7 @@ def historical_report(request):
 
 
 @require_POST
-@analytics_required
+@permission_required("HistoricalMetrics.View")
 def historical_report_save(request):
     """Save the current report definition under a name (the user's own; a same name replaces it)."""
     query = (request.POST.get("query") or "")[:QUERY_MAX]
@@ -191,7 +191,7 @@ def historical_report_save(request):
 
 
 @require_GET
-@analytics_required
+@permission_required("HistoricalMetrics.View")
 def historical_report_open(request, pk):
     saved = get_object_or_404(SavedReport, pk=pk, user=request.user)
     return redirect(f"{reverse('admin_console:historical_report')}?{saved.query}")

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.routing import (
     HoursForm,
     QueueConfigFormSet,
@@ -40,7 +40,7 @@ def _queue(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("Queues.View")
 def queue_list(request):
     queues = Queue.objects.filter(instance=request.user.instance, queue_type=Queue.Type.STANDARD)
     queues = queues.select_related("hours").annotate(
@@ -57,7 +57,7 @@ def queue_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Queues.Edit")
 def queue_edit(request, pk=None):
     queue = _queue(request, pk) if pk else None
 
@@ -79,7 +79,7 @@ def queue_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Queues.Edit")
 def queue_delete(request, pk):
     queue = _queue(request, pk)
     return delete_response(
@@ -98,7 +98,7 @@ def _routing_profile(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("RoutingPolicies.View")
 def routing_profile_list(request):
     profiles = RoutingProfile.objects.filter(instance=request.user.instance).select_related(
         "default_outbound_queue"
@@ -123,7 +123,7 @@ def routing_profile_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("RoutingPolicies.Edit")
 def routing_profile_edit(request, pk=None):
     """The profile's settings and its queue list are one form: both save, or neither does."""
     tenant = request.user.instance
@@ -180,7 +180,7 @@ def profile_queues(formset) -> list[routing_profiles.ProfileQueue]:
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("RoutingPolicies.Edit")
 def routing_profile_delete(request, pk):
     profile = _routing_profile(request, pk)
     return delete_response(
@@ -197,7 +197,7 @@ def _quick_connect(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("TransferDestinations.View")
 def quick_connect_list(request):
     quick_connects = QuickConnect.objects.filter(instance=request.user.instance).select_related(
         "user", "queue"
@@ -213,7 +213,7 @@ def quick_connect_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TransferDestinations.Edit")
 def quick_connect_edit(request, pk=None):
     quick_connect = _quick_connect(request, pk) if pk else None
 
@@ -235,7 +235,7 @@ def quick_connect_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("TransferDestinations.Edit")
 def quick_connect_delete(request, pk):
     quick_connect = _quick_connect(request, pk)
     return delete_response(
@@ -252,7 +252,7 @@ def _hours(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("HoursOfOperation.View")
 def hours_list(request):
     hours = HoursOfOperation.objects.filter(instance=request.user.instance).annotate(
         queue_count=Count("queue")
@@ -268,7 +268,7 @@ def hours_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("HoursOfOperation.Edit")
 def hours_edit(request, pk=None):
     hours = _hours(request, pk) if pk else None
 
@@ -290,7 +290,7 @@ def hours_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("HoursOfOperation.Edit")
 def hours_delete(request, pk):
     hours = _hours(request, pk)
     return delete_response(

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.rules import DYNAMIC_VALUES, IntegrationForm, RuleForm, RuleTestForm, rule_initial
 from admin_console.views.crud import delete_response, form_error, list_response
 from ccp.errors import ServiceError
@@ -25,7 +25,7 @@ def _rule(request, pk) -> Rule:
 
 
 @require_GET
-@admin_required
+@permission_required("Rules.View")
 def rule_list(request):
     rules = Rule.objects.filter(instance=request.user.instance)
     return list_response(
@@ -39,7 +39,7 @@ def rule_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Rules.Edit")
 def rule_edit(request, pk=None):
     rule = _rule(request, pk) if pk else None
     tenant = request.user.instance
@@ -73,7 +73,7 @@ def rule_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Rules.Edit")
 def rule_delete(request, pk):
     rule = _rule(request, pk)
     return delete_response(
@@ -87,7 +87,7 @@ def rule_delete(request, pk):
 
 
 @require_POST
-@admin_required
+@permission_required("Rules.Edit")
 def rule_publish(request, pk, action):
     """Publish or unpublish (the list's and the editor's buttons)."""
     rule = _rule(request, pk)
@@ -110,7 +110,7 @@ def rule_publish(request, pk, action):
 
 
 @require_POST
-@admin_required
+@permission_required("Rules.Edit")
 def rule_test(request, pk):
     """Run the saved rule against a pasted transcript or payload; shows what it would do, writes nothing."""
     rule = _rule(request, pk)
@@ -133,7 +133,7 @@ def rule_test(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("Rules.View")
 def integration_list(request):
     return list_response(
         request,
@@ -146,7 +146,7 @@ def integration_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Rules.Edit")
 def integration_add(request):
     """Create an integration and show its signing secret in this one response."""
     form = IntegrationForm(request.POST or None)
@@ -173,7 +173,7 @@ def integration_add(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Rules.Edit")
 def integration_delete(request, pk):
     integration = get_object_or_404(Integration, pk=pk, instance=request.user.instance)
     return delete_response(

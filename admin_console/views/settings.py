@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.settings import ApiKeyForm, InstanceForm
 from admin_console.views.crud import form_response, list_response, pick
 from ccp.models import ApiKey
@@ -24,7 +24,7 @@ INSTANCE_FIELDS = (
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("InstanceSettings.Edit")
 def instance_settings(request):
     def save(data):
         # A service level left empty keeps its value.
@@ -43,7 +43,7 @@ def instance_settings(request):
 
 
 @require_GET
-@admin_required
+@permission_required("ApiKeys.View")
 def api_key_list(request):
     keys = ApiKey.objects.filter(instance=request.user.instance)
     return list_response(
@@ -57,7 +57,7 @@ def api_key_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ApiKeys.Edit")
 def api_key_create(request):
     """Create a key and show its secret in this one response; it is stored encrypted and never shown again."""
     form = ApiKeyForm(request.POST or None)
@@ -72,7 +72,7 @@ def api_key_create(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("ApiKeys.Edit")
 def api_key_revoke(request, pk):
     key = get_object_or_404(ApiKey, pk=pk, instance=request.user.instance)
     list_url = reverse("admin_console:api_key_list")

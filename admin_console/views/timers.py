@@ -6,21 +6,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from ccp.errors import InvalidRequest
 from ccp.selectors.timers import timers_parked
 from ccp.services.timer_failures import timer_dismiss, timer_retry
 
 
 @require_GET
-@admin_required
+@permission_required("InstanceSettings.View")
 def parked_timer_list(request):
     timers = list(timers_parked(instance_id=request.user.instance_id)[:500])
     return render(request, "admin_console/parked_timer_list.html", {"rows": timers})
 
 
 @require_POST
-@admin_required
+@permission_required("InstanceSettings.Edit")
 def parked_timer_retry(request, pk):
     try:
         timer_retry(instance_id=request.user.instance_id, timer_id=pk)
@@ -32,7 +32,7 @@ def parked_timer_retry(request, pk):
 
 
 @require_POST
-@admin_required
+@permission_required("InstanceSettings.Edit")
 def parked_timer_dismiss(request, pk):
     try:
         timer_dismiss(instance_id=request.user.instance_id, timer_id=pk)

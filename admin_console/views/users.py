@@ -1,12 +1,13 @@
 """Users: people with their security profile and routing profile, and the agent statuses they can pick."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from admin_console.access import admin_required
+from admin_console.access import permission_required
 from admin_console.forms.users import AgentStatusForm, UserForm
 from admin_console.views.audit import page_query
 from admin_console.views.crud import delete_response, form_error, form_response, list_response, pick
@@ -20,7 +21,7 @@ USER_FIELDS = (
     "first_name",
     "last_name",
     "email",
-    "security_profile",
+    "security_profiles",
     "routing_profile",
     "phone_number",
     "timezone",
@@ -35,9 +36,13 @@ def _user(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("Users.View")
 def user_list(request):
-    users = User.objects.filter(instance=request.user.instance).select_related("routing_profile", "status")
+    users = (
+        User.objects.filter(instance=request.user.instance)
+        .select_related("routing_profile", "status")
+        .prefetch_related("security_profiles")
+    )
     return list_response(
         request,
         users,
@@ -46,7 +51,6 @@ def user_list(request):
         sorts={
             "username": "username",
             "name": "last_name",
-            "profile": "security_profile",
             "routing": "routing_profile__name",
             "status": "status__name",
         },
@@ -55,7 +59,7 @@ def user_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Users.Edit")
 def user_edit(request, pk=None):
     user = _user(request, pk) if pk else None
     list_url = reverse("admin_console:user_list")
@@ -66,9 +70,12 @@ def user_edit(request, pk=None):
             fields = pick(form.cleaned_data, *USER_FIELDS)
             try:
                 if user is None:
-                    saved = users.user_create(instance=request.user.instance, **fields)
+                    saved = users.user_create(instance=request.user.instance, actor=request.user, **fields)
                 else:
                     saved = users.user_update(user=user, actor=request.user, **fields)
+                    if saved.pk == request.user.pk:
+                        # Editing yourself (a new password, other profiles) keeps you signed in here.
+                        update_session_auth_hash(request, saved)
             except ServiceError as error:
                 form_error(form, error)
             else:
@@ -116,7 +123,7 @@ def status_history_context(request, user) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("Users.Edit")
 def user_delete(request, pk):
     user = _user(request, pk)
     list_url = reverse("admin_console:user_list")
@@ -140,7 +147,7 @@ def _status(request, pk):
 
 
 @require_GET
-@admin_required
+@permission_required("AgentStates.View")
 def agent_status_list(request):
     statuses = AgentStatus.objects.filter(instance=request.user.instance)
     return list_response(
@@ -154,7 +161,7 @@ def agent_status_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("AgentStates.Edit")
 def agent_status_edit(request, pk=None):
     status = _status(request, pk) if pk else None
 
@@ -176,7 +183,7 @@ def agent_status_edit(request, pk=None):
 
 
 @require_http_methods(["GET", "POST"])
-@admin_required
+@permission_required("AgentStates.Edit")
 def agent_status_delete(request, pk):
     status = _status(request, pk)
     list_url = reverse("admin_console:agent_status_list")

@@ -26,5 +26,5 @@ def delete_queue(*, instance, params) -> dict:
 
 def delete_user(*, instance, params) -> dict:
     """DeleteUser."""
-    user_delete(user=instance_get(User, instance=instance, pk=params["UserId"], label="User"))
+    user_delete(user=instance_get(User, instance=instance, pk=params["UserId"], label="User"), actor_label="API")
     return {}

@@ -27,8 +27,10 @@ from ccp.api import (
     routing_profiles,
     rules,
     search,
+    security_profiles,
     tags,
     templates,
+    users,
 )
 from ccp.api.shapes import service_model
 
@@ -130,6 +132,22 @@ HANDLERS = {
     # Conversations
     "StartChatContact": conversations.start_chat_contact,
     "StartOutboundVoiceContact": conversations.start_outbound_voice_contact,
+    # Security profiles
+    "CreateSecurityProfile": security_profiles.create_security_profile,
+    "DescribeSecurityProfile": security_profiles.describe_security_profile,
+    "ListSecurityProfiles": security_profiles.list_security_profiles,
+    "UpdateSecurityProfile": security_profiles.update_security_profile,
+    "DeleteSecurityProfile": security_profiles.delete_security_profile,
+    "ListSecurityProfilePermissions": security_profiles.list_security_profile_permissions,
+    # Users (DeleteUser and ListUsers above)
+    "CreateUser": users.create_user,
+    "DescribeUser": users.describe_user,
+    "UpdateUserIdentityInfo": users.update_user_identity_info,
+    "UpdateUserRoutingProfile": users.update_user_routing_profile,
+    "UpdateUserSecurityProfiles": users.update_user_security_profiles,
+    "UpdateUserPhoneConfig": users.update_user_phone_config,
+    "PutUserStatus": users.put_user_status,
+    "SearchUsers": users.search_users,
 }
 
 # Operations of other services on this endpoint: service model name → {operation: handler}.

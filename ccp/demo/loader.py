@@ -28,6 +28,7 @@ from ccp.models import (
 from ccp.services import api_keys
 from ccp.services.agents import agent_statuses_ensure
 from ccp.services.configuration.flows import flow_create
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 
 DEMO_ALIAS = "demo"
 DEMO_ACCESS_KEY_ID = "AKIADEMO0000000000001"
@@ -197,6 +198,7 @@ def demo_load() -> DemoResult:
                     )
         profiles[name] = rp
 
+    security_profiles = security_profiles_ensure(instance=instance)
     users = []
     for username, password, role, first, last, rp_name in DEMO_USERS:
         user = User.objects.filter(username=username).first()
@@ -206,13 +208,13 @@ def demo_load() -> DemoResult:
                 username=username,
                 first_name=first,
                 last_name=last,
-                security_profile=role,
                 routing_profile=profiles.get(rp_name),
                 status=statuses[AgentStatus.Type.OFFLINE],
                 timezone="America/New_York",
             )
             user.set_password(password)
             user.save()
+            user.security_profiles.add(security_profiles[role])
         if role == SecurityProfile.AGENT:
             Queue.objects.get_or_create(
                 agent=user, defaults={"instance": instance, "name": f"Agent queue {username}", "queue_type": "AGENT"}
@@ -259,9 +261,9 @@ def demo_load() -> DemoResult:
             defaults={"type": qc_type, "queue": target, "flow": flows["Default queue transfer"]},
         )
         quick_connects.append(qc)
-    for username, *_ in DEMO_USERS:
+    for username, _, role, *_ in DEMO_USERS:
         user = User.objects.get(username=username)
-        if user.security_profile != SecurityProfile.AGENT:
+        if role != SecurityProfile.AGENT:
             continue
         qc, _ = QuickConnect.objects.get_or_create(
             instance=instance,
@@ -271,7 +273,7 @@ def demo_load() -> DemoResult:
         quick_connects.append(qc)
     for queue in queues.values():
         queue.quick_connects.add(*quick_connects)
-    for user in User.objects.filter(instance=instance, security_profile=SecurityProfile.AGENT):
+    for user in User.objects.filter(instance=instance, security_profiles=security_profiles[SecurityProfile.AGENT]):
         personal = Queue.objects.filter(agent=user).first()
         if personal:
             personal.quick_connects.add(*quick_connects)

@@ -19,8 +19,9 @@ from ccp.models.metrics import MetricRollup
 from ccp.models.reports import SavedReport
 from ccp.models.rules import Integration, Notification, Rule, RuleFiring, RuleSetVersion
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
+from ccp.models.security import SecurityProfile
 from ccp.models.timers import Timer, TimerKind
-from ccp.models.users import AgentEvent, AgentStatus, SecurityProfile, User
+from ccp.models.users import AgentEvent, AgentStatus, User
 
 __all__ = [
     "AgentEvent",

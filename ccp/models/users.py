@@ -3,12 +3,7 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 
 from ccp.models.instance import new_id
-
-
-class SecurityProfile(models.TextChoices):
-    ADMIN = "Admin"
-    SUPERVISOR = "CallCenterManager"
-    AGENT = "Agent"
+from ccp.models.security import ADMIN_PERMISSION, ANALYTICS_PERMISSIONS
 
 
 class AgentStatus(models.Model):
@@ -56,7 +51,8 @@ class User(AbstractUser):
     id = models.CharField(primary_key=True, max_length=100, default=new_id)
     # Indexed by user_routing_idx, which leads with it.
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="users", db_index=False)
-    security_profile = models.CharField(max_length=20, choices=SecurityProfile.choices, default=SecurityProfile.AGENT)
+    # Several profiles a user; their permissions add up (`may`).
+    security_profiles = models.ManyToManyField("ccp.SecurityProfile", related_name="users", blank=True)
     routing_profile = models.ForeignKey(
         "ccp.RoutingProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -70,14 +66,14 @@ class User(AbstractUser):
     open_tabs = models.IntegerField(default=0)
     timezone = models.CharField(max_length=64, blank=True, default="")
     phone_number = models.CharField(max_length=32, blank=True, default="")
+    # UpdateUserPhoneConfig: stored and shown by DescribeUser. Amazon Connect's phone settings; tasks are offered
+    # as before (auto-accept and after-contact-work limits for tasks live on the routing profile here).
+    phone_type = models.CharField(max_length=10, default="SOFT_PHONE")
+    auto_accept = models.BooleanField(default=False)
+    after_contact_work_time_limit = models.PositiveIntegerField(default=0)
+    tags = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(security_profile__in=["Admin", "CallCenterManager", "Agent"]),
-                name="user_security_profile",
-            ),
-        ]
         indexes = [
             # Routing: Available agents of one instance. idle_since is left out on purpose: every offer moves it,
             # and with no index on it that update is a HOT update that writes no index entries.
@@ -87,23 +83,53 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def security_held(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The ids of the user's security profiles and the permissions they add up to: one query, kept on this
+        object (a request's user, a socket's check) until `security_forget`."""
+        cached = getattr(self, "_security_cache", None)
+        if cached is None:
+            rows = list(self.security_profiles.order_by("id").values_list("id", "permissions")) if self.pk else []
+            cached = (tuple(pk for pk, _ in rows), frozenset(name for _, names in rows for name in names or ()))
+            self._security_cache = cached
+        return cached
+
+    def security_forget(self) -> None:
+        """Read the profiles again next time (after they changed)."""
+        self.__dict__.pop("_security_cache", None)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """Every permission the user's security profiles give."""
+        return self.security_held()[1]
+
+    def may(self, *names: str) -> bool:
+        """Whether the user's profiles give every one of `names`: the one answer to "may this user do X"."""
+        return self.is_active and set(names) <= self.permissions
+
+    def may_any(self, names) -> bool:
+        """Whether the user's profiles give at least one of `names`."""
+        return self.is_active and not self.permissions.isdisjoint(names)
+
     def _get_session_auth_hash(self, secret=None):
-        """Django's session hash, over the security profile as well as the password: changing either signs
+        """Django's session hash, over the security profiles as well as the password: changing either signs
         the user out everywhere (their sessions stop verifying, and their panel sockets close)."""
+        profiles = ",".join(self.security_held()[0])
         return salted_hmac(
             "ccp.models.User.get_session_auth_hash",
-            f"{self.password}\x00{self.security_profile}",
+            f"{self.password}\x00{profiles}",
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
 
     @property
     def is_admin(self) -> bool:
-        return self.security_profile == SecurityProfile.ADMIN
+        """May edit security profiles, so may give themselves anything (`admin_required`)."""
+        return self.may(ADMIN_PERMISSION)
 
     @property
     def is_supervisor(self) -> bool:
-        return self.security_profile in (SecurityProfile.ADMIN, SecurityProfile.SUPERVISOR)
+        """May open the console's analytics (`analytics_required`): contact search or metrics."""
+        return self.may_any(ANALYTICS_PERMISSIONS)
 
 
 class AgentEvent(models.Model):

@@ -8,7 +8,8 @@ before the push arrives. A ServiceError becomes a message next to the control, n
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from ccp.errors import ServiceError
 from ccp.models import AgentStatus, QuickConnect, TaskTemplate
+from ccp.models.security import CONSOLE_PERMISSIONS, TRANSFER
 from ccp.panel.forms import CallForm, RescheduleForm, StatusForm, TaskCreateForm, TransferForm
 from ccp.panel.render import PAGE, state_html
 from ccp.selectors.panel import (
@@ -36,26 +38,35 @@ from ccp.services.tasks import task_scheduled_cancel, task_scheduled_move, task_
 @require_GET
 @login_required
 def home(request):
-    if request.user.is_supervisor:
+    if request.user.may_any(CONSOLE_PERMISSIONS):
         return redirect("admin_console:dashboard")
     return redirect("panel:panel")
 
 
-def agent_required(view):
-    """Logged in, and an agent: anyone else gets 403 (supervisors use the console)."""
+def agent_required(view, *, also: tuple[str, ...] = ()):
+    """Signed in, a routing profile, and security profiles giving BasicAgentAccess (plus `also`): anyone else
+    gets the 403 page and nothing changes. The view is marked with what it requires (the URL walk test reads it)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not user_is_agent(request.user):
-            return HttpResponseForbidden("The Contact Control Panel is for agents.")
+        if not user_is_agent(request.user) or not request.user.may(*also):
+            raise PermissionDenied("This part of the Contact Control Panel is not in your security profile.")
         return view(request, *args, **kwargs)
 
+    wrapper.permissions_required = frozenset({"BasicAgentAccess", *also})
+    wrapper.permissions_any = False
+    wrapper.needs_routing_profile = True
     return wrapper
 
 
+def agent_may(*names: str):
+    """`agent_required`, and the security profile permissions `names` as well."""
+    return lambda view: agent_required(view, also=names)
+
+
 def _state_response(request, *, alert: str = "", alert_target: str = "column-alert") -> HttpResponse:
-    html = state_html(request.user.id, alert=alert, alert_target=alert_target)
+    html = state_html(request.user.id, alert=alert, alert_target=alert_target, security=request.user.security_held())
     if not alert:
         html += render_to_string(f"{PAGE}#alert", {"alert": "", "alert_target": alert_target})
     return HttpResponse(html)
@@ -83,7 +94,7 @@ def _contact_or_404(request, contact_id: str):
 def panel(request):
     if request.htmx:
         return _state_response(request)
-    state = panel_state(user_id=request.user.id)
+    state = panel_state(user_id=request.user.id, security=request.user.security_held())
     return render(request, PAGE, {"state": state, "alert": "", "alert_target": "column-alert"})
 
 
@@ -162,7 +173,7 @@ def _dialog_done(request) -> HttpResponse:
 
 
 @require_GET
-@agent_required
+@agent_may(TRANSFER)
 def contact_transfer_form(request, contact_id):
     contact = _contact_or_404(request, contact_id)
     options = quick_connects_for_transfer(contact=contact, user=request.user)
@@ -170,7 +181,7 @@ def contact_transfer_form(request, contact_id):
 
 
 @require_POST
-@agent_required
+@agent_may(TRANSFER)
 def contact_transfer(request, contact_id):
     contact = _contact_or_404(request, contact_id)
     form = TransferForm(request.POST)
@@ -214,7 +225,7 @@ def _template(request, template_id: str) -> TaskTemplate | None:
 
 
 @require_GET
-@agent_required
+@agent_may("Tasks.Create")
 def task_form(request):
     template = _template(request, request.GET.get("template", ""))
     form = TaskCreateForm(
@@ -227,7 +238,7 @@ SERVICE_FIELDS = {"Name": "name", "Description": "description", "ScheduledTime":
 
 
 @require_POST
-@agent_required
+@agent_may("Tasks.Create")
 def task_create(request):
     user = request.user
     template = _template(request, request.POST.get("template", ""))
@@ -298,14 +309,14 @@ def scheduled_move(request, contact_id):
 
 
 @require_GET
-@agent_required
+@agent_may("OutboundCallAccess")
 def numpad_form(request, contact_id):
     contact = _contact_or_404(request, contact_id)
     return render(request, f"{PAGE}#numpad_dialog", {"contact": contact, "form": CallForm()})
 
 
 @require_POST
-@agent_required
+@agent_may("OutboundCallAccess")
 def call_start(request, contact_id):
     contact = _contact_or_404(request, contact_id)
     form = CallForm(request.POST)

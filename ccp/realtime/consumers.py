@@ -32,7 +32,7 @@ from ccp.panel.render import state_html
 from ccp.realtime.presence import presence_change
 from ccp.realtime.publish import agent_group, keep_group_membership, server_loop_register
 from ccp.selectors.panel import user_is_agent
-from ccp.selectors.sessions import agent_session_valid
+from ccp.selectors.sessions import agent_session_security, agent_session_valid
 from ccp.services.agents import PRESENCE_BEAT, agent_heartbeat, agent_seen
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,17 @@ def _disconnected(user) -> None:
         agent_seen(user=user, connected=False)
 
 
-def _render(user_id: str) -> str:
-    return state_html(user_id)
+def _render(user_id: str, security=None) -> str:
+    return state_html(user_id, security=security)
 
 
 def _render_if_signed_in(user_id: str, auth_hash: str, session_key: str | None) -> str | None:
-    """The agent's state, or None when the socket's session no longer holds."""
-    if not agent_session_valid(user_id=user_id, auth_hash=auth_hash, session_key=session_key):
+    """The agent's state, or None when the socket's session no longer holds (its check's read of the security
+    profiles serves the render too)."""
+    security = agent_session_security(user_id=user_id, auth_hash=auth_hash, session_key=session_key)
+    if security is None:
         return None
-    return _render(user_id)
+    return _render(user_id, security)
 
 
 class AgentConsumer(AsyncWebsocketConsumer):
@@ -100,7 +102,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user_is_agent(user):
+        # user_is_agent reads the user's security profiles: a query, so off the event loop.
+        if user is None or not user.is_authenticated or not await database_sync_to_async(user_is_agent)(user):
             await self.close()
             return
         self.user = user
@@ -112,7 +115,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         self._frames = FrameBucket()
         self._dropped = 0
         # What the session was when the socket opened: a new password or security profile changes the hash.
-        self.auth_hash = user.get_session_auth_hash()
+        self.auth_hash = await database_sync_to_async(user.get_session_auth_hash)()
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         server_loop_register(asyncio.get_running_loop())

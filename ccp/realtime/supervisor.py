@@ -8,7 +8,8 @@ the database and sends it as an htmx out-of-band swap. Signals coalesce: a rende
 `COALESCE_SECONDS` after the first signal, so a page gets at most a few renders a second however busy the
 contact center is, and the render always shows the state after the last signal it covers.
 
-Only Admins and CallCenterManagers (supervisors) may connect; anyone else is closed at once.
+Only users whose security profiles give RealTimeMetrics.View may connect; anyone else is closed at once, and a
+socket whose user lost it (or was deactivated) is closed at its next render.
 """
 
 import asyncio
@@ -21,13 +22,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ccp.models import SecurityProfile
 from ccp.realtime.publish import keep_group_membership, server_loop_register, supervisor_group
 from ccp.selectors.realtime_board import board_filters, realtime_board
+from ccp.selectors.sessions import user_still_may
 
 log = logging.getLogger(__name__)
 
-SUPERVISORS = frozenset({SecurityProfile.ADMIN, SecurityProfile.SUPERVISOR})
+PERMISSION = "RealTimeMetrics.View"
 # At most 1 / COALESCE_SECONDS renders a second per page.
 COALESCE_SECONDS = 0.25
 TEMPLATE = "admin_console/realtime.html#metrics"
@@ -49,7 +50,7 @@ class SupervisorConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or getattr(user, "security_profile", None) not in SUPERVISORS:
+        if user is None or not user.is_authenticated or not await database_sync_to_async(user.may)(PERMISSION):
             await self.close()
             return
         self.user = user
@@ -85,6 +86,9 @@ class SupervisorConsumer(AsyncWebsocketConsumer):
         await self._render_and_send()
 
     async def _render_and_send(self):
+        if not await database_sync_to_async(user_still_may)(user_id=self.user.id, permission=PERMISSION):
+            await self.close()
+            return
         try:
             html = await database_sync_to_async(board_html)(self.user, self.filters, oob=True)
         except Exception:

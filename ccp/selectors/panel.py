@@ -39,11 +39,10 @@ CHANNEL_LABELS = {Channel.TASK: "Task", Channel.CHAT: "Chat", Channel.VOICE: "Ca
 
 
 def user_is_agent(user) -> bool:
-    """Who may use the panel: agents, and anyone else given a routing profile."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.security_profile == "Agent" or user.routing_profile_id is not None)
-    )
+    """Who may use the panel: a user whose security profiles give BasicAgentAccess, with a routing profile."""
+    if not getattr(user, "is_authenticated", False) or user.routing_profile_id is None:
+        return False
+    return user.may("BasicAgentAccess")
 
 
 def agent_timezone(user: User) -> dt.tzinfo:
@@ -189,13 +188,15 @@ def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
     return tile
 
 
-def panel_state(*, user_id: str, with_details: bool = True) -> PanelState:
+def panel_state(*, user_id: str, with_details: bool = True, security=None) -> PanelState:
     """Everything the agent's panel shows, read fresh.
 
     `now` is taken before the reads: the panel keeps the state with the latest one, so an action's answer
     that arrives after a newer push (both carry the whole state) cannot put an older state back."""
     now = timezone.now()
     user = User.objects.select_related("instance", "status", "routing_profile").get(pk=user_id)
+    if security is not None:
+        user._security_cache = security
     tz = agent_timezone(user)
     rp = user.routing_profile
     timeout = rp.task_offer_timeout_seconds if rp else 30

@@ -2,8 +2,8 @@
 
 Amazon Connect gives a new instance "Basic Hours" (open all week), "BasicQueue", "Basic Routing Profile"
 serving it, the default flows (customer queue, queue transfer, agent transfer, a sample inbound flow) and
-the system agent statuses. Security profiles are fixed choices on the user here (Admin, CallCenterManager,
-Agent), so they need no rows. Every user gets a personal queue, which holds contacts transferred to them.
+the system agent statuses and the four security profiles (Admin, CallCenterManager, Agent, QualityAnalyst).
+Every user gets a personal queue, which holds contacts transferred to them.
 """
 
 import json
@@ -29,6 +29,7 @@ from ccp.models import (
     User,
 )
 from ccp.services.agents import agent_statuses_ensure
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.transactions import entry_transaction
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -182,15 +183,16 @@ def instance_create(
             name: flow_create(instance=instance, name=name, type=type_, content=content, description=description)
             for name, type_, content, description in default_flows(queue)
         }
+        security_profiles = security_profiles_ensure(instance=instance)
         admin = User(
             instance=instance,
             username=admin_username,
             email=admin_email,
-            security_profile=SecurityProfile.ADMIN,
             routing_profile=profile,
             status=statuses[AgentStatus.Type.OFFLINE],
         )
         admin.set_password(admin_password)
         admin.save(force_insert=True)
+        admin.security_profiles.add(security_profiles[SecurityProfile.ADMIN])
         user_personal_queue_ensure(user=admin)
     return NewInstance(instance=instance, admin=admin, queue=queue, routing_profile=profile, flows=flows)

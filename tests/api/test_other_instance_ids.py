@@ -205,6 +205,21 @@ CASES = [
             "RelatedContactId": ("theirs", "contact"),
         },
     ),
+    ("DescribeUser", {"UserId": ("theirs", "user")}),
+    ("UpdateUserIdentityInfo", {"UserId": ("theirs", "user"), "IdentityInfo": {"FirstName": "x"}}),
+    ("UpdateUserRoutingProfile", {"UserId": ("theirs", "user"), "RoutingProfileId": ("ours", "user")}),
+    ("UpdateUserSecurityProfiles", {"UserId": ("theirs", "user"), "SecurityProfileIds": ["x"]}),
+    ("UpdateUserPhoneConfig", {"UserId": ("theirs", "user"), "PhoneConfig": {"PhoneType": "SOFT_PHONE"}}),
+    ("PutUserStatus", {"UserId": ("theirs", "user"), "AgentStatusId": "x"}),
+    (
+        "CreateUser",
+        {"Username": "x", "Password": "Passw0rd-long", "SecurityProfileIds": ["x"], "RoutingProfileId": ("theirs", "user")},
+    ),
+    # Security profiles of another instance: tests/api/test_security_profiles_api.py; here another row's id.
+    ("DescribeSecurityProfile", {"SecurityProfileId": ("theirs", "user")}),
+    ("UpdateSecurityProfile", {"SecurityProfileId": ("theirs", "user")}),
+    ("DeleteSecurityProfile", {"SecurityProfileId": ("theirs", "user")}),
+    ("ListSecurityProfilePermissions", {"SecurityProfileId": ("theirs", "user")}),
 ]
 
 
@@ -287,3 +302,5 @@ def test_every_operation_that_takes_an_id_is_tried():
     # (test_another_instances_rule_is_not_found).
     elsewhere = {"DescribeRule", "UpdateRule", "DeleteRule"}
     assert taking_ids - {"CreateContactFlow"} - elsewhere <= {operation for operation, _ in CASES}
+    # CreateSecurityProfile's only id (AllowedAccessControlHierarchyGroupId) is accepted and not stored.
+    assert taking_ids - {"CreateContactFlow", "CreateSecurityProfile"} <= {operation for operation, _ in CASES}

@@ -27,6 +27,8 @@ from ccp.api.paging import token_encode
 from ccp.models import AgentStatus
 from ccp.services.rules import RuleInput, rule_create
 from ccp.services.conversations import ChatRequest, chat_start
+from ccp.services.agents import agent_statuses_ensure
+from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -117,7 +119,7 @@ def values(shape, pool, depth=0):
 def member_values(name, shape, pool, depth):
     """Ids named by the member (ContactId, ContactFlowId, …) come mostly from the rows they name."""
     likely = pool.get(name)
-    if likely and shape.type_name == "string":
+    if likely and shape.type_name in ("string", "list"):
         return st.sampled_from(likely) | st.sampled_from(likely) | values(shape, pool, depth)
     return values(shape, pool, depth)
 
@@ -196,6 +198,9 @@ def world(instance, key, task_flow, queue, outsider):
         name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=RULE_FUNCTION,
         actions=[{"ActionType": "CREATE_TASK", "TaskAction": {"Name": "[ContactId]", "ContactFlowId": task_flow.id}}],
         publish_status="PUBLISHED"))
+    profiles = security_profiles_ensure(instance=instance)
+    their_profile = security_profiles_ensure(instance=outsider["instance"])["Agent"]
+    statuses = agent_statuses_ensure(instance=instance)
     ids = [
         instance.id,
         instance.id,
@@ -234,7 +239,7 @@ def world(instance, key, task_flow, queue, outsider):
         "RoutingProfileId": [profile.id, profile.id, "no-such-profile"],
         "DefaultOutboundQueueId": [queue.id, outsider["queue"].id],
         "HoursOfOperationId": [hours.id, hours.id, "no-such-hours"],
-        "AgentStatusId": [status.id, status.id, "no-such-status"],
+        "AgentStatusId": [status.id, status.id, statuses["ROUTABLE"].id, statuses["MISSED"].id, "no-such-status"],
         "resourceArn": arns,
         "UserId": [agent.id],
         "Content": [task_flow.content, "[" * 1000 + "]" * 1000],
@@ -248,6 +253,9 @@ def world(instance, key, task_flow, queue, outsider):
         "Function": [RULE_FUNCTION, RULE_FUNCTION, "{}", '{"Version": "2022-11-25"}'],
         "DestinationPhoneNumber": ["+12065550100", "+441632960001"],
         "Id": ["s1", "s1", "s2"],
+        "SecurityProfileId": [profiles["Agent"].id, profiles["QualityAnalyst"].id, their_profile.id],
+        "SecurityProfileIds": [[profiles["Agent"].id], [profiles["QualityAnalyst"].id, their_profile.id]],
+        "Permissions": [["BasicAgentAccess", "Queues.Edit"], ["NoSuch.Permission"]],
     }
     return {"instance": instance, "key": key, "pool": pool}
 

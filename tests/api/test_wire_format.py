@@ -63,8 +63,8 @@ def test_a_lone_surrogate_or_nul_in_a_string_is_an_invalid_parameter(signed, ins
 
 
 def test_a_connect_operation_this_server_does_not_implement_is_named(signed, instance):
-    status, error, payload = signed("GET", f"/users/{instance.id}/some-user")
-    assert (status, error) == (400, "UnknownOperationException") and "DescribeUser" in payload["message"]
+    status, error, payload = signed("GET", f"/vocabulary/{instance.id}/some-vocabulary")
+    assert (status, error) == (400, "UnknownOperationException") and "DescribeVocabulary" in payload["message"]
 
 
 def test_a_garbage_query_value_for_a_number_is_an_invalid_parameter(signed, instance):

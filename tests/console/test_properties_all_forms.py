@@ -58,6 +58,7 @@ CRUD = (
     "agent_status",
     "integration",
     "rule",
+    "security_profile",
 )
 # (view, url name, the kind of row its path id names, the field names of a view with no page of its own)
 TARGETS = [
@@ -129,9 +130,14 @@ def world(instance, admin, client):
                     "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}}),
             actions=[{"ActionType": "ASSIGN_CONTACT_CATEGORY"}], publish_status="PUBLISHED")),
         "application": integration_create(instance=instance, name="Zendesk", application="ZENDESK")[0],
+        "security_profile": m.SecurityProfile.objects.create(
+            instance=instance, name="Leads", permissions=["BasicAgentAccess", "Queues.View"]
+        ),
     }
     other = other_instance_build()
     ids = [str(row.pk) for row in own.values()]
+    ids += [str(pk) for pk in m.SecurityProfile.objects.filter(instance=instance).values_list("pk", flat=True)]
+    ids += ["BasicAgentAccess", "SecurityProfiles.Edit", "Queues.Edit", "No.Such"]
     ids += [str(row.pk) for key, row in other.items() if hasattr(row, "pk")]
     pool = ids + ["0", "-1", str(2**63), "", "00000000-0000-0000-0000-000000000000", "AVAILABLE", "TASK"]
     fields = {}

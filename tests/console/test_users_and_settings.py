@@ -6,6 +6,10 @@ from django.urls import reverse
 from ccp.models import AgentStatus, HoursOfOperation, Queue, QuickConnect, SecurityProfile, User
 from tests.factories import AgentStatusFactory, QueueFactory, RoutingProfileFactory
 
+def agent_profile(instance) -> str:
+    return SecurityProfile.objects.get(instance=instance, name="Agent").pk
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -14,7 +18,7 @@ def test_an_admin_creates_an_agent_who_can_sign_in(admin_client, client, instanc
     admin_client.post(
         reverse("admin_console:user_add"),
         {
-            "username": "newbie", "first_name": "New", "last_name": "Agent", "security_profile": "Agent",
+            "username": "newbie", "first_name": "New", "last_name": "Agent", "security_profiles": [agent_profile(instance)],
             "routing_profile": profile.pk, "is_active": "on", "password": "a long enough passphrase",
         },
     )
@@ -27,7 +31,7 @@ def test_an_admin_creates_an_agent_who_can_sign_in(admin_client, client, instanc
 def test_an_agent_without_a_routing_profile_is_refused_inline(admin_client, instance):
     response = admin_client.post(
         reverse("admin_console:user_add"),
-        {"username": "x", "security_profile": "Agent", "is_active": "on", "password": "a long enough passphrase"},
+        {"username": "x", "security_profiles": [agent_profile(instance)], "is_active": "on", "password": "a long enough passphrase"},
     )
     assert 'id="id_routing_profile_error"' in response.content.decode()
     assert not User.objects.filter(username="x").exists()
@@ -37,7 +41,7 @@ def test_editing_a_user_without_a_password_keeps_the_old_one(admin_client, insta
     admin_client.post(
         reverse("admin_console:user_edit", args=[agent.pk]),
         {
-            "username": agent.username, "first_name": "Renamed", "security_profile": "Agent",
+            "username": agent.username, "first_name": "Renamed", "security_profiles": [agent_profile(instance)],
             "routing_profile": agent.routing_profile.pk, "is_active": "on", "password": "",
         },
     )
@@ -46,14 +50,13 @@ def test_editing_a_user_without_a_password_keeps_the_old_one(admin_client, insta
     assert agent.check_password("correct horse battery staple")
 
 
-def test_an_admin_cannot_demote_themselves(admin_client, admin):
+def test_an_admin_cannot_demote_themselves(admin_client, admin, instance):
     response = admin_client.post(
         reverse("admin_console:user_edit", args=[admin.pk]),
-        {"username": admin.username, "security_profile": "Agent", "is_active": "on"},
+        {"username": admin.username, "security_profiles": [agent_profile(instance)], "is_active": "on"},
     )
-    assert "remove your own Admin profile" in response.content.decode()
-    admin.refresh_from_db()
-    assert admin.security_profile == SecurityProfile.ADMIN
+    assert "remove your own permission to edit security profiles" in response.content.decode()
+    assert [p.name for p in User.objects.get(pk=admin.pk).security_profiles.all()] == [SecurityProfile.ADMIN]
 
 
 def test_an_agent_status_in_use_cannot_be_deleted(admin_client, instance, agent):

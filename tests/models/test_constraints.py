@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ccp.models import Contact, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue, TaskTemplate
+from ccp.models import Contact, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue, SecurityProfile, TaskTemplate
 from tests.factories import (
     AgentFactory,
     AgentStatusFactory,
@@ -46,8 +46,10 @@ def test_agent_status_type_is_one_of_the_known_types(instance):
     assert refused(lambda: AgentStatusFactory(instance=instance, name="Lunch", type="NAPPING"))
 
 
-def test_security_profile_is_one_of_admin_supervisor_agent(instance):
-    assert refused(lambda: UserFactory(instance=instance, security_profile="Root"))
+def test_a_security_profile_name_is_unique_in_its_instance(instance):
+    SecurityProfile.objects.create(instance=instance, name="Leads")
+    assert refused(lambda: SecurityProfile.objects.create(instance=instance, name="Leads"))
+    SecurityProfile.objects.create(instance=InstanceFactory(), name="Leads")
 
 
 def test_a_personal_queue_needs_an_agent_and_a_standard_queue_has_none(instance):
@@ -151,3 +153,13 @@ def test_name_and_description_lengths_are_enforced_by_the_columns_too(instance):
     with pytest.raises(Exception):  # noqa: B017 - validation error from full_clean
         contact.full_clean()
     assert Contact.objects.count() == 0
+
+
+def test_the_migration_gives_existing_users_the_default_profiles_of_today():
+    """0013 writes the defaults out (a migration must not change with later code): they match the catalogue's."""
+    import importlib
+
+    from ccp.models.security import DEFAULT_PROFILES
+
+    migration = importlib.import_module("ccp.migrations.0020_secprof_security_profiles_data")
+    assert {name: (d, list(p)) for name, (d, p) in DEFAULT_PROFILES.items()} == migration.DEFAULTS

@@ -47,7 +47,10 @@ def test_it_creates_the_instance_its_admin_and_what_amazon_connect_starts_with(m
     assert f"Instance acme created (id {instance.id})" in out and PASSWORD not in out
 
     admin = User.objects.get(username="ada")
-    assert admin.instance == instance and admin.security_profile == SecurityProfile.ADMIN
+    assert admin.instance == instance and [p.name for p in admin.security_profiles.all()] == [SecurityProfile.ADMIN]
+    assert set(instance.security_profiles.values_list("name", flat=True)) == {
+        "Admin", "CallCenterManager", "Agent", "QualityAnalyst"
+    }
     assert admin.email == "ada@example.com"
     assert client.login(username="ada", password=PASSWORD)
     assert Queue.objects.get(agent=admin).queue_type == Queue.Type.AGENT

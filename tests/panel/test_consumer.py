@@ -95,10 +95,10 @@ async def test_a_burst_of_ten_refreshes_during_a_render_costs_exactly_one_more_r
     # count does not depend on how fast this machine renders.
     release, renders, render = threading.Event(), [], consumers._render
 
-    def held_render(user_id):
+    def held_render(user_id, *rest):
         renders.append(user_id)
         release.wait(10)
-        return render(user_id)
+        return render(user_id, *rest)
 
     handled, all_handled, loop_finished = [], asyncio.Event(), asyncio.Event()
     refresh, render_loop = AgentConsumer.panel_refresh, AgentConsumer._render_loop

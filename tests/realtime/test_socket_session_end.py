@@ -74,7 +74,7 @@ def change(user: User, **changes) -> None:
     user = User.objects.get(pk=user.pk)
     fields = dict(
         username=user.username,
-        security_profile=user.security_profile,
+        security_profiles=list(user.security_profiles.all()),
         routing_profile=user.routing_profile,
         first_name=user.first_name,
         last_name=user.last_name,
@@ -124,7 +124,7 @@ async def test_deactivating_the_agent_closes_their_socket(shop):
 async def test_a_new_security_profile_closes_the_agents_socket(shop):
     comm = await open_socket(shop.alice, await sync_to_async(signed_in)(shop.alice))
     # Still given a routing profile, so still allowed a panel: the session ends all the same.
-    await sync_to_async(change)(shop.alice, security_profile="CallCenterManager")
+    await sync_to_async(change)(shop.alice, security_profiles=[shop.security_profiles["CallCenterManager"]])
     await assert_closed_for_good(comm, shop.alice)
 
 

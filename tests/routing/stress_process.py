@@ -30,7 +30,7 @@ def main(seed: int, tasks: int, instance_id: str, flow_id: str) -> dict:
     rng = random.Random(seed)
     instance = Instance.objects.get(pk=instance_id)
     flow = ContactFlow.objects.get(pk=flow_id)
-    agents = list(User.objects.filter(instance=instance, security_profile="Agent").order_by("id"))
+    agents = list(User.objects.filter(instance=instance, security_profiles__name="Agent").order_by("id"))
     statuses = list(AgentStatus.objects.filter(instance=instance).exclude(type="MISSED"))
     done = {"created": 0, "accepted": 0, "rejected": 0, "closed": 0, "status": 0, "conflicts": 0, "db_errors": 0}
 

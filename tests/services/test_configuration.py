@@ -206,8 +206,8 @@ def test_an_agent_without_a_routing_profile_is_refused(instance):
 def test_user_update_keeps_the_password_when_none_is_given(instance):
     agent = AgentFactory(instance=instance)
     users.user_update(
-        user=agent, username=agent.username, first_name="Renamed", security_profile=SecurityProfile.AGENT,
-        routing_profile=agent.routing_profile,
+        user=agent, username=agent.username, first_name="Renamed",
+        security_profiles=list(agent.security_profiles.all()), routing_profile=agent.routing_profile,
     )
     agent.refresh_from_db()
     assert agent.first_name == "Renamed"
@@ -217,11 +217,12 @@ def test_user_update_keeps_the_password_when_none_is_given(instance):
 def test_an_admin_cannot_demote_or_delete_themselves(instance):
     admin = UserFactory(instance=instance, security_profile=SecurityProfile.ADMIN)
     with pytest.raises(InvalidRequest):
-        users.user_update(user=admin, username=admin.username, security_profile=SecurityProfile.AGENT,
+        users.user_update(user=admin, username=admin.username,
+                          security_profiles=[SecurityProfile.objects.get(instance=instance, name="Agent")],
                           routing_profile=RoutingProfileFactory(instance=instance), actor=admin)
     with pytest.raises(InvalidRequest):
         users.user_delete(user=admin, actor=admin)
-    assert User.objects.get(pk=admin.pk).security_profile == SecurityProfile.ADMIN
+    assert [p.name for p in User.objects.get(pk=admin.pk).security_profiles.all()] == [SecurityProfile.ADMIN]
 
 
 def test_user_delete_removes_the_user_and_their_personal_queue(instance):
