@@ -300,7 +300,6 @@ def test_every_operation_that_takes_an_id_is_tried():
     }
     # The rule operations are tried against another instance's rule in tests/api/test_rules_api.py
     # (test_another_instances_rule_is_not_found).
-    elsewhere = {"DescribeRule", "UpdateRule", "DeleteRule"}
+    # CreateSecurityProfile's only id (AllowedAccessControlHierarchyGroupId) names no row stored here.
+    elsewhere = {"DescribeRule", "UpdateRule", "DeleteRule", "CreateSecurityProfile"}
     assert taking_ids - {"CreateContactFlow"} - elsewhere <= {operation for operation, _ in CASES}
-    # CreateSecurityProfile's only id (AllowedAccessControlHierarchyGroupId) is accepted and not stored.
-    assert taking_ids - {"CreateContactFlow", "CreateSecurityProfile"} <= {operation for operation, _ in CASES}

@@ -291,7 +291,7 @@ def test_categories_and_transcript_words_filter_and_show(supervisor_client, inst
 def test_the_summary_shows_categories_and_the_transcript(supervisor_client, instance):
     contact = _conversation(instance, "Call", "CUSTOMER", "<b>I want</b> a refund", ["Refund request"])
     html = supervisor_client.get(reverse("admin_console:contact_detail", args=[contact.pk])).content.decode()
-    assert ">Refund request</li>" in html
+    assert ">Refund request</th>" in html
     assert "&lt;b&gt;I want&lt;/b&gt; a refund" in html
     assert '<td class="num nowrap">1:05</td>' in html and "<td>Customer</td>" in html and "Negative" in html
     task = ContactFactory(instance=instance, name="Task")

@@ -123,7 +123,7 @@ def test_an_agent_whose_contacts_all_ended_is_deleted(admin_client, instance):
 def test_a_routing_profile_users_have_is_not_deleted_and_the_users_are_named(admin_client, instance):
     agent = AgentFactory(instance=instance, username="bea")
     status, html = delete(admin_client, "routing_profile", agent.routing_profile.pk)
-    assert status == 409 and "User “bea”" in html
+    assert status == 409 and f"User “{agent}”" in html
     assert RoutingProfile.objects.filter(pk=agent.routing_profile.pk).exists()
 
 

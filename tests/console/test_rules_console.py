@@ -120,7 +120,7 @@ def test_integrations_show_their_secret_once(client, cast):
 
 
 def test_an_integration_a_rule_uses_cannot_be_deleted(client, cast):
-    from ccp.services.integrations import integration_create
+    from ccp.services.applications import integration_create
 
     client.force_login(cast.admin)
     integration, _ = integration_create(instance=cast.instance, name="Zendesk", application="ZENDESK")
