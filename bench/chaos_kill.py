@@ -121,9 +121,9 @@ def trial_seed(n: int, agents: int, offer_timeout: int = 15) -> dict:
     from django.utils import timezone
 
     from ccp.models import AgentStatus, ContactFlow, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
-    from ccp.services.configuration.security_profiles import security_profiles_ensure
     from ccp.services.agents import agent_statuses_ensure
     from ccp.services.api_keys import api_key_create
+    from ccp.services.configuration.security_profiles import security_profiles_ensure
 
     alias = f"chaos-{n}-{secrets.token_hex(3)}"
     instance = Instance.objects.create(

@@ -46,8 +46,8 @@ def server_seed(agents: int) -> dict:
     from django.utils import timezone
 
     from ccp.models import AgentStatus, ContactFlow, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
-    from ccp.services.configuration.security_profiles import security_profiles_ensure
     from ccp.services.agents import agent_statuses_ensure
+    from ccp.services.configuration.security_profiles import security_profiles_ensure
 
     alias = f"bench-{int(time.time())}"
     instance = Instance.objects.create(alias=alias, active_task_quota=100_000)

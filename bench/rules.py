@@ -97,28 +97,75 @@ def world(rule_count: int, agents: int):
     for n in range(rule_count):
         conditions = [condition(rng.sample(PHRASES, rng.randint(3, 5)), role=rng.choice(["ANY", "CUSTOMER", "AGENT"]))]
         if n % 10 == 1:
-            conditions.append({"Operator": "CONTAINS_ANY", "Operands": [queue.id],
-                               "ComparisonValue": "$.ContactLens.RealTimeCall.Queue.QueueId"})
+            conditions.append(
+                {
+                    "Operator": "CONTAINS_ANY",
+                    "Operands": [queue.id],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.Queue.QueueId",
+                }
+            )
         if n % 10 == 2:
-            conditions.append({"Operator": "EQUALS", "Operands": ["VIP"],
-                               "ComparisonValue": "$.ContactLens.RealTimeCall.ContactAttribute.Tier"})
+            conditions.append(
+                {
+                    "Operator": "EQUALS",
+                    "Operands": ["VIP"],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.ContactAttribute.Tier",
+                }
+            )
         if n % 50 == 3:
-            conditions = [{"Operator": "CONTAINS_ANY", "Operands": [[{"Type": "PLAIN", "Value": "member for"},
-                           {"Type": "NUMERICAL", "Value": {"Decimal": False}}, {"Type": "PLAIN", "Value": "year*"}]],
-                           "ComparisonValue": "$.ContactLens.RealTimeCall.PatternMatch.Transcript"}]
-        rule_create(instance=instance, data=RuleInput(
-            name=f"rule-{n}", event_source="OnRealTimeCallAnalysisAvailable",
-            function=json.dumps({"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": conditions}}),
-            actions=[{"ActionType": "ASSIGN_CONTACT_CATEGORY"}], publish_status="PUBLISHED"))
+            conditions = [
+                {
+                    "Operator": "CONTAINS_ANY",
+                    "Operands": [
+                        [
+                            {"Type": "PLAIN", "Value": "member for"},
+                            {"Type": "NUMERICAL", "Value": {"Decimal": False}},
+                            {"Type": "PLAIN", "Value": "year*"},
+                        ]
+                    ],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.PatternMatch.Transcript",
+                }
+            ]
+        rule_create(
+            instance=instance,
+            data=RuleInput(
+                name=f"rule-{n}",
+                event_source="OnRealTimeCallAnalysisAvailable",
+                function=json.dumps(
+                    {"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": conditions}}
+                ),
+                actions=[{"ActionType": "ASSIGN_CONTACT_CATEGORY"}],
+                publish_status="PUBLISHED",
+            ),
+        )
     # The rule the end-to-end part matches: its phrase is in no other rule.
-    rule_create(instance=instance, data=RuleInput(
-        name="follow-up", event_source="OnRealTimeCallAnalysisAvailable",
-        function=json.dumps({"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [
-            condition(["speak to your manager"], role="CUSTOMER")]}}),
-        actions=[{"ActionType": "CREATE_TASK", "TaskAction": {
-            "Name": "Call back [ContactId]", "ContactFlowId": flow.id,
-            "References": {"Call": {"Type": "URL", "Value": "[ContactUrl]"}}}}],
-        publish_status="PUBLISHED"))
+    rule_create(
+        instance=instance,
+        data=RuleInput(
+            name="follow-up",
+            event_source="OnRealTimeCallAnalysisAvailable",
+            function=json.dumps(
+                {
+                    "Version": "2022-11-25",
+                    "RuleFunction": {
+                        "Operator": "AND",
+                        "Operands": [condition(["speak to your manager"], role="CUSTOMER")],
+                    },
+                }
+            ),
+            actions=[
+                {
+                    "ActionType": "CREATE_TASK",
+                    "TaskAction": {
+                        "Name": "Call back [ContactId]",
+                        "ContactFlowId": flow.id,
+                        "References": {"Call": {"Type": "URL", "Value": "[ContactUrl]"}},
+                    },
+                }
+            ],
+            publish_status="PUBLISHED",
+        ),
+    )
     return instance, queue, flow
 
 
@@ -131,8 +178,15 @@ def utterances(count: int) -> list:
         words = [rng.choice(WORDS) for _ in range(rng.randint(8, 30))]
         if n % 4 == 0:  # a quarter say one of the rules' phrases
             words.insert(rng.randrange(len(words)), rng.choice(PHRASES))
-        made.append(Segment(id=f"s{n}", role=rng.choice(["AGENT", "CUSTOMER"]), content=" ".join(words).capitalize() + ".",
-                            begin=n * 1000, end=n * 1000 + 900))
+        made.append(
+            Segment(
+                id=f"s{n}",
+                role=rng.choice(["AGENT", "CUSTOMER"]),
+                content=" ".join(words).capitalize() + ".",
+                begin=n * 1000,
+                end=n * 1000 + 900,
+            )
+        )
     return made
 
 
@@ -151,8 +205,10 @@ def bench_evaluation(instance, segments_count: int) -> None:
     started = time.perf_counter()
     ruleset = ruleset_build(instance.id)
     compile_ms = (time.perf_counter() - started) * 1000
-    print(f"evaluation: {len(ruleset.rules)} published rules, {ruleset.phrase_count} automaton keys, "
-          f"compiled in {compile_ms:.1f} ms")
+    print(
+        f"evaluation: {len(ruleset.rules)} published rules, {ruleset.phrase_count} automaton keys, "
+        f"compiled in {compile_ms:.1f} ms"
+    )
     segments = utterances(segments_count)
     facts = Facts(contact_id="c", queue_id="q", agent_id="a", attributes={"Tier": "VIP"})
 
@@ -174,12 +230,15 @@ def bench_evaluation(instance, segments_count: int) -> None:
     matched = 0
     started = time.perf_counter()
     for segment in segments:
-        matched += len(ruleset.match_transcript(event_source="OnRealTimeCallAnalysisAvailable", segments=[segment],
-                                                facts=facts))
+        matched += len(
+            ruleset.match_transcript(event_source="OnRealTimeCallAnalysisAvailable", segments=[segment], facts=facts)
+        )
     compiled = rate("compiled rule set (one automaton)", len(segments), time.perf_counter() - started)
-    print(f"  matches: {matched} over {len(segments)} segments; compiled / floor = {compiled / floor:.2f}, "
-          f"compiled / naive = {compiled / naive:.0f}x  (target ≥ 10,000 segments/s: "
-          f"{'met' if compiled >= 10_000 else 'MISSED'})")
+    print(
+        f"  matches: {matched} over {len(segments)} segments; compiled / floor = {compiled / floor:.2f}, "
+        f"compiled / naive = {compiled / naive:.0f}x  (target ≥ 10,000 segments/s: "
+        f"{'met' if compiled >= 10_000 else 'MISSED'})"
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -197,8 +256,14 @@ def bench_end_to_end(instance, queue, flow, tasks: int) -> None:
     def call():
         now = timezone.now()
         return m.Contact.objects.create(
-            instance=instance, channel="VOICE", initiation_method="INBOUND", state="QUEUED", queue=queue,
-            initiation_timestamp=now, last_update_timestamp=now, attributes={"Tier": "VIP"},
+            instance=instance,
+            channel="VOICE",
+            initiation_method="INBOUND",
+            state="QUEUED",
+            queue=queue,
+            initiation_timestamp=now,
+            last_update_timestamp=now,
+            attributes={"Tier": "VIP"},
         )
 
     rule_path, baseline = [], []
@@ -206,8 +271,14 @@ def bench_end_to_end(instance, queue, flow, tasks: int) -> None:
     for n in range(tasks + warm_up):
         contact = call()
         segment = m.TranscriptSegment.objects.create(
-            instance=instance, contact=contact, segment_id=f"seg-{n}", participant_id="c", participant_role="CUSTOMER",
-            content="I want to speak to your manager right now", begin_offset_millis=0, end_offset_millis=3000,
+            instance=instance,
+            contact=contact,
+            segment_id=f"seg-{n}",
+            participant_id="c",
+            participant_role="CUSTOMER",
+            content="I want to speak to your manager right now",
+            begin_offset_millis=0,
+            end_offset_millis=3000,
             received_at=timezone.now(),
         )
         started = time.perf_counter()
@@ -230,8 +301,10 @@ def bench_end_to_end(instance, queue, flow, tasks: int) -> None:
     for label, values in (("baseline: task_start → offered", baseline), ("segment → rule → task offered", rule_path)):
         print(f"  {label:<46} p50 {statistics.median(values):6.1f} ms   p99 {percentile(values, 0.99):6.1f} ms")
     p99 = percentile(rule_path, 0.99)
-    print(f"  ratio p50 {statistics.median(rule_path) / statistics.median(baseline):.2f}, "
-          f"p99 {p99 / percentile(baseline, 0.99):.2f}  (target p99 ≤ 50 ms: {'met' if p99 <= 50 else 'MISSED'})")
+    print(
+        f"  ratio p50 {statistics.median(rule_path) / statistics.median(baseline):.2f}, "
+        f"p99 {p99 / percentile(baseline, 0.99):.2f}  (target p99 ≤ 50 ms: {'met' if p99 <= 50 else 'MISSED'})"
+    )
 
 
 def main() -> None:

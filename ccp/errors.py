@@ -38,7 +38,8 @@ class DuplicateResource(ServiceError):
 
 
 class LimitExceeded(ServiceError):
-    """An Amazon Connect quota on configuration rows (security profiles, users per instance)."""
+    """An Amazon Connect service quota on configuration rows would be passed (queues per instance, quick connects
+    per queue, security profiles, users per instance, …)."""
 
     code = "LimitExceededException"
     status = 429
@@ -81,8 +82,3 @@ class InvalidFlow(ServiceError):
         self.problems = problems or []
 
 
-class LimitExceeded(ServiceError):
-    """An Amazon Connect service quota (queues per instance, quick connects per queue, …) would be passed."""
-
-    code = "LimitExceededException"
-    status = 429

@@ -121,13 +121,17 @@ def field_problems(fields) -> list[tuple[str, str, str]]:
             problems.append((f"{path}.Id.Name", "REQUIRED_PROPERTY_MISSING", "A field needs a name."))
             continue
         if len(name) > FIELD_NAME_MAX:
-            problems.append((f"{path}.Id.Name", "INVALID_FORMAT", f"A field name has at most {FIELD_NAME_MAX} characters."))
+            problems.append(
+                (f"{path}.Id.Name", "INVALID_FORMAT", f"A field name has at most {FIELD_NAME_MAX} characters.")
+            )
         if name in seen:
             problems.append((path, "UNIQUE_CONSTRAINT_VIOLATED", f"Field {name!r} is repeated."))
         seen.add(name)
         kind = field.get("Type")
         if kind is not None and kind not in TYPES and kind not in REFERENCE_TYPE:
-            problems.append((f"{path}.Type", "INVALID_FORMAT", f"Field {name!r} has an unknown type {str(kind)[:40]!r}."))
+            problems.append(
+                (f"{path}.Type", "INVALID_FORMAT", f"Field {name!r} has an unknown type {str(kind)[:40]!r}.")
+            )
         if kind in SINGLE_USE:
             if kind in used:
                 problems.append((f"{path}.Type", "UNIQUE_CONSTRAINT_VIOLATED", f"A template has one {kind} field."))
@@ -135,13 +139,19 @@ def field_problems(fields) -> list[tuple[str, str, str]]:
         description = field.get("Description")
         if description is not None and (not isinstance(description, str) or len(description) > FIELD_DESCRIPTION_MAX):
             problems.append(
-                (f"{path}.Description", "INVALID_FORMAT", f"A description has at most {FIELD_DESCRIPTION_MAX} characters.")
+                (
+                    f"{path}.Description",
+                    "INVALID_FORMAT",
+                    f"A description has at most {FIELD_DESCRIPTION_MAX} characters.",
+                )
             )
         options = field.get("SingleSelectOptions")
         if kind == "SINGLE_SELECT":
             problems += _option_problems(path, name, options)
         elif options:
-            problems.append((f"{path}.SingleSelectOptions", "INVALID_FORMAT", "Only single-select fields have options."))
+            problems.append(
+                (f"{path}.SingleSelectOptions", "INVALID_FORMAT", "Only single-select fields have options.")
+            )
     return problems
 
 

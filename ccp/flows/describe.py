@@ -94,8 +94,10 @@ def block_words(action_type: str, params: dict, names: dict[str, str]) -> list[s
     """A block's parameters as sentences."""
     p = params if isinstance(params, dict) else {}
     if action_type == "UpdateContactAttributes":
-        return [f"Set {k} to {_name(v, names) if str(v).startswith('$.') else repr(v)}" for k, v in
-                (p.get("Attributes") or {}).items()]
+        return [
+            f"Set {k} to {_name(v, names) if str(v).startswith('$.') else repr(v)}"
+            for k, v in (p.get("Attributes") or {}).items()
+        ]
     if action_type == "UpdateContactTargetQueue":
         if p.get("AgentId"):
             return [f"Working queue: the personal queue of agent {_name(p['AgentId'], names)}"]
@@ -103,11 +105,13 @@ def block_words(action_type: str, params: dict, names: dict[str, str]) -> list[s
     if action_type == "TransferContactToQueue":
         return ["Put the contact in its working queue (error branch QueueAtCapacity when the queue is full)"]
     if action_type == "UpdateContactEventHooks":
-        (key, value), = (p.get("EventHooks") or {"?": ""}).items()
+        ((key, value),) = (p.get("EventHooks") or {"?": ""}).items()
         return [f"Set the {HOOK_WORDS.get(key, key + ' hook')} to {_name(value, names)}"]
     if action_type == "InvokeLambdaFunction":
-        words = [f"Call {_name(p.get('LambdaFunctionARN', ''), names)}, waiting up to "
-                 f"{p.get('InvocationTimeLimitSeconds', '3')} s; the answer becomes $.External"]
+        words = [
+            f"Call {_name(p.get('LambdaFunctionARN', ''), names)}, waiting up to "
+            f"{p.get('InvocationTimeLimitSeconds', '3')} s; the answer becomes $.External"
+        ]
         if p.get("LambdaInvocationAttributes"):
             words.append(f"Sending {_pairs(p['LambdaInvocationAttributes'])}")
         return words
@@ -148,8 +152,11 @@ def block_words(action_type: str, params: dict, names: dict[str, str]) -> list[s
     if action_type == "EndFlowExecution":
         return ["End the flow"]
     if action_type == "CheckHoursOfOperation":
-        return [f"Check hours {_name(p['HoursOfOperationId'], names)}" if p.get("HoursOfOperationId")
-                else "Check the working queue's hours"]
+        return [
+            f"Check hours {_name(p['HoursOfOperationId'], names)}"
+            if p.get("HoursOfOperationId")
+            else "Check the working queue's hours"
+        ]
     return [f"{k}: {v if isinstance(v, str) else json.dumps(v)}" for k, v in p.items()] or ["No parameters"]
 
 
@@ -158,7 +165,9 @@ def _branches(action) -> list[Branch]:
     for condition in action.conditions:
         cond = condition.get("Condition") or {}
         operands = ", ".join(str(o) for o in cond.get("Operands") or [])
-        branches.append(Branch(f"{cond.get('Operator', '?')} {operands}", condition.get("NextAction") or "", "condition"))
+        branches.append(
+            Branch(f"{cond.get('Operator', '?')} {operands}", condition.get("NextAction") or "", "condition")
+        )
     if action.next_action or not action.errors:
         branches.append(Branch("Success" if not action.conditions else "Otherwise", action.next_action, "next"))
     for error in action.errors:
@@ -189,16 +198,18 @@ def flow_describe(content: str, *, names: dict[str, str] | None = None) -> FlowV
         branches = _branches(action)
         for branch in branches:
             branch.number = numbers.get(branch.target, 0)
-        blocks.append(BlockView(
-            number=numbers[ident],
-            identifier=ident,
-            type=action.type,
-            title=TITLES.get(action.type, action.type),
-            runs=action.type in BLOCKS,
-            words=block_words(action.type, action.parameters, names),
-            branches=branches,
-            reachable=ident in seen,
-        ))
+        blocks.append(
+            BlockView(
+                number=numbers[ident],
+                identifier=ident,
+                type=action.type,
+                title=TITLES.get(action.type, action.type),
+                runs=action.type in BLOCKS,
+                words=block_words(action.type, action.parameters, names),
+                branches=branches,
+                reachable=ident in seen,
+            )
+        )
     return FlowView(blocks=blocks)
 
 

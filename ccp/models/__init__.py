@@ -17,8 +17,8 @@ from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
 from ccp.models.metrics import MetricRollup
 from ccp.models.reports import SavedReport
-from ccp.models.rules import Integration, Notification, Rule, RuleFiring, RuleSetVersion
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
+from ccp.models.rules import Integration, Notification, Rule, RuleFiring, RuleSetVersion
 from ccp.models.security import SecurityProfile
 from ccp.models.timers import Timer, TimerKind
 from ccp.models.users import AgentEvent, AgentStatus, User

@@ -64,7 +64,9 @@ def _typed_field(spec: dict, *, tz: dt.tzinfo) -> forms.Field:
         return _wall_clock_field(spec["Id"]["Name"], required=False)
     if kind == "EXPIRY_DURATION":
         return forms.IntegerField(
-            required=False, min_value=1, max_value=template_fields.EXPIRY_MINUTES_MAX,
+            required=False,
+            min_value=1,
+            max_value=template_fields.EXPIRY_MINUTES_MAX,
             widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric", "placeholder": "minutes"}),
         )
     if kind == "TEXT_AREA":
@@ -154,7 +156,9 @@ class TaskCreateForm(forms.Form):
                 continue
             if field_type == "NAME" or (field_name == "Name" and field_type not in template_fields.SINGLE_USE):
                 key = "name"
-            elif field_type == "DESCRIPTION" or (field_name == "Description" and field_type not in template_fields.SINGLE_USE):
+            elif field_type == "DESCRIPTION" or (
+                field_name == "Description" and field_type not in template_fields.SINGLE_USE
+            ):
                 key = "description"
             elif field_type == "SCHEDULED_TIME":
                 key = "scheduled"
@@ -224,9 +228,7 @@ class TaskCreateForm(forms.Form):
 
     def self_assigned(self) -> bool:
         """The template's SELF_ASSIGN box is ticked (or fixed to true)."""
-        return any(
-            t == "SELF_ASSIGN" and self.cleaned_data.get(k) for k, _, t in getattr(self, "control_fields", [])
-        )
+        return any(t == "SELF_ASSIGN" and self.cleaned_data.get(k) for k, _, t in getattr(self, "control_fields", []))
 
     def scheduled_time(self) -> dt.datetime | None:
         return _as_utc(self.cleaned_data.get("scheduled"), self.tz)

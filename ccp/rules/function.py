@@ -164,7 +164,9 @@ def _node(obj, *, event_source: str, path: str, depth: int, counter: list) -> No
         return Group(negate=_negate(obj, path), operator=operator, children=children)
     comparison = obj.get("ComparisonValue")
     if not isinstance(comparison, str) or not comparison.startswith("$."):
-        _refuse(f"{path}.ComparisonValue must be a JSON path such as '$.ContactLens.RealTimeCall.ExactMatch.Transcript'.")
+        _refuse(
+            f"{path}.ComparisonValue must be a JSON path such as '$.ContactLens.RealTimeCall.ExactMatch.Transcript'."
+        )
     if comparison.startswith("$.ContactLens."):
         return _contact_lens(obj, comparison, event_source=event_source, path=path)
     if comparison.startswith("$.ThirdParty."):

@@ -234,7 +234,10 @@ def _pattern_segments(node: Pattern, texts) -> list[Segment]:
     for segment, text in texts:
         if node.role != "ANY" and node.role != segment.role:
             continue
-        if any((not needle or needle in text) and regex.search(text) for regex, needle in zip(node.regexes, node.needles)):
+        if any(
+            (not needle or needle in text) and regex.search(text)
+            for regex, needle in zip(node.regexes, node.needles, strict=False)
+        ):
             found.append(segment)
     return found
 

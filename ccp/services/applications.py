@@ -94,8 +94,10 @@ def integration_delete(*, integration: Integration, actor=None) -> None:
         users = list(Rule.objects.filter(integration=integration).values_list("name", flat=True)[:6])
         if users:
             raise ResourceInUse(
-                f"Integration {integration.name!r} is used by rules: " + ", ".join(users[:5])
-                + (" and more" if len(users) > 5 else "") + ". Delete or change those rules first.",
+                f"Integration {integration.name!r} is used by rules: "
+                + ", ".join(users[:5])
+                + (" and more" if len(users) > 5 else "")
+                + ". Delete or change those rules first.",
                 blockers=[f"Rule “{name}”" for name in users[:5]],
             )
         Integration.objects.filter(pk=integration.pk).delete()
@@ -209,7 +211,9 @@ def webhook_receive(*, integration_id: str, headers, body: bytes, now: dt.dateti
         _verify(integration, headers, body, now)
         event = webhook_event(integration, body)
     except WebhookRefused as refused:
-        log.warning("webhook for integration %s refused (%s): %s", integration_id[:200], refused.status, refused.message)
+        log.warning(
+            "webhook for integration %s refused (%s): %s", integration_id[:200], refused.status, refused.message
+        )
         raise
     return rules_on_event(
         integration=integration, event_source=event.event_source, event_id=event.event_id, payload=event.payload

@@ -218,9 +218,7 @@ def action_values(*, rule_name: str, contact: Contact | None, payload) -> dict[s
     """The dynamic values an action's text may name."""
     values = payload_values(payload) if payload is not None else {}
     if contact is not None:
-        values.update(
-            {"ContactId": contact.id, "AgentId": contact.agent_id or "", "QueueId": contact.queue_id or ""}
-        )
+        values.update({"ContactId": contact.id, "AgentId": contact.agent_id or "", "QueueId": contact.queue_id or ""})
     values["RuleName"] = rule_name
     return values
 
@@ -233,7 +231,9 @@ def _actions_run(*, instance_id: str, rule: CompiledRule, match: Match, contact:
         if kind == "ASSIGN_CONTACT_CATEGORY" and contact is not None:
             _category_assign(rule=rule, match=match, contact=contact, now=now)
         elif kind == "CREATE_TASK":
-            task = _task_make(instance_id=instance_id, rule=rule, action=action["TaskAction"], contact=contact, values=values)
+            task = _task_make(
+                instance_id=instance_id, rule=rule, action=action["TaskAction"], contact=contact, values=values
+            )
         elif kind == "SEND_NOTIFICATION":
             _notify(
                 instance_id=instance_id,

@@ -213,7 +213,12 @@ CASES = [
     ("PutUserStatus", {"UserId": ("theirs", "user"), "AgentStatusId": "x"}),
     (
         "CreateUser",
-        {"Username": "x", "Password": "Passw0rd-long", "SecurityProfileIds": ["x"], "RoutingProfileId": ("theirs", "user")},
+        {
+            "Username": "x",
+            "Password": "Passw0rd-long",
+            "SecurityProfileIds": ["x"],
+            "RoutingProfileId": ("theirs", "user"),
+        },
     ),
     # Security profiles of another instance: tests/api/test_security_profiles_api.py; here another row's id.
     ("DescribeSecurityProfile", {"SecurityProfileId": ("theirs", "user")}),

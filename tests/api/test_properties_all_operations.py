@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from ccp.api.operations import implemented_operations, operation_model
 from ccp.api.paging import token_encode
 from ccp.models import AgentStatus
-from ccp.services.rules import RuleInput, rule_create
-from ccp.services.conversations import ChatRequest, chat_start
 from ccp.services.agents import agent_statuses_ensure
 from ccp.services.configuration.security_profiles import security_profiles_ensure
+from ccp.services.conversations import ChatRequest, chat_start
+from ccp.services.rules import RuleInput, rule_create
 from ccp.services.task_templates import task_template_create
 from ccp.services.tasks import task_start
 from tests.api.test_hostile_input import every_table_count
@@ -47,8 +47,21 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-RULE_FUNCTION = json.dumps({"Version": "2022-11-25", "RuleFunction": {"Operator": "AND", "Operands": [{
-    "Operator": "CONTAINS_ANY", "Operands": ["refund"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"}]}})
+RULE_FUNCTION = json.dumps(
+    {
+        "Version": "2022-11-25",
+        "RuleFunction": {
+            "Operator": "AND",
+            "Operands": [
+                {
+                    "Operator": "CONTAINS_ANY",
+                    "Operands": ["refund"],
+                    "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
+                }
+            ],
+        },
+    }
+)
 SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
 # Text that survives a URL (no lone surrogates) and JSON values of any type: the garbage in every slot.
@@ -194,10 +207,18 @@ def world(instance, key, task_flow, queue, outsider):
         f"{outsider['instance'].arn}/queue/{outsider['queue'].id}",
         f"{instance.arn}/contact-flow/{task_flow.id}",
     ]
-    rule = rule_create(instance=instance, data=RuleInput(
-        name="Refund", event_source="OnRealTimeCallAnalysisAvailable", function=RULE_FUNCTION,
-        actions=[{"ActionType": "CREATE_TASK", "TaskAction": {"Name": "[ContactId]", "ContactFlowId": task_flow.id}}],
-        publish_status="PUBLISHED"))
+    rule = rule_create(
+        instance=instance,
+        data=RuleInput(
+            name="Refund",
+            event_source="OnRealTimeCallAnalysisAvailable",
+            function=RULE_FUNCTION,
+            actions=[
+                {"ActionType": "CREATE_TASK", "TaskAction": {"Name": "[ContactId]", "ContactFlowId": task_flow.id}}
+            ],
+            publish_status="PUBLISHED",
+        ),
+    )
     profiles = security_profiles_ensure(instance=instance)
     their_profile = security_profiles_ensure(instance=outsider["instance"])["Agent"]
     statuses = agent_statuses_ensure(instance=instance)
@@ -281,8 +302,13 @@ def test_generated_requests_never_500_and_refused_ones_write_nothing(live_server
     api_key, secret = world["key"]
     before = every_table_count()
     request = signed_request(
-        live_server.url, method=method, path=path, query=query, body=body,
-        access_key_id=api_key.access_key_id, secret=secret,
+        live_server.url,
+        method=method,
+        path=path,
+        query=query,
+        body=body,
+        access_key_id=api_key.access_key_id,
+        secret=secret,
     )
     status, error, payload = send(request)
     SEEN[operation][status] += 1

@@ -181,7 +181,9 @@ def test_start_task_contact_with_a_template_stores_typed_values_and_its_expiry(s
 def test_start_task_contact_can_not_self_assign_without_an_agent(start, typed_template, nothing_written):
     message = expect_error(
         lambda: start(
-            ContactFlowId=None, TaskTemplateId=typed_template.id, References={"Reason": ref("Late"), "Mine": ref("true")}
+            ContactFlowId=None,
+            TaskTemplateId=typed_template.id,
+            References={"Reason": ref("Late"), "Mine": ref("true")},
         ),
         "InvalidRequestException",
         400,

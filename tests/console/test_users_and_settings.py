@@ -6,6 +6,7 @@ from django.urls import reverse
 from ccp.models import AgentStatus, HoursOfOperation, Queue, QuickConnect, SecurityProfile, User
 from tests.factories import AgentStatusFactory, QueueFactory, RoutingProfileFactory
 
+
 def agent_profile(instance) -> str:
     return SecurityProfile.objects.get(instance=instance, name="Agent").pk
 
@@ -18,8 +19,13 @@ def test_an_admin_creates_an_agent_who_can_sign_in(admin_client, client, instanc
     admin_client.post(
         reverse("admin_console:user_add"),
         {
-            "username": "newbie", "first_name": "New", "last_name": "Agent", "security_profiles": [agent_profile(instance)],
-            "routing_profile": profile.pk, "is_active": "on", "password": "a long enough passphrase",
+            "username": "newbie",
+            "first_name": "New",
+            "last_name": "Agent",
+            "security_profiles": [agent_profile(instance)],
+            "routing_profile": profile.pk,
+            "is_active": "on",
+            "password": "a long enough passphrase",
         },
     )
     user = User.objects.get(username="newbie")
@@ -31,7 +37,12 @@ def test_an_admin_creates_an_agent_who_can_sign_in(admin_client, client, instanc
 def test_an_agent_without_a_routing_profile_is_refused_inline(admin_client, instance):
     response = admin_client.post(
         reverse("admin_console:user_add"),
-        {"username": "x", "security_profiles": [agent_profile(instance)], "is_active": "on", "password": "a long enough passphrase"},
+        {
+            "username": "x",
+            "security_profiles": [agent_profile(instance)],
+            "is_active": "on",
+            "password": "a long enough passphrase",
+        },
     )
     assert 'id="id_routing_profile_error"' in response.content.decode()
     assert not User.objects.filter(username="x").exists()
@@ -41,8 +52,12 @@ def test_editing_a_user_without_a_password_keeps_the_old_one(admin_client, insta
     admin_client.post(
         reverse("admin_console:user_edit", args=[agent.pk]),
         {
-            "username": agent.username, "first_name": "Renamed", "security_profiles": [agent_profile(instance)],
-            "routing_profile": agent.routing_profile.pk, "is_active": "on", "password": "",
+            "username": agent.username,
+            "first_name": "Renamed",
+            "security_profiles": [agent_profile(instance)],
+            "routing_profile": agent.routing_profile.pk,
+            "is_active": "on",
+            "password": "",
         },
     )
     agent.refresh_from_db()
@@ -86,16 +101,26 @@ def test_hours_of_operation_are_saved_per_day(admin_client, instance):
     admin_client.post(
         reverse("admin_console:hours_add"),
         {
-            "name": "Office", "timezone": "Europe/Paris",
-            "MONDAY_open": "on", "MONDAY_start": "09:00", "MONDAY_end": "17:30",
-            "TUESDAY_open": "on", "TUESDAY_start": "18:00", "TUESDAY_end": "08:00",
+            "name": "Office",
+            "timezone": "Europe/Paris",
+            "MONDAY_open": "on",
+            "MONDAY_start": "09:00",
+            "MONDAY_end": "17:30",
+            "TUESDAY_open": "on",
+            "TUESDAY_start": "18:00",
+            "TUESDAY_end": "08:00",
         },
     )
     assert not HoursOfOperation.objects.filter(instance=instance, name="Office").exists()
     admin_client.post(
         reverse("admin_console:hours_add"),
-        {"name": "Office", "timezone": "Europe/Paris", "MONDAY_open": "on", "MONDAY_start": "09:00",
-         "MONDAY_end": "17:30"},
+        {
+            "name": "Office",
+            "timezone": "Europe/Paris",
+            "MONDAY_open": "on",
+            "MONDAY_start": "09:00",
+            "MONDAY_end": "17:30",
+        },
     )
     hours = HoursOfOperation.objects.get(instance=instance, name="Office")
     assert hours.config == [

@@ -59,12 +59,17 @@ def publish_in(cast):
 
 def task_with_whisper(cast, publish_in, whisper_actions):
     whisper = publish_in(whisper_actions, name="Whisper", type_=FlowType.AGENT_WHISPER)
-    inbound = publish_in([
-        action("hook", "UpdateContactEventHooks", {"EventHooks": {"AgentWhisper": whisper.id}}, next_action="target"),
-        action("target", "UpdateContactTargetQueue", {"QueueId": cast.queue.id}, next_action="queue"),
-        action("queue", "TransferContactToQueue", next_action="end", errors={"NoMatchingError": "end"}),
-        action("end", "DisconnectParticipant"),
-    ], name="Inbound with whisper")
+    inbound = publish_in(
+        [
+            action(
+                "hook", "UpdateContactEventHooks", {"EventHooks": {"AgentWhisper": whisper.id}}, next_action="target"
+            ),
+            action("target", "UpdateContactTargetQueue", {"QueueId": cast.queue.id}, next_action="queue"),
+            action("queue", "TransferContactToQueue", next_action="end", errors={"NoMatchingError": "end"}),
+            action("end", "DisconnectParticipant"),
+        ],
+        name="Inbound with whisper",
+    )
     cast.available(cast.alice)
     task = cast.task(contact_flow=inbound)
     assert task.state == ContactState.CONNECTING and task.agent_id == cast.alice.id
@@ -73,19 +78,30 @@ def task_with_whisper(cast, publish_in, whisper_actions):
 
 
 def test_accepting_a_task_runs_its_whisper_flow_and_shows_its_message(client, cast, publish_in, endpoint):
-    task = task_with_whisper(cast, publish_in, [
-        action("mark", "UpdateContactAttributes", {"Attributes": {"whispered": "yes"}}, next_action="lookup"),
-        action("lookup", "InvokeLambdaFunction", {"LambdaFunctionARN": ARN, "InvocationTimeLimitSeconds": "3"},
-               next_action="say", errors={"NoMatchingError": "say"}),
-        action("say", "MessageParticipant", {"Text": "$.External.message"}, next_action="done"),
-        action("done", "EndFlowExecution"),
-    ])
+    task = task_with_whisper(
+        cast,
+        publish_in,
+        [
+            action("mark", "UpdateContactAttributes", {"Attributes": {"whispered": "yes"}}, next_action="lookup"),
+            action(
+                "lookup",
+                "InvokeLambdaFunction",
+                {"LambdaFunctionARN": ARN, "InvocationTimeLimitSeconds": "3"},
+                next_action="say",
+                errors={"NoMatchingError": "say"},
+            ),
+            action("say", "MessageParticipant", {"Text": "$.External.message"}, next_action="done"),
+            action("done", "EndFlowExecution"),
+        ],
+    )
     client.force_login(cast.alice)
     client.post(f"/ccp/contacts/{task.id}/accept/", **HX)
     task.refresh_from_db()
     assert task.state == ContactState.CONNECTED  # the whisper flow ending does not end the task
     assert task.attributes["whispered"] == "yes"
-    assert len(TierEndpoint.received) == 1 and TierEndpoint.received[0]["Details"]["ContactData"]["ContactId"] == task.id
+    assert (
+        len(TierEndpoint.received) == 1 and TierEndpoint.received[0]["Details"]["ContactData"]["ContactId"] == task.id
+    )
     assert task.flow_state["whisper"] == "VIP customer: tier gold"
     assert ContactEvent.objects.filter(contact=task, event="WHISPER_FLOW").exists()
     html = client.get("/ccp/", **HX).content.decode()
@@ -93,11 +109,15 @@ def test_accepting_a_task_runs_its_whisper_flow_and_shows_its_message(client, ca
 
 
 def test_a_whisper_flow_cannot_queue_or_disconnect_the_task(cast, publish_in):
-    task = task_with_whisper(cast, publish_in, [
-        action("drop", "DisconnectParticipant", errors={"NoMatchingError": "requeue"}),
-        action("requeue", "TransferContactToQueue", errors={"NoMatchingError": "note"}),
-        action("note", "UpdateContactAttributes", {"Attributes": {"refused": "both"}}),
-    ])
+    task = task_with_whisper(
+        cast,
+        publish_in,
+        [
+            action("drop", "DisconnectParticipant", errors={"NoMatchingError": "requeue"}),
+            action("requeue", "TransferContactToQueue", errors={"NoMatchingError": "note"}),
+            action("note", "UpdateContactAttributes", {"Attributes": {"refused": "both"}}),
+        ],
+    )
     contact_accept(contact_id=task.id, agent=cast.alice)
     task.refresh_from_db()
     assert task.state == ContactState.CONNECTED and task.agent_id == cast.alice.id
@@ -105,9 +125,13 @@ def test_a_whisper_flow_cannot_queue_or_disconnect_the_task(cast, publish_in):
 
 
 def test_a_message_is_escaped_on_the_tile(client, cast, publish_in):
-    task = task_with_whisper(cast, publish_in, [
-        action("say", "MessageParticipant", {"Text": "<img src=x onerror=alert(1)>"}),
-    ])
+    task = task_with_whisper(
+        cast,
+        publish_in,
+        [
+            action("say", "MessageParticipant", {"Text": "<img src=x onerror=alert(1)>"}),
+        ],
+    )
     contact_accept(contact_id=task.id, agent=cast.alice)
     client.force_login(cast.alice)
     html = client.get("/ccp/", **HX).content.decode()

@@ -9,11 +9,26 @@ from tests.rules.conftest import Conversations, words
 pytestmark = pytest.mark.django_db
 
 
-def test_a_rules_notification_shows_in_the_panel_until_dismissed(client, cast, pushes, django_capture_on_commit_callbacks):
+def test_a_rules_notification_shows_in_the_panel_until_dismissed(
+    client, cast, pushes, django_capture_on_commit_callbacks
+):
     talk = Conversations(cast)
-    talk.rule("Refund", words("refund"), actions=[{"ActionType": "SEND_NOTIFICATION", "SendNotificationAction": {
-        "DeliveryMethod": "EMAIL", "ContentType": "PLAIN_TEXT", "Subject": "Refund asked",
-        "Content": "<b>Listen</b> to [ContactId]", "Recipient": {"UserIds": [cast.bob.id]}}}])
+    talk.rule(
+        "Refund",
+        words("refund"),
+        actions=[
+            {
+                "ActionType": "SEND_NOTIFICATION",
+                "SendNotificationAction": {
+                    "DeliveryMethod": "EMAIL",
+                    "ContentType": "PLAIN_TEXT",
+                    "Subject": "Refund asked",
+                    "Content": "<b>Listen</b> to [ContactId]",
+                    "Recipient": {"UserIds": [cast.bob.id]},
+                },
+            }
+        ],
+    )
     call = talk.contact("VOICE")
     with django_capture_on_commit_callbacks(execute=True):
         talk.say(call, ("CUSTOMER", "refund"))

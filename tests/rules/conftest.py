@@ -46,8 +46,16 @@ class Conversations:
     def __init__(self, cast):
         self.cast = cast
 
-    def rule(self, name="Refund", *conditions, source="OnRealTimeCallAnalysisAvailable", actions=None,
-             status="PUBLISHED", operator="AND", integration_id=""):
+    def rule(
+        self,
+        name="Refund",
+        *conditions,
+        source="OnRealTimeCallAnalysisAvailable",
+        actions=None,
+        status="PUBLISHED",
+        operator="AND",
+        integration_id="",
+    ):
         conditions = conditions or (words("refund"),)
         return rule_create(
             instance=self.cast.instance,
@@ -105,7 +113,10 @@ class Conversations:
 
     def end(self, contact) -> None:
         m.Contact.objects.filter(pk=contact.pk).update(
-            state="ENDED", disconnect_reason="CUSTOMER_DISCONNECT", agent=contact.agent, disconnect_timestamp=timezone.now()
+            state="ENDED",
+            disconnect_reason="CUSTOMER_DISCONNECT",
+            agent=contact.agent,
+            disconnect_timestamp=timezone.now(),
         )
         contact.refresh_from_db()
         rule_triggers.on_contact_ended(contact)

@@ -23,17 +23,29 @@ def fired(talk, *conditions, lines=(("CUSTOMER", "refund please"),), operator="A
 
 
 def queue_is(*ids, negate=False):
-    return {"Operator": "CONTAINS_ANY", "Operands": list(ids), "ComparisonValue": "$.ContactLens.RealTimeCall.Queue.QueueId",
-            "Negate": negate}
+    return {
+        "Operator": "CONTAINS_ANY",
+        "Operands": list(ids),
+        "ComparisonValue": "$.ContactLens.RealTimeCall.Queue.QueueId",
+        "Negate": negate,
+    }
 
 
 def agent_is(*ids):
-    return {"Operator": "CONTAINS_ANY", "Operands": list(ids), "ComparisonValue": "$.ContactLens.RealTimeCall.Agent.AgentId"}
+    return {
+        "Operator": "CONTAINS_ANY",
+        "Operands": list(ids),
+        "ComparisonValue": "$.ContactLens.RealTimeCall.Agent.AgentId",
+    }
 
 
 def attribute_is(key, value, negate=False):
-    return {"Operator": "EQUALS", "Operands": [value], "ComparisonValue": f"$.ContactLens.RealTimeCall.ContactAttribute.{key}",
-            "Negate": negate}
+    return {
+        "Operator": "EQUALS",
+        "Operands": [value],
+        "ComparisonValue": f"$.ContactLens.RealTimeCall.ContactAttribute.{key}",
+        "Negate": negate,
+    }
 
 
 def test_queue_condition(talk, cast):
@@ -75,9 +87,14 @@ def test_contains_any_takes_any_of_the_phrases(talk):
 def test_pattern_match_with_wildcard_list_and_number(talk):
     pattern = {
         "Operator": "CONTAINS_ANY",
-        "Operands": [[{"Type": "PLAIN", "Value": "member for"}, {"Type": "NUMERICAL", "Value": {"Decimal": False}},
-                      {"Type": "LIST", "Value": [{"Type": "PLAIN", "Value": "years"}, {"Type": "PLAIN", "Value": "months"}]}],
-                     [{"Type": "PLAIN", "Value": "neighbo*"}]],
+        "Operands": [
+            [
+                {"Type": "PLAIN", "Value": "member for"},
+                {"Type": "NUMERICAL", "Value": {"Decimal": False}},
+                {"Type": "LIST", "Value": [{"Type": "PLAIN", "Value": "years"}, {"Type": "PLAIN", "Value": "months"}]},
+            ],
+            [{"Type": "PLAIN", "Value": "neighbo*"}],
+        ],
         "ComparisonValue": "$.ContactLens.RealTimeCall.PatternMatch.Transcript",
     }
     assert fired(talk, pattern, lines=(("CUSTOMER", "I have been a member for 12 years"),))
@@ -88,25 +105,83 @@ def test_pattern_match_with_wildcard_list_and_number(talk):
 @pytest.mark.parametrize(
     "condition, named",
     [
-        ({"Operator": "CONTAINS_ANY", "Operands": ["x"], "ComparisonValue": "$.ContactLens.RealTimeCall.SemanticMatch.Transcript"},
-         "semantic match"),
-        ({"Operator": "EQUALS", "Operands": ["NEGATIVE"], "ComparisonValue": "$.ContactLens.RealTimeCall.Sentiment.Customer"},
-         "$.ContactLens.RealTimeCall.Sentiment.Customer"),
-        ({"Operator": "CONTAINS_ALL", "Operands": ["x"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"},
-         "CONTAINS_ALL"),
-        ({"Operator": "CONTAINS_ANY", "Operands": ["x"], "ComparisonValue": "$.ContactLens.PostCall.ExactMatch.Transcript"},
-         "does not belong"),
-        ({"Operator": "CONTAINS_ANY", "Operands": [], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript"},
-         "non-empty list"),
-        ({"Operator": "CONTAINS_ANY", "Operands": ["x"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
-          "FilterClause": {"LogicOperator": "AND", "Filters": [{"Type": "ParticipantRole", "Data": "SUPERVISOR"}]}},
-         "ParticipantRole"),
-        ({"Operator": "CONTAINS_ANY", "Operands": [[{"Type": "PROXIMITY", "Value": {"Distance": 1, "IsWithin": True}}]],
-          "ComparisonValue": "$.ContactLens.RealTimeCall.PatternMatch.Transcript"}, "PROXIMITY"),
-        ({"Operator": "EQUALS", "Operands": ["a", "b"], "ComparisonValue": "$.ContactLens.RealTimeCall.ContactAttribute.Tier"},
-         "exactly one"),
-        ({"Operator": "CONTAINS_ANY", "Operands": ["x"], "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
-          "Negate": "yes"}, "Negate"),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": ["x"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.SemanticMatch.Transcript",
+            },
+            "semantic match",
+        ),
+        (
+            {
+                "Operator": "EQUALS",
+                "Operands": ["NEGATIVE"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.Sentiment.Customer",
+            },
+            "$.ContactLens.RealTimeCall.Sentiment.Customer",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ALL",
+                "Operands": ["x"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
+            },
+            "CONTAINS_ALL",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": ["x"],
+                "ComparisonValue": "$.ContactLens.PostCall.ExactMatch.Transcript",
+            },
+            "does not belong",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": [],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
+            },
+            "non-empty list",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": ["x"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
+                "FilterClause": {
+                    "LogicOperator": "AND",
+                    "Filters": [{"Type": "ParticipantRole", "Data": "SUPERVISOR"}],
+                },
+            },
+            "ParticipantRole",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": [[{"Type": "PROXIMITY", "Value": {"Distance": 1, "IsWithin": True}}]],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.PatternMatch.Transcript",
+            },
+            "PROXIMITY",
+        ),
+        (
+            {
+                "Operator": "EQUALS",
+                "Operands": ["a", "b"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.ContactAttribute.Tier",
+            },
+            "exactly one",
+        ),
+        (
+            {
+                "Operator": "CONTAINS_ANY",
+                "Operands": ["x"],
+                "ComparisonValue": "$.ContactLens.RealTimeCall.ExactMatch.Transcript",
+                "Negate": "yes",
+            },
+            "Negate",
+        ),
     ],
 )
 def test_unsupported_conditions_are_refused_by_name(condition, named):
@@ -141,12 +216,25 @@ def test_third_party_fields_equal_or_contain():
 
     def matches(condition, payload):
         root = function_parse(function(condition), event_source="OnZendeskTicketCreate")
-        ruleset = RuleSet([CompiledRule(id="r", name="r", event_source="OnZendeskTicketCreate", root=root, actions=[],
-                                        integration_id="i")])
+        ruleset = RuleSet(
+            [
+                CompiledRule(
+                    id="r", name="r", event_source="OnZendeskTicketCreate", root=root, actions=[], integration_id="i"
+                )
+            ]
+        )
         return bool(ruleset.match_event(event_source="OnZendeskTicketCreate", integration_id="i", payload=payload))
 
-    equals = {"Operator": "EQUALS", "Operands": ["urgent"], "ComparisonValue": "$.ThirdParty.Zendesk.TicketCreate.Priority"}
-    contains = {"Operator": "CONTAINS", "Operands": ["refund"], "ComparisonValue": "$.ThirdParty.Zendesk.TicketCreate.Subject"}
+    equals = {
+        "Operator": "EQUALS",
+        "Operands": ["urgent"],
+        "ComparisonValue": "$.ThirdParty.Zendesk.TicketCreate.Priority",
+    }
+    contains = {
+        "Operator": "CONTAINS",
+        "Operands": ["refund"],
+        "ComparisonValue": "$.ThirdParty.Zendesk.TicketCreate.Subject",
+    }
     assert matches(equals, {"Priority": "urgent"}) and not matches(equals, {"Priority": "low"})
     assert matches(contains, {"subject": "Refund for order 7"}) and not matches(contains, {"Subject": "Hello"})
     assert not matches(equals, {})

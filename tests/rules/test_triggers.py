@@ -179,8 +179,8 @@ def test_a_deleted_rule_stops_firing(talk, cast):
 
 
 def test_rules_of_another_instance_never_fire_here(talk, cast):
-    from tests.rules.conftest import Conversations
     from tests.cast import Cast
+    from tests.rules.conftest import Conversations
 
     other = Conversations(Cast.build(alias="other-rules"))
     other.rule("Refund", words("refund"))

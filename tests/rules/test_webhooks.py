@@ -33,9 +33,13 @@ def zendesk_post(client, integration, secret, payload, *, when=None, signature=N
     body = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
     timestamp = (when or timezone.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
     return client.post(
-        f"/webhooks/{integration.id}/", body, content_type="application/json",
-        headers={"X-Zendesk-Webhook-Signature": signature or zendesk_signature(secret, timestamp, body),
-                 "X-Zendesk-Webhook-Signature-Timestamp": timestamp},
+        f"/webhooks/{integration.id}/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-Zendesk-Webhook-Signature": signature or zendesk_signature(secret, timestamp, body),
+            "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+        },
     )
 
 
@@ -43,22 +47,41 @@ def our_post(client, integration, secret, payload, *, when=None, signature=None)
     body = json.dumps(payload).encode()
     timestamp = str(int((when or timezone.now()).timestamp()))
     return client.post(
-        f"/webhooks/{integration.id}/", body, content_type="application/json",
-        headers={"X-TaskCenter-Signature": signature or our_signature(secret, timestamp, body),
-                 "X-TaskCenter-Timestamp": timestamp},
+        f"/webhooks/{integration.id}/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-TaskCenter-Signature": signature or our_signature(secret, timestamp, body),
+            "X-TaskCenter-Timestamp": timestamp,
+        },
     )
 
 
-URGENT = {"EventType": "TicketCreate", "Id": 4711, "Priority": "urgent", "Subject": "Refund for order 9",
-          "Requester": {"Email": "ana@example.com"}}
+URGENT = {
+    "EventType": "TicketCreate",
+    "Id": 4711,
+    "Priority": "urgent",
+    "Subject": "Refund for order 9",
+    "Requester": {"Email": "ana@example.com"},
+}
 
 
 def test_a_zendesk_ticket_creates_a_task_with_the_payloads_values(client, talk, cast, zendesk):
     integration, secret = zendesk
-    talk.rule("Urgent", field_is("Zendesk.TicketCreate", "Priority", "urgent"), source="OnZendeskTicketCreate",
-              integration_id=integration.id,
-              actions=[task_action(cast.flow, name="Ticket [Id]: [Subject]", description="From [Requester.Email] by [RuleName]",
-                                   references={"Ticket": {"Type": "STRING", "Value": "#[Id]"}})])
+    talk.rule(
+        "Urgent",
+        field_is("Zendesk.TicketCreate", "Priority", "urgent"),
+        source="OnZendeskTicketCreate",
+        integration_id=integration.id,
+        actions=[
+            task_action(
+                cast.flow,
+                name="Ticket [Id]: [Subject]",
+                description="From [Requester.Email] by [RuleName]",
+                references={"Ticket": {"Type": "STRING", "Value": "#[Id]"}},
+            )
+        ],
+    )
     answer = zendesk_post(client, integration, secret, URGENT)
     assert answer.status_code == 200 and answer.json()["Fired"][0]["RuleName"] == "Urgent"
     task = m.Contact.objects.get(pk=answer.json()["Fired"][0]["TaskId"])
@@ -70,8 +93,13 @@ def test_a_zendesk_ticket_creates_a_task_with_the_payloads_values(client, talk, 
 
 def test_conditions_on_the_payload_decide(client, talk, cast, zendesk):
     integration, secret = zendesk
-    talk.rule("Urgent", field_is("Zendesk.TicketCreate", "Priority", "urgent"), source="OnZendeskTicketCreate",
-              integration_id=integration.id, actions=[task_action(cast.flow)])
+    talk.rule(
+        "Urgent",
+        field_is("Zendesk.TicketCreate", "Priority", "urgent"),
+        source="OnZendeskTicketCreate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow)],
+    )
     answer = zendesk_post(client, integration, secret, {**URGENT, "Priority": "low"})
     assert answer.status_code == 200 and answer.json() == {"Fired": []}
     assert not m.Contact.objects.filter(channel="TASK").exists()
@@ -79,8 +107,13 @@ def test_conditions_on_the_payload_decide(client, talk, cast, zendesk):
 
 def test_the_same_event_delivered_twice_creates_one_task(client, talk, cast, zendesk):
     integration, secret = zendesk
-    talk.rule("Urgent", field_is("Zendesk.TicketCreate", "Priority", "urgent"), source="OnZendeskTicketCreate",
-              integration_id=integration.id, actions=[task_action(cast.flow)])
+    talk.rule(
+        "Urgent",
+        field_is("Zendesk.TicketCreate", "Priority", "urgent"),
+        source="OnZendeskTicketCreate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow)],
+    )
     zendesk_post(client, integration, secret, URGENT)
     again = zendesk_post(client, integration, secret, URGENT)
     assert again.status_code == 200 and again.json() == {"Fired": []}
@@ -89,8 +122,13 @@ def test_the_same_event_delivered_twice_creates_one_task(client, talk, cast, zen
 
 def test_a_zendesk_status_update_fires_once_per_status(client, talk, cast, zendesk):
     integration, secret = zendesk
-    talk.rule("Solved", field_is("Zendesk.StatusUpdate", "Status", "solved"), source="OnZendeskTicketStatusUpdate",
-              integration_id=integration.id, actions=[task_action(cast.flow, name="Survey [Id]")])
+    talk.rule(
+        "Solved",
+        field_is("Zendesk.StatusUpdate", "Status", "solved"),
+        source="OnZendeskTicketStatusUpdate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow, name="Survey [Id]")],
+    )
     update = {"EventType": "TicketStatusUpdate", "Id": "12", "Status": "solved", "UpdatedAt": "2026-11-27T10:00:00Z"}
     zendesk_post(client, integration, secret, update)
     zendesk_post(client, integration, secret, update)
@@ -99,9 +137,13 @@ def test_a_zendesk_status_update_fires_once_per_status(client, talk, cast, zende
 
 def test_a_salesforce_case_signed_with_our_header_creates_a_task(client, talk, cast, salesforce):
     integration, secret = salesforce
-    talk.rule("Cases", field_is("Salesforce.CaseCreate", "Subject", "refund", "CONTAINS"),
-              source="OnSalesforceCaseCreate", integration_id=integration.id,
-              actions=[task_action(cast.flow, name="Case [Id]")])
+    talk.rule(
+        "Cases",
+        field_is("Salesforce.CaseCreate", "Subject", "refund", "CONTAINS"),
+        source="OnSalesforceCaseCreate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow, name="Case [Id]")],
+    )
     answer = our_post(client, integration, secret, {"Id": "500X", "Subject": "Customer wants a REFUND"})
     assert answer.status_code == 200
     assert list(m.Contact.objects.filter(channel="TASK").values_list("name", flat=True)) == ["Case 500X"]
@@ -109,8 +151,13 @@ def test_a_salesforce_case_signed_with_our_header_creates_a_task(client, talk, c
 
 def test_a_generic_integration_names_its_event_type(client, talk, cast):
     integration, secret = integration_create(instance=cast.instance, name="Shop", application="GENERIC")
-    talk.rule("Shop", field_is("Salesforce.CaseCreate", "Kind", "return"), source="OnSalesforceCaseCreate",
-              integration_id=integration.id, actions=[task_action(cast.flow, name="Return [Id]")])
+    talk.rule(
+        "Shop",
+        field_is("Salesforce.CaseCreate", "Kind", "return"),
+        source="OnSalesforceCaseCreate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow, name="Return [Id]")],
+    )
     answer = our_post(client, integration, secret, {"EventType": "CaseCreate", "Id": 7, "Kind": "return"})
     assert answer.status_code == 200 and len(answer.json()["Fired"]) == 1
 
@@ -130,8 +177,13 @@ def test_a_generic_integration_names_its_event_type(client, talk, cast):
 )
 def test_bad_webhooks_are_refused_logged_and_write_nothing(client, talk, cast, zendesk, caplog, tamper, status, says):
     integration, secret = zendesk
-    talk.rule("Urgent", field_is("Zendesk.TicketCreate", "Priority", "urgent"), source="OnZendeskTicketCreate",
-              integration_id=integration.id, actions=[task_action(cast.flow)])
+    talk.rule(
+        "Urgent",
+        field_is("Zendesk.TicketCreate", "Priority", "urgent"),
+        source="OnZendeskTicketCreate",
+        integration_id=integration.id,
+        actions=[task_action(cast.flow)],
+    )
     answer = tamper(lambda *a, **k: zendesk_post(client, *a, **k), integration, secret)
     assert answer.status_code == status and says in answer.json()["message"]
     assert not m.Contact.objects.exists() or not m.Contact.objects.filter(channel="TASK").exists()
