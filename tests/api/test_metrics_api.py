@@ -194,10 +194,12 @@ def test_hourly_intervals_split_the_timeline_where_the_contacts_began(connect, i
 
 
 def test_a_range_without_contacts_still_gets_its_summary_of_zeros(connect, instance, queue, floor):
+    # On 15-minute bounds (T0 is on a 5-minute one): a day is then exactly 96 intervals, whatever the hour.
+    day_start = T0.replace(minute=T0.minute - T0.minute % 15) - dt.timedelta(days=3)
     params = {
         "ResourceArn": instance.arn,
-        "StartTime": T0 - dt.timedelta(days=3),
-        "EndTime": T0 - dt.timedelta(days=2),
+        "StartTime": day_start,
+        "EndTime": day_start + dt.timedelta(days=1),
         "Filters": [{"FilterKey": "QUEUE", "FilterValues": [queue.id]}],
         "Metrics": [{"Name": "CONTACTS_CREATED"}, {"Name": "AVG_HANDLE_TIME"}],
     }
