@@ -122,16 +122,24 @@ def audit_record(
 
 
 def audit_created(
-    row: models.Model, *, resource_type: str, fields: tuple[str, ...] = (), after: dict | None = None, actor=None
+    row: models.Model,
+    *,
+    resource_type: str,
+    fields: tuple[str, ...] = (),
+    after: dict | None = None,
+    actor=None,
+    actor_label: str = "",
+    resource_name: str | None = None,
 ) -> AuditEntry:
     """A CREATE entry for a new configuration row, with its audited fields (or `after`) as `after`."""
     return audit_record(
         row.instance_id,
         actor=actor,
+        actor_label=actor_label,
         action=AuditEntry.Action.CREATE,
         resource_type=resource_type,
         resource_id=row.pk,
-        resource_name=str(row),
+        resource_name=str(row) if resource_name is None else resource_name,
         after=after if after is not None else audit_snapshot(row, fields),
     )
 
@@ -144,6 +152,8 @@ def audit_updated(
     fields: tuple[str, ...] = (),
     after: dict | None = None,
     actor=None,
+    actor_label: str = "",
+    resource_name: str | None = None,
     detail: str = "",
 ) -> AuditEntry | None:
     """An UPDATE entry with only the fields that changed from `before` to `after` (default: `row`'s `fields`
@@ -155,25 +165,36 @@ def audit_updated(
     return audit_record(
         getattr(row, "instance_id", None) or row.pk,
         actor=actor,
+        actor_label=actor_label,
         action=AuditEntry.Action.UPDATE,
         resource_type=resource_type,
         resource_id=row.pk,
-        resource_name=str(row),
+        resource_name=str(row) if resource_name is None else resource_name,
         before=changed_before,
         after=changed_after,
         detail=detail,
     )
 
 
-def audit_deleted(row: models.Model, before: dict, *, resource_type: str, resource_id, actor=None) -> AuditEntry:
-    """A DELETE entry with what the row held (`before`, taken before the delete; `resource_id` likewise, since
-    Django clears a deleted row's primary key)."""
+def audit_deleted(
+    row: models.Model,
+    before: dict,
+    *,
+    resource_type: str,
+    resource_id=None,
+    actor=None,
+    actor_label: str = "",
+    resource_name: str | None = None,
+) -> AuditEntry:
+    """A DELETE entry with what the row held (`before`). Written before the delete, or after it with
+    `resource_id` taken before (Django clears a deleted row's primary key)."""
     return audit_record(
         row.instance_id,
         actor=actor,
+        actor_label=actor_label,
         action=AuditEntry.Action.DELETE,
         resource_type=resource_type,
-        resource_id=resource_id,
-        resource_name=str(row),
+        resource_id=row.pk if resource_id is None else resource_id,
+        resource_name=str(row) if resource_name is None else resource_name,
         before=before,
     )

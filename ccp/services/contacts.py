@@ -120,8 +120,29 @@ def _hook_flow_run(contact: Contact, *, flow_id: str, mode: str) -> None:
     flow_run(contact=contact, flow=flow, actor_type="flow", mode=mode)
 
 
-def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, detail: dict | None = None) -> None:
-    """End a contact now with `reason`; an agent's slot is freed at once."""
+# The timers an ended contact no longer needs.
+_END_CANCELS = (
+    TimerKind.OFFER_TIMEOUT,
+    TimerKind.QUEUE_DELAY,
+    TimerKind.FLOW_WAIT,
+    TimerKind.LAMBDA_INVOKE,
+    TimerKind.EXPIRY,
+    TimerKind.SCHEDULED_START,
+)
+
+
+def contact_end(
+    *,
+    contact: Contact,
+    reason: str,
+    actor_type: str,
+    actor=None,
+    detail: dict | None = None,
+    run_disconnect_flow: bool = True,
+    keep_timers: tuple[str, ...] = (),
+) -> None:
+    """End a contact now with `reason`; an agent's slot is freed at once. A forced end (a parked expiry) skips
+    the disconnect flow and keeps its own parked timer listed (`keep_timers`)."""
     if contact.state == ContactState.ENDED:
         return
     now = timezone.now()
@@ -143,18 +164,10 @@ def contact_end(*, contact: Contact, reason: str, actor_type: str, actor=None, d
         fields=("disconnect_reason", "disconnect_timestamp", "after_contact_work_end_timestamp"),
     )
     rollup_contact_ended(contact)
-    timer_cancel(
-        contact=contact,
-        kinds=[
-            TimerKind.OFFER_TIMEOUT,
-            TimerKind.QUEUE_DELAY,
-            TimerKind.FLOW_WAIT,
-            TimerKind.EXPIRY,
-            TimerKind.SCHEDULED_START,
-        ],
-    )
+    timer_cancel(contact=contact, kinds=[kind for kind in _END_CANCELS if kind not in keep_timers])
     if not was_disconnected:  # after-contact work began with the disconnect, which ran the flow then
-        contact_disconnect_flow_run(contact=contact, reason=reason)
+        if run_disconnect_flow:
+            contact_disconnect_flow_run(contact=contact, reason=reason)
         _conversation_disconnected(contact=contact, reason=reason)
     if agent_id:
         agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
@@ -304,44 +317,22 @@ def contact_expire(*, contact: Contact) -> None:
         contact_end(contact=contact, reason=DisconnectReason.EXPIRED, actor_type="worker")
 
 
-# Every timer kind but the expiry itself, which stays parked (listed for the admin) after a forced end.
-_FORCED_END_CANCELS = [
-    TimerKind.OFFER_TIMEOUT,
-    TimerKind.QUEUE_DELAY,
-    TimerKind.FLOW_WAIT,
-    TimerKind.LAMBDA_INVOKE,
-    TimerKind.SCHEDULED_START,
-]
-
-
 def contact_expire_forced(*, contact_id: str, error: str) -> bool:
     """The 7-day expiry failed on every attempt and was parked: end the task anyway, EXPIRED, in a transaction
-    of its own, with only the steps an end cannot do without (its state, its event naming the failure, its
-    timers, the agent's slot). Its disconnect flow does not run. Returns True if it ended the task now."""
+    of its own, without its disconnect flow, the failure named in its ENDED event, and the parked timer left
+    listed for the admin. Returns True if it ended the task now."""
     with entry_transaction():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None or contact.state == ContactState.ENDED:
             return False
-        now = timezone.now()
-        agent_id = contact.agent_id
-        contact.disconnect_reason = DisconnectReason.EXPIRED
-        if contact.disconnect_timestamp is None:
-            contact.disconnect_timestamp = now
-        if contact.state == ContactState.AFTER_CONTACT_WORK:
-            contact.after_contact_work_end_timestamp = now
-        contact_set_state(
+        contact_end(
             contact=contact,
-            state=ContactState.ENDED,
-            event="ENDED",
-            actor_type="worker",
             reason=DisconnectReason.EXPIRED,
+            actor_type="worker",
             detail={"forced": True, "error": error[:500]},
-            fields=("disconnect_reason", "disconnect_timestamp", "after_contact_work_end_timestamp"),
+            run_disconnect_flow=False,
+            keep_timers=(TimerKind.EXPIRY,),
         )
-        timer_cancel(contact=contact, kinds=_FORCED_END_CANCELS)
-        if agent_id:
-            agent_refresh(user_id=agent_id, reason="ended", contact_id=contact.id)
-            routing_trigger(instance_id=contact.instance_id, agent_ids=[agent_id])
     return True
 
 

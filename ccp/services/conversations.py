@@ -98,20 +98,31 @@ class OutboundVoiceRequest(RequestFields):
 
 def chat_start(*, instance: Instance, request: ChatRequest, client_token: str = "", actor_type: str = "api") -> Contact:
     """StartChatContact: a CHAT contact runs its flow (which queues it); idempotent per ClientToken for 7 days."""
+    return _start_once(
+        instance=instance,
+        operation="StartChatContact",
+        request=request,
+        client_token=client_token,
+        differs="flow, participant, attributes, initial message or duration",
+        create=lambda token, now: _chat_create(
+            instance=instance, request=request, client_token=token, actor_type=actor_type, now=now
+        ),
+    )
+
+
+def _start_once(*, instance: Instance, operation: str, request, client_token: str, differs: str, create) -> Contact:
+    """One contact per ClientToken (contact_create_once): `create(token, now)` runs only for a new token."""
     client_token = validation.validate_client_token(client_token)
     now = timezone.now()
     return contact_create_once(
         instance_id=instance.id,
-        operation="StartChatContact",
+        operation=operation,
         token=client_token,
         fingerprint=client_token and request.fingerprint(),
-        mismatch="ClientToken was already used with a different request "
-        "(flow, participant, attributes, initial message or duration differ).",
+        mismatch=f"ClientToken was already used with a different request ({differs} differ).",
         now=now,
         durable=True,
-        create=lambda: _chat_create(
-            instance=instance, request=request, client_token=client_token, actor_type=actor_type, now=now
-        ),
+        create=lambda: create(client_token, now),
     )
 
 
@@ -159,19 +170,14 @@ def outbound_voice_start(
 ) -> Contact:
     """StartOutboundVoiceContact: the customer answers at once (there is no telephony), the VOICE contact runs
     its flow, which queues it; QueueId, when given, is its working queue. Idempotent per ClientToken."""
-    client_token = validation.validate_client_token(client_token)
-    now = timezone.now()
-    return contact_create_once(
-        instance_id=instance.id,
+    return _start_once(
+        instance=instance,
         operation="StartOutboundVoiceContact",
-        token=client_token,
-        fingerprint=client_token and request.fingerprint(),
-        mismatch="ClientToken was already used with a different request "
-        "(number, flow, queue, name, attributes or references differ).",
-        now=now,
-        durable=True,
-        create=lambda: _voice_create(
-            instance=instance, request=request, client_token=client_token, actor_type=actor_type, now=now
+        request=request,
+        client_token=client_token,
+        differs="number, flow, queue, name, attributes or references",
+        create=lambda token, now: _voice_create(
+            instance=instance, request=request, client_token=token, actor_type=actor_type, now=now
         ),
     )
 

@@ -20,7 +20,7 @@ from ccp.rules.function import (
     function_parse,
 )
 from ccp.rules.ruleset import CompiledRule, Facts, RuleSet, Segment
-from ccp.services.audit import audit_record
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.transactions import entry_transaction, transaction_required
 
 NAME_MAX = 200
@@ -261,16 +261,7 @@ def rule_create(*, instance, data: RuleInput, actor=None, actor_label: str = "")
                 updated_by=by,
             )
             _version_bump(instance)
-            audit_record(
-                instance,
-                actor=actor,
-                actor_label=actor_label,
-                action="CREATE",
-                resource_type="Rule",
-                resource_id=rule.id,
-                resource_name=rule.name,
-                after=rule_snapshot(rule),
-            )
+            audit_created(rule, resource_type="Rule", after=rule_snapshot(rule), actor=actor, actor_label=actor_label)
     except IntegrityError:
         raise ResourceConflict(f"A rule named {name!r} already exists in this instance.")
     return rule
@@ -308,26 +299,12 @@ def rule_update(*, rule: Rule, data: RuleInput, actor=None, actor_label: str = "
             locked.updated_by = actor.username if actor is not None else (actor_label or "API")
             locked.save()
             _version_bump(instance)
-            changed_before, changed_after = _changes(before, rule_snapshot(locked))
-            audit_record(
-                instance,
-                actor=actor,
-                actor_label=actor_label,
-                action="UPDATE",
-                resource_type="Rule",
-                resource_id=locked.id,
-                resource_name=locked.name,
-                before=changed_before,
-                after=changed_after,
+            audit_updated(
+                locked, before, resource_type="Rule", after=rule_snapshot(locked), actor=actor, actor_label=actor_label
             )
     except IntegrityError:
         raise ResourceConflict(f"A rule named {name!r} already exists in this instance.")
     return locked
-
-
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
-    keys = [k for k in before if before[k] != after.get(k)]
-    return {k: before[k] for k in keys}, {k: after[k] for k in keys}
 
 
 def rule_delete(*, rule: Rule, actor=None, actor_label: str = "") -> None:
@@ -338,16 +315,7 @@ def rule_delete(*, rule: Rule, actor=None, actor_label: str = "") -> None:
         if not deleted:
             raise ResourceNotFound(f"Rule {rule.pk!r} was not found in this instance.")
         _version_bump(rule.instance)
-        audit_record(
-            rule.instance,
-            actor=actor,
-            actor_label=actor_label,
-            action="DELETE",
-            resource_type="Rule",
-            resource_id=rule.id,
-            resource_name=rule.name,
-            before=snapshot,
-        )
+        audit_deleted(rule, snapshot, resource_type="Rule", resource_id=rule.id, actor=actor, actor_label=actor_label)
 
 
 def rule_set_published(*, rule: Rule, published: bool, actor=None) -> Rule:
@@ -374,8 +342,15 @@ def transcript_parse(text: str) -> list[Segment]:
         role = role.strip().upper()
         if not sep or role not in ("CUSTOMER", "AGENT"):
             role, content = "CUSTOMER", line
-        segments.append(Segment(id=f"line-{number + 1}", role=role, content=content.strip(), begin=number * 5000,
-                                end=number * 5000 + 4000))
+        segments.append(
+            Segment(
+                id=f"line-{number + 1}",
+                role=role,
+                content=content.strip(),
+                begin=number * 5000,
+                end=number * 5000 + 4000,
+            )
+        )
     return segments
 
 
@@ -423,8 +398,9 @@ def rule_test(*, rule: Rule, transcript: str = "", payload_text: str = "", facts
     for action in rule.actions:
         kind = action["ActionType"]
         if kind == "ASSIGN_CONTACT_CATEGORY":
-            described.append({"type": kind, "summary": f"Category {rule.name!r} on the contact",
-                              "points": match.points})
+            described.append(
+                {"type": kind, "summary": f"Category {rule.name!r} on the contact", "points": match.points}
+            )
         elif kind == "CREATE_TASK":
             task = action["TaskAction"]
             described.append(
@@ -451,4 +427,3 @@ def rule_test(*, rule: Rule, transcript: str = "", payload_text: str = "", facts
                 }
             )
     return {"matched": True, "phrases": match.phrases, "points": match.points, "actions": described}
-

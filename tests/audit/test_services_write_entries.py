@@ -64,13 +64,12 @@ def test_a_change_that_fails_after_its_entry_was_written_rolls_the_entry_back_to
     written = []
 
     def then_fail(*args, **kwargs):
-        real(*args, **kwargs)
-        written.extend(AuditEntry.objects.filter(instance=cast.instance, resource_type="queue"))
-        assert written  # in the transaction, before the failure
+        written.append(real(*args, **kwargs))
+        assert AuditEntry.objects.filter(pk=written[0].pk).exists()  # in the transaction, before the failure
         raise Abort
 
-    real = queues.config_audit
-    monkeypatch.setattr(queues, "config_audit", then_fail)
+    real = queues.audit_updated
+    monkeypatch.setattr(queues, "audit_updated", then_fail)
     with pytest.raises(Abort):
         queues.queue_update(queue=cast.queue, name="Renamed")
     assert written and entries(cast.instance) == []

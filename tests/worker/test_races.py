@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, Timer, TimerKind
+from ccp.models import AgentStatus, Contact, ContactEvent, ContactState, MetricRollup, Timer, TimerKind
 from ccp.services import contacts as contact_services
 from ccp.services.contacts import contact_reschedule, contact_stop
 from ccp.services.offers import contact_accept, contact_offer_expire, contact_reject
@@ -193,3 +193,5 @@ def test_an_expiry_that_keeps_failing_still_ends_its_task_when_it_parks(cast, fa
     ended = ContactEvent.objects.get(contact=task, event="ENDED")
     assert ended.detail["forced"] is True and "the database blinked" in ended.detail["error"]
     assert not Contact.objects.filter(agent=agent).exclude(state=ContactState.ENDED).exists()
+    # An end like any other for the reports: the ended task is in the metric rollups.
+    assert MetricRollup.objects.filter(instance=cast.instance).exists()

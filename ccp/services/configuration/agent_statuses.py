@@ -2,8 +2,8 @@
 console's form and CreateAgentStatus/UpdateAgentStatus call the same two writes."""
 
 from ccp.errors import InvalidParameter, InvalidRequest
-from ccp.models import AgentStatus, AuditEntry, Instance
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.models import AgentStatus, Instance
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, name_check
 from ccp.services.configuration.quotas import AGENT_STATUSES_PER_INSTANCE, quota_check
 from ccp.services.configuration.tags import tags_check
@@ -77,13 +77,8 @@ def agent_status_create(
             state=state,
             tags=tags,
         )
-        config_audit(
-            status,
-            action=AuditEntry.Action.CREATE,
-            resource_type="agent_status",
-            after=_snapshot(status),
-            actor=actor,
-            actor_label=actor_label,
+        audit_created(
+            status, resource_type="agent_status", after=_snapshot(status), actor=actor, actor_label=actor_label
         )
         return status
 
@@ -115,14 +110,8 @@ def agent_status_update(
         if description is not None:
             status.description = description
         status.save()
-        config_audit(
-            status,
-            action=AuditEntry.Action.UPDATE,
-            resource_type="agent_status",
-            before=before,
-            after=_snapshot(status),
-            actor=actor,
-            actor_label=actor_label,
+        audit_updated(
+            status, before, resource_type="agent_status", after=_snapshot(status), actor=actor, actor_label=actor_label
         )
     return status
 
@@ -139,12 +128,5 @@ def agent_status_delete(*, status: AgentStatus, actor=None, actor_label: str = "
     """Delete a status; refused while it is the last of its kind or an agent is in it (ResourceInUse)."""
     with entry_transaction():
         agent_status_check_deletable(status=status)
-        config_audit(
-            status,
-            action=AuditEntry.Action.DELETE,
-            resource_type="agent_status",
-            before=_snapshot(status),
-            actor=actor,
-            actor_label=actor_label,
-        )
+        audit_deleted(status, _snapshot(status), resource_type="agent_status", actor=actor, actor_label=actor_label)
         delete_or_refuse(status)

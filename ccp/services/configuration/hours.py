@@ -3,8 +3,8 @@
 from zoneinfo import available_timezones
 
 from ccp.errors import InvalidParameter
-from ccp.models import AuditEntry, HoursOfOperation, Instance
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.models import HoursOfOperation, Instance
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, name_check
 from ccp.services.configuration.quotas import HOURS_OF_OPERATION_PER_INSTANCE, quota_check
 from ccp.services.configuration.tags import tags_check
@@ -69,13 +69,8 @@ def hours_create(
         hours = HoursOfOperation.objects.create(
             instance=instance, name=name, description=description, timezone=timezone, config=config, tags=tags
         )
-        config_audit(
-            hours,
-            action=AuditEntry.Action.CREATE,
-            resource_type="hours_of_operation",
-            after=_snapshot(hours),
-            actor=actor,
-            actor_label=actor_label,
+        audit_created(
+            hours, resource_type="hours_of_operation", after=_snapshot(hours), actor=actor, actor_label=actor_label
         )
         return hours
 
@@ -98,11 +93,10 @@ def hours_update(
         _check(timezone=timezone, config=config)
         hours.description, hours.timezone, hours.config = description, timezone, config
         hours.save()
-        config_audit(
+        audit_updated(
             hours,
-            action=AuditEntry.Action.UPDATE,
+            before,
             resource_type="hours_of_operation",
-            before=before,
             after=_snapshot(hours),
             actor=actor,
             actor_label=actor_label,
@@ -113,12 +107,5 @@ def hours_update(
 def hours_delete(*, hours: HoursOfOperation, actor=None, actor_label: str = "") -> None:
     """Delete hours of operation; refused (ResourceInUse, naming them) while a queue keeps them."""
     with entry_transaction():
-        config_audit(
-            hours,
-            action=AuditEntry.Action.DELETE,
-            resource_type="hours_of_operation",
-            before=_snapshot(hours),
-            actor=actor,
-            actor_label=actor_label,
-        )
+        audit_deleted(hours, _snapshot(hours), resource_type="hours_of_operation", actor=actor, actor_label=actor_label)
         delete_or_refuse(hours)

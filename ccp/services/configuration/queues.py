@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from ccp.errors import InvalidParameter, InvalidRequest, LimitExceeded
-from ccp.models import AuditEntry, ContactFlow, HoursOfOperation, Instance, Queue, QuickConnect, RoutingProfile
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.models import ContactFlow, HoursOfOperation, Instance, Queue, QuickConnect, RoutingProfile
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import (
     delete_or_refuse,
     name_check,
@@ -116,14 +116,7 @@ def queue_create(
             tags=tags,
         )
         queue.quick_connects.set(quick_connects)
-        config_audit(
-            queue,
-            action=AuditEntry.Action.CREATE,
-            resource_type="queue",
-            after=_snapshot(queue),
-            actor=actor,
-            actor_label=actor_label,
-        )
+        audit_created(queue, resource_type="queue", after=_snapshot(queue), actor=actor, actor_label=actor_label)
     return queue
 
 
@@ -161,14 +154,8 @@ def queue_update(
         queue.description, queue.hours, queue.max_contacts, queue.status = description, hours, max_contacts, status
         queue.save()
         queue.quick_connects.set(quick_connects)
-        config_audit(
-            queue,
-            action=AuditEntry.Action.UPDATE,
-            resource_type="queue",
-            before=before,
-            after=_snapshot(queue),
-            actor=actor,
-            actor_label=actor_label,
+        audit_updated(
+            queue, before, resource_type="queue", after=_snapshot(queue), actor=actor, actor_label=actor_label
         )
     return queue
 
@@ -187,12 +174,5 @@ def queue_delete(*, queue: Queue, actor=None, actor_label: str = "") -> None:
             + rows_blocking("Quick connect", QuickConnect.objects.filter(queue=queue)),
         )
         # Recorded first: the row's id is gone once deleted, and a refused delete rolls the entry back with it.
-        config_audit(
-            queue,
-            action=AuditEntry.Action.DELETE,
-            resource_type="queue",
-            before=_snapshot(queue),
-            actor=actor,
-            actor_label=actor_label,
-        )
+        audit_deleted(queue, _snapshot(queue), resource_type="queue", actor=actor, actor_label=actor_label)
         delete_or_refuse(queue)

@@ -1,8 +1,8 @@
 """Quick connects: an agent, a queue or a phone number agents can transfer to."""
 
 from ccp.errors import InvalidParameter
-from ccp.models import AuditEntry, ContactFlow, Instance, Queue, QuickConnect, User
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.models import ContactFlow, Instance, Queue, QuickConnect, User
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
 from ccp.services.configuration.quotas import QUICK_CONNECTS_PER_INSTANCE, quota_check
 from ccp.services.configuration.tags import tags_check
@@ -138,27 +138,22 @@ def _quick_connect_write(quick_connect: QuickConnect, *, fields: dict, actor, ac
         for field, value in target.items():
             setattr(quick_connect, field, value)
         quick_connect.save()
-        config_audit(
-            quick_connect,
-            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-            resource_type="quick_connect",
-            before=before,
-            after=_snapshot(quick_connect),
-            actor=actor,
-            actor_label=actor_label,
-        )
+        after = _snapshot(quick_connect)
+        if creating:
+            audit_created(
+                quick_connect, resource_type="quick_connect", after=after, actor=actor, actor_label=actor_label
+            )
+        else:
+            audit_updated(
+                quick_connect, before, resource_type="quick_connect", after=after, actor=actor, actor_label=actor_label
+            )
     return quick_connect
 
 
 def quick_connect_delete(*, quick_connect: QuickConnect, actor=None, actor_label: str = "") -> None:
     """Delete a quick connect; queues stop showing it."""
     with entry_transaction():
-        config_audit(
-            quick_connect,
-            action=AuditEntry.Action.DELETE,
-            resource_type="quick_connect",
-            before=_snapshot(quick_connect),
-            actor=actor,
-            actor_label=actor_label,
+        audit_deleted(
+            quick_connect, _snapshot(quick_connect), resource_type="quick_connect", actor=actor, actor_label=actor_label
         )
         delete_or_refuse(quick_connect)

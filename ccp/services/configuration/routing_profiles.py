@@ -8,9 +8,9 @@ higher concurrency can match a waiting task now) and a refresh of their panels (
 from dataclasses import dataclass
 
 from ccp.errors import InvalidParameter, LimitExceeded
-from ccp.models import AuditEntry, Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
+from ccp.models import Channel, Instance, Queue, RoutingProfile, RoutingProfileQueue, User
 from ccp.realtime.publish import agent_refresh
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, name_check, same_instance
 from ccp.services.configuration.quotas import QUEUES_PER_ROUTING_PROFILE, ROUTING_PROFILES_PER_INSTANCE, quota_check
 from ccp.services.configuration.tags import tags_check
@@ -212,16 +212,13 @@ def _profile_write(
             setattr(profile, field, value)
         profile.save()
         _queues_set(profile, queues)
-        config_audit(
-            profile,
-            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-            resource_type="routing_profile",
-            before=before,
-            after=_snapshot(profile),
-            actor=actor,
-            actor_label=actor_label,
-        )
-        if not creating:
+        after = _snapshot(profile)
+        if creating:
+            audit_created(profile, resource_type="routing_profile", after=after, actor=actor, actor_label=actor_label)
+        else:
+            audit_updated(
+                profile, before, resource_type="routing_profile", after=after, actor=actor, actor_label=actor_label
+            )
             _agents_tell(profile)
     return profile
 
@@ -229,11 +226,10 @@ def _profile_write(
 def routing_profile_delete(*, routing_profile: RoutingProfile, actor=None, actor_label: str = "") -> None:
     """Delete a routing profile; refused (ResourceInUse, naming them) while a user has it."""
     with entry_transaction():
-        config_audit(
+        audit_deleted(
             routing_profile,
-            action=AuditEntry.Action.DELETE,
+            _snapshot(routing_profile),
             resource_type="routing_profile",
-            before=_snapshot(routing_profile),
             actor=actor,
             actor_label=actor_label,
         )

@@ -8,7 +8,7 @@ from django.db import transaction
 from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest, LimitExceeded
 from ccp.models import Instance, SecurityProfile, User
 from ccp.models.security import ADMIN_PERMISSION, DEFAULT_PROFILES, PERMISSION_NAMES, permissions_normalize
-from ccp.services.audit import audit_changes, audit_record
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import BLOCKERS_NAMED, refuse_while_used
 from ccp.services.transactions import entry_transaction
 
@@ -108,15 +108,8 @@ def security_profile_create(
             permissions=_permissions_check(permissions),
             tags=_tags_check(tags),
         )
-        audit_record(
-            instance,
-            actor=actor,
-            actor_label=actor_label,
-            action="CREATE",
-            resource_type="security_profile",
-            resource_id=profile.pk,
-            resource_name=profile.name,
-            after=_snapshot(profile),
+        audit_created(
+            profile, resource_type="security_profile", after=_snapshot(profile), actor=actor, actor_label=actor_label
         )
     return profile
 
@@ -147,19 +140,14 @@ def security_profile_update(
         profile.save()
         if ADMIN_PERMISSION in before["permissions"] and ADMIN_PERMISSION not in profile.permissions:
             _admin_remains_check(instance_id=profile.instance_id, actor=actor)
-        old, new = audit_changes(before, _snapshot(profile))
-        if new:
-            audit_record(
-                profile.instance,
-                actor=actor,
-                actor_label=actor_label,
-                action="UPDATE",
-                resource_type="security_profile",
-                resource_id=profile.pk,
-                resource_name=profile.name,
-                before=old,
-                after=new,
-            )
+        audit_updated(
+            profile,
+            before,
+            resource_type="security_profile",
+            after=_snapshot(profile),
+            actor=actor,
+            actor_label=actor_label,
+        )
     return profile
 
 
@@ -184,15 +172,8 @@ def security_profile_delete(*, profile: SecurityProfile, actor: User | None = No
     """Delete a profile nobody holds; refused (ResourceInUse, naming them) while users still hold it."""
     with entry_transaction():
         refuse_while_used(profile, _holders(profile))
-        audit_record(
-            profile.instance,
-            actor=actor,
-            actor_label=actor_label,
-            action="DELETE",
-            resource_type="security_profile",
-            resource_id=profile.pk,
-            resource_name=profile.name,
-            before=_snapshot(profile),
+        audit_deleted(
+            profile, _snapshot(profile), resource_type="security_profile", actor=actor, actor_label=actor_label
         )
         profile.delete()
 

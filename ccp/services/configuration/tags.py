@@ -3,8 +3,7 @@ Amazon Connect's rules — at most 50 per resource, keys of 1 to 128 characters 
 values of up to 256."""
 
 from ccp.errors import InvalidParameter
-from ccp.models import AuditEntry
-from ccp.services.configuration.audit_trail import config_audit
+from ccp.services.audit import audit_updated
 from ccp.services.transactions import entry_transaction
 
 TAGS_PER_RESOURCE = 50
@@ -34,11 +33,10 @@ def resource_tag(*, row, tags: dict, resource_type: str, actor=None, actor_label
         merged = tags_check({**row.tags, **tags})
         before, row.tags = row.tags, merged
         row.save(update_fields=["tags"])
-        config_audit(
+        audit_updated(
             row,
-            action=AuditEntry.Action.UPDATE,
+            {"tags": before},
             resource_type=resource_type,
-            before={"tags": before},
             after={"tags": merged},
             actor=actor,
             actor_label=actor_label,
@@ -52,11 +50,10 @@ def resource_untag(*, row, keys: list[str], resource_type: str, actor=None, acto
         kept = {k: v for k, v in row.tags.items() if k not in set(keys)}
         before, row.tags = row.tags, kept
         row.save(update_fields=["tags"])
-        config_audit(
+        audit_updated(
             row,
-            action=AuditEntry.Action.UPDATE,
+            {"tags": before},
             resource_type=resource_type,
-            before={"tags": before},
             after={"tags": kept},
             actor=actor,
             actor_label=actor_label,

@@ -11,7 +11,7 @@ from ccp.errors import DuplicateResource, InvalidParameter, InvalidRequest, Limi
 from ccp.models import Instance, Queue, RoutingProfile, SecurityProfile, User
 from ccp.models.security import ADMIN_PERMISSION, CONSOLE_PERMISSIONS
 from ccp.realtime.publish import agent_session_end
-from ccp.services.audit import audit_changes, audit_record
+from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
 from ccp.services.configuration.security_profiles import security_profiles_ensure
 from ccp.services.transactions import entry_transaction
@@ -166,15 +166,13 @@ def user_create(
         user.security_profiles.set(security_profiles)
         user.security_forget()
         _personal_queue_ensure(user)
-        audit_record(
-            instance,
+        audit_created(
+            user,
+            resource_type="user",
+            after=_snapshot(user, security_profiles),
             actor=actor,
             actor_label=actor_label,
-            action="CREATE",
-            resource_type="user",
-            resource_id=user.pk,
             resource_name=user.username,
-            after=_snapshot(user, security_profiles),
         )
     return user
 
@@ -230,21 +228,18 @@ def user_update(
             user.security_profiles.set(security_profiles)
         user.security_forget()
         _personal_queue_ensure(user)
-        old, new = audit_changes(before, _snapshot(user, security_profiles))
-        if password:
-            old["password"] = new["password"] = "changed"
-        if new:
-            audit_record(
-                user.instance,
-                actor=actor,
-                actor_label=actor_label,
-                action="UPDATE",
-                resource_type="user",
-                resource_id=user.pk,
-                resource_name=user.username,
-                before=old,
-                after=new,
-            )
+        after = _snapshot(user, security_profiles)
+        if password:  # recorded as changed; the audit log masks the value
+            before["password"], after["password"] = "old", "new"
+        audit_updated(
+            user,
+            before,
+            resource_type="user",
+            after=after,
+            actor=actor,
+            actor_label=actor_label,
+            resource_name=user.username,
+        )
         ended = [
             reason
             for reason, happened in (
@@ -284,15 +279,13 @@ def user_delete(*, user: User, actor: User | None = None, actor_label: str = "")
     with entry_transaction():
         refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
         user_id = user.pk
-        audit_record(
-            user.instance,
+        audit_deleted(
+            user,
+            _snapshot(user, list(user.security_profiles.all())),
+            resource_type="user",
             actor=actor,
             actor_label=actor_label,
-            action="DELETE",
-            resource_type="user",
-            resource_id=user_id,
             resource_name=user.username,
-            before=_snapshot(user, list(user.security_profiles.all())),
         )
         delete_or_refuse(user)
         agent_session_end(user_id=user_id, reason="deleted")
