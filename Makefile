@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-browser lint migrate demo ci clean mutate
+.PHONY: run test install install-browser lint migrate demo ci clean mutate print-test-workers
 
 # A .venv whose python or pip does not run (an interrupted or failed `venv`) is made again; a failed
 # `venv` removes what it left, so the next `make` does not trip on half a .venv.
@@ -36,8 +36,11 @@ run: .secret_key demo
 install-browser:
 	@scripts/ensure-chromium
 
+# pytest-xdist: one worker per core, at most 4 (each worker has its own test database and live server).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: install install-browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # By hand, not in CI: applies small bugs one at a time and says which the tests catch (scripts/mutate.py).
 mutate: install
@@ -48,3 +51,6 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-artifacts
+
+print-test-workers:
+	@echo $(TEST_WORKERS)

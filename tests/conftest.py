@@ -43,6 +43,15 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request):
+    """Under pytest-xdist each worker gets its own test database. On PostgreSQL that is pytest-django's
+    `_gw<N>` suffix on the name; the embedded SQLite default already tests in memory, one database per
+    process, and the suffix would turn its file path into a name SQLite can't open."""
+    if SERVICE_MODE:
+        request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")
+
+
 @pytest.fixture
 def instance(db):
     from tests.factories import InstanceFactory

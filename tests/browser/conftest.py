@@ -116,9 +116,14 @@ class LiveServer:
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         self.env.update(EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings")
         if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
-            database_url = os.environ["DATABASE_URL"].rstrip("/") + "_browser"
+            # Under pytest-xdist each worker has a live server of its own: its own database and Redis index.
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            database_url = os.environ["DATABASE_URL"].rstrip("/") + "_browser" + (f"_{worker}" if worker else "")
             _fresh_postgres(database_url)
-            self.env.update(DATABASE_URL=database_url, REDIS_URL=os.environ["REDIS_URL"])
+            redis_url = os.environ["REDIS_URL"]
+            if worker.removeprefix("gw").isdigit():
+                redis_url = f"{redis_url.rsplit('/', 1)[0]}/{8 + int(worker.removeprefix('gw')) % 8}"
+            self.env.update(DATABASE_URL=database_url, REDIS_URL=redis_url)
         else:
             self.env.update(SQLITE_PATH=str(db_path))
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
