@@ -14,6 +14,11 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def end_pooled_sessions() -> int:
     """End the server side of every idle connection in this process's pool (only ours: their pids)."""
+    # A pool of its own for this test, as a new server process has: what earlier tests in this process did to
+    # the shared one (threads that ended holding a connection) must not decide the outcome.
+    connection.close()
+    connection.close_pool()
+    connection.ensure_connection()  # opens the new pool and draws its first connection
     connection.close()  # hands Django's connection back to the pool
     pids = [conn.info.backend_pid for conn in connection.pool._pool]
     params = connection.get_connection_params()
