@@ -706,7 +706,7 @@ def _execute(ctx: _Context, changes: list[Change], wanted: dict, *, create_only:
     for section in SECTIONS:
         mine = [c for c in ups if c.section == section]
         if section == "flows":
-            mine = [flow_changes[n] for n in _flow_order(sorted(flow_changes), wanted["flows"])]
+            mine = [flow_changes[n] for n in _flow_order(sorted(flow_changes), wanted.get("flows", {}))]
         for change in mine:
             _one(ctx, change, wanted[section][change.name])
         if section == "quick_connects":
