@@ -246,27 +246,39 @@ def document_check(document) -> dict:
 
 
 def _show(value) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= DETAIL_MAX else "(changed)"
+    if isinstance(value, dict) and {"queue", "channel"} <= set(value):  # a routing profile's queue
+        priority, delay = value.get("priority"), value.get("delay_seconds")
+        return f"{value['queue']} ({value['channel']}, priority {priority}, delay {delay} s)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _line(path: str, text: str) -> str:
+    """One difference, or "<path> changed" when the values are too long to show."""
+    return f"{path} {text}" if len(text) <= DETAIL_MAX else f"{path} changed"
 
 
 def _differences(old, new, path: str) -> list[str]:
+    """What changed between two values, field by field ("concurrency.TASK 3 -> 5", "quick_connects + X")."""
+    if old == new:
+        return []
     if isinstance(old, dict) and isinstance(new, dict):
         found = []
         for key in sorted(set(old) | set(new)):
             sub = f"{path}.{key}" if path else key
             if key not in old:
-                found.append(f"{sub} + {_show(new[key])}")
+                found.append(_line(sub, f"+ {_show(new[key])}"))
             elif key not in new:
-                found.append(f"{sub} - {_show(old[key])}")
+                found.append(_line(sub, f"- {_show(old[key])}"))
             else:
                 found += _differences(old[key], new[key], sub)
         return found
-    if old == new:
-        return []
-    if len(_show(old)) + len(_show(new)) > DETAIL_MAX:
+    if isinstance(old, list) and isinstance(new, list):
+        texts = [f"- {_show(item)}" for item in old if item not in new]
+        texts += [f"+ {_show(item)}" for item in new if item not in old]
+        if texts and all(len(text) <= DETAIL_MAX for text in texts):
+            return [f"{path} {text}" for text in texts]
         return [f"{path} changed"]
-    return [f"{path} {_show(old)} -> {_show(new)}"]
+    return [_line(path, f"{_show(old)} -> {_show(new)}")]
 
 
 def plan(current: dict, wanted: dict) -> list[Change]:
