@@ -307,3 +307,46 @@ def test_the_demo_is_defined_by_its_file():
     assert result.plan_text() == "No changes."
     profile = m.RoutingProfile.objects.get(instance__alias="demo", name="Tasks - 10 at a time")
     assert (profile.task_concurrency, profile.chat_concurrency, profile.voice_concurrency) == (10, 2, 1)
+
+
+def test_a_missing_instance_is_planned_with_create_instances_defaults_and_not_created(db, tmp_path):
+    document = {
+        "format_version": 1,
+        "instance": {"alias": "fresh", "timezone": "Europe/Paris"},
+        "queues": {"Support": {"description": "First line"}},
+        "routing_profiles": {
+            "Support agents": {
+                "default_outbound_queue": "Support",
+                "concurrency": {"TASK": 3, "CHAT": 2, "VOICE": 1},
+                "queues": [{"queue": "Support", "channel": "CHAT", "priority": 1}],
+            }
+        },
+    }
+    path = write(tmp_path, document)
+
+    plan = apply(path, "--plan")
+
+    assert plan.splitlines()[0] == '+ instance "fresh" (with the defaults create_instance makes)'
+    assert '+ queue "Support"' in plan and '- queue "BasicQueue"' in plan
+    assert not m.Instance.objects.filter(alias="fresh").exists()
+
+    apply(path)
+    fresh = m.Instance.objects.get(alias="fresh")
+    assert fresh.timezone == "Europe/Paris"
+    profile = m.RoutingProfile.objects.get(instance=fresh)
+    assert (profile.name, profile.task_concurrency, profile.chat_concurrency) == ("Support agents", 3, 2)
+    assert list(profile.queue_configs.values_list("queue__name", "channel")) == [("Support", "CHAT")]
+    assert set(m.ContactFlow.objects.filter(instance=fresh).values_list("name", flat=True)) >= {"Sample inbound flow"}
+    assert apply(path, "--plan").strip() == "No changes."
+
+
+def test_a_file_that_is_not_the_format_is_refused(db, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="Can't read"):
+        apply(path, "--instance", "x")
+    with pytest.raises(CommandError, match="format_version must be 1"):
+        apply(write(tmp_path, {"queues": {}}), "--instance", "x")
+    with pytest.raises(CommandError, match="'queus' is not a section"):
+        apply(write(tmp_path, {"format_version": 1, "queus": {}}), "--instance", "x")
+    assert not m.Instance.objects.filter(alias="x").exists()
