@@ -138,6 +138,56 @@ def _check(*, alias: str, timezone: str, admin_username: str, admin_email: str, 
         raise InvalidParameter(" ".join(exc.messages), field="admin_password")
 
 
+def _defaults_create(instance: Instance) -> tuple:
+    """What Amazon Connect puts in a new instance (inside the caller's transaction)."""
+    timezone = instance.timezone
+    statuses = agent_statuses_ensure(instance=instance)
+    hours = HoursOfOperation.objects.create(
+        instance=instance,
+        name=BASIC_HOURS,
+        timezone=timezone,
+        config=[
+            {"Day": d, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 23, "Minutes": 59}}
+            for d in DAYS
+        ],
+    )
+    queue = Queue.objects.create(instance=instance, name=BASIC_QUEUE, hours=hours, description="The default queue")
+    profile = RoutingProfile.objects.create(
+        instance=instance,
+        name=BASIC_ROUTING_PROFILE,
+        description="Serves BasicQueue",
+        default_outbound_queue=queue,
+        task_concurrency=1,
+    )
+    RoutingProfileQueue.objects.create(routing_profile=profile, queue=queue, channel="TASK", priority=1)
+    flows = {
+        name: flow_create(instance=instance, name=name, type=type_, content=content, description=description)
+        for name, type_, content, description in default_flows(queue)
+    }
+    return statuses, queue, profile, flows
+
+
+def instance_create_bare(*, alias: str, timezone: str = "UTC") -> Instance:
+    """An instance with what Amazon Connect starts with and no users yet (instance_apply's: its file names the
+    users); joins the caller's transaction."""
+    alias_field = Instance._meta.get_field("alias")
+    try:
+        alias_field.run_validators(alias)
+    except ValidationError:
+        raise InvalidParameter("The alias may hold only letters, digits, '-' and '_'.", field="alias")
+    if not alias or len(alias) > alias_field.max_length:
+        raise InvalidParameter(f"The alias is 1 to {alias_field.max_length} characters.", field="alias")
+    if timezone not in zoneinfo.available_timezones():
+        raise InvalidParameter(f"{timezone!r} is not a timezone name such as Europe/Paris.", field="timezone")
+    with entry_transaction():
+        if Instance.objects.filter(alias=alias).exists():
+            raise DuplicateResource(f"An instance with alias {alias!r} already exists; nothing was changed.")
+        instance = Instance.objects.create(alias=alias, timezone=timezone)
+        _defaults_create(instance)
+        security_profiles_ensure(instance=instance)
+    return instance
+
+
 def instance_create(
     *, alias: str, admin_username: str, admin_email: str, admin_password: str, timezone: str = "UTC"
 ) -> NewInstance:
@@ -160,29 +210,7 @@ def instance_create(
                 "nothing was changed."
             )
         instance = Instance.objects.create(alias=alias, timezone=timezone)
-        statuses = agent_statuses_ensure(instance=instance)
-        hours = HoursOfOperation.objects.create(
-            instance=instance,
-            name=BASIC_HOURS,
-            timezone=timezone,
-            config=[
-                {"Day": d, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 23, "Minutes": 59}}
-                for d in DAYS
-            ],
-        )
-        queue = Queue.objects.create(instance=instance, name=BASIC_QUEUE, hours=hours, description="The default queue")
-        profile = RoutingProfile.objects.create(
-            instance=instance,
-            name=BASIC_ROUTING_PROFILE,
-            description="Serves BasicQueue",
-            default_outbound_queue=queue,
-            task_concurrency=1,
-        )
-        RoutingProfileQueue.objects.create(routing_profile=profile, queue=queue, channel="TASK", priority=1)
-        flows = {
-            name: flow_create(instance=instance, name=name, type=type_, content=content, description=description)
-            for name, type_, content, description in default_flows(queue)
-        }
+        statuses, queue, profile, flows = _defaults_create(instance)
         security_profiles = security_profiles_ensure(instance=instance)
         admin = User(
             instance=instance,
