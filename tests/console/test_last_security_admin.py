@@ -21,7 +21,9 @@ REFUSAL = "No active user would be left who may edit security profiles"
 @pytest.fixture
 def manager_client(client, instance, admin):
     """Uma manages users (Users.Edit) but may not edit security profiles herself."""
-    managers = SecurityProfile.objects.create(instance=instance, name="User managers", permissions=["Users.View", "Users.Edit"])
+    managers = SecurityProfile.objects.create(
+        instance=instance, name="User managers", permissions=["Users.View", "Users.Edit"]
+    )
     client.force_login(UserFactory(instance=instance, username="uma", security_profile=[managers]))
     return client
 
