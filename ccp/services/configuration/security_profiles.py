@@ -169,13 +169,14 @@ def admin_holder_ids(*, instance_id: str) -> set:
 
 def admin_remains_check(*, instance_id: str, field: str = "", actor_keeps: User | None = None) -> set:
     """The one check that the instance keeps an active user with SecurityProfiles.Edit, run inside the
-        transaction of a change that may have taken it from someone (a profile edited or deleted; a user's profiles
-        changed, deactivated or deleted): raising rolls the whole change back. Returns the holders left. With
-    `actor_keeps`, that user must be one of them (an admin editing a profile may not take the right from themselves).
+    transaction of a change that may have taken it from someone (a profile edited or deleted; a user's
+    profiles changed, deactivated or deleted): raising rolls the whole change back. Returns the holders left.
+    With `actor_keeps`, that user must be one of them (an admin editing a profile may not take the right from
+    themselves).
 
-        The instance row is locked first, so two such changes run one after the other: two admins each removing
-        the other would otherwise both see the other still there and commit, leaving nobody (on PostgreSQL each
-        statement after the lock reads what the first one committed)."""
+    The instance row is locked first, so two such changes run one after the other: two admins each removing
+    the other would otherwise both see the other still there and commit, leaving nobody (on PostgreSQL each
+    statement after the lock reads what the first one committed)."""
     Instance.objects.select_for_update().filter(pk=instance_id).values_list("pk").first()
     holders = admin_holder_ids(instance_id=instance_id)
     if actor_keeps is not None and actor_keeps.pk not in holders:

@@ -32,7 +32,9 @@ def _check(
     email: str = "",
 ) -> None:
     if not 1 <= len(security_profiles) <= PROFILES_PER_USER:
-        raise InvalidParameter(f"Give a user 1 to {PROFILES_PER_USER} security profiles.", field="security_profiles")
+        raise InvalidParameter(
+            f"Give a user 1 to {PROFILES_PER_USER} security profiles.", field="security_profiles"
+        )
     for profile in security_profiles:
         same_instance(profile, instance_id=user.instance_id, field="security_profiles")
     same_instance(routing_profile, instance_id=user.instance_id, field="routing_profile")
