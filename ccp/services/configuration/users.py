@@ -206,7 +206,7 @@ def user_update(
     with entry_transaction():
         was_profiles = list(user.security_profiles.all())
         # The stored row, locked: a console form has already copied its fields onto `user`.
-        stored = User.objects.select_for_update().select_related("routing_profile").get(pk=user.pk)
+        stored = User.objects.select_for_update().get(pk=user.pk)
         before = _snapshot(stored, was_profiles)
         was_active = stored.is_active
         was_admin = _holds_admin(is_active=was_active, profiles=was_profiles)
