@@ -35,6 +35,22 @@ class UserForm(TenantModelForm):
         strip=False,
     )
 
+    # Amazon Connect's PhoneConfig, as UpdateUserPhoneConfig sets it.
+    phone_type = forms.ChoiceField(
+        choices=[("SOFT_PHONE", "Soft phone"), ("DESK_PHONE", "Desk phone")],
+        initial="SOFT_PHONE",
+        required=False,
+        label="Phone type",
+    )
+    after_contact_work_time_limit = forms.IntegerField(
+        min_value=0,
+        max_value=2_147_483_647,
+        initial=0,
+        required=False,
+        label="After-contact work time limit (seconds)",
+        help_text="After-contact work ends by itself after this many seconds; 0 = until the agent closes it.",
+    )
+
     class Meta:
         model = User
         fields = [
@@ -46,12 +62,16 @@ class UserForm(TenantModelForm):
             "routing_profile",
             "phone_number",
             "timezone",
+            "phone_type",
+            "auto_accept",
+            "after_contact_work_time_limit",
             "is_active",
         ]
-        labels = {"is_active": "Can sign in"}
+        labels = {"is_active": "Can sign in", "auto_accept": "Auto-accept"}
         help_texts = {
             "username": "Used to sign in; unique across the installation.",
             "routing_profile": "Which queues and how many tasks at once this agent is offered.",
+            "auto_accept": "Tasks and calls offered to this agent are accepted at once, without ringing.",
         }
 
     def __init__(self, *args, editor=None, **kwargs):
@@ -62,6 +82,14 @@ class UserForm(TenantModelForm):
         self.fields["password"].help_text = (
             "At least 8 characters." if adding else "Leave empty to keep the current password."
         )
+
+    # Left out of a post (an older form, a script): the user keeps what they have.
+    def clean_phone_type(self):
+        return self.cleaned_data.get("phone_type") or self.instance.phone_type or "SOFT_PHONE"
+
+    def clean_after_contact_work_time_limit(self):
+        limit = self.cleaned_data.get("after_contact_work_time_limit")
+        return self.instance.after_contact_work_time_limit if limit is None else limit
 
     def clean(self):
         data = super().clean()

@@ -27,6 +27,9 @@ USER_FIELDS = (
     "timezone",
     "is_active",
     "password",
+    "phone_type",
+    "auto_accept",
+    "after_contact_work_time_limit",
 )
 AGENT_STATUS_FIELDS = ("name", "description", "type", "state", "display_order")
 

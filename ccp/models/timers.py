@@ -11,6 +11,8 @@ class TimerKind(models.TextChoices):
     # A flow's external call (Invoke AWS Lambda function) made after its run committed: the caller makes
     # the call and fires this row; a worker fires it only when the caller died (its lease lapsed).
     LAMBDA_INVOKE = "LAMBDA_INVOKE"
+    # The agent's after-contact-work time limit (PhoneConfig.AfterContactWorkTimeLimit) ran out: the contact ends.
+    ACW_TIMEOUT = "ACW_TIMEOUT"
 
 
 class Timer(models.Model):

@@ -66,8 +66,9 @@ class User(AbstractUser):
     open_tabs = models.IntegerField(default=0)
     timezone = models.CharField(max_length=64, blank=True, default="")
     phone_number = models.CharField(max_length=32, blank=True, default="")
-    # UpdateUserPhoneConfig: stored and shown by DescribeUser. Amazon Connect's phone settings; tasks are offered
-    # as before (auto-accept and after-contact-work limits for tasks live on the routing profile here).
+    # UpdateUserPhoneConfig (and the console's user page). auto_accept: a task or a call offered to this agent is
+    # accepted at once (ccp.services.offers.contact_offer, ccp_route_offer); after_contact_work_time_limit > 0:
+    # after-contact work ends by itself after that many seconds (an ACW_TIMEOUT timer).
     phone_type = models.CharField(max_length=10, default="SOFT_PHONE")
     auto_accept = models.BooleanField(default=False)
     after_contact_work_time_limit = models.PositiveIntegerField(default=0)

@@ -25,6 +25,7 @@ from ccp.models import (
     QuickConnect,
     RoutingProfileQueue,
     TimerKind,
+    User,
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
@@ -128,6 +129,7 @@ _END_CANCELS = (
     TimerKind.LAMBDA_INVOKE,
     TimerKind.EXPIRY,
     TimerKind.SCHEDULED_START,
+    TimerKind.ACW_TIMEOUT,
 )
 
 
@@ -352,6 +354,31 @@ def contact_to_after_contact_work(*, contact: Contact, reason: str, actor_type: 
         fields=("disconnect_timestamp", "disconnect_reason", "after_contact_work_start_timestamp"),
     )
     timer_cancel(contact=contact, kinds=[TimerKind.FLOW_WAIT])
+    # The agent's phone config: after-contact work ends by itself after this many seconds (0: when they close).
+    limit = User.objects.filter(pk=contact.agent_id).values_list("after_contact_work_time_limit", flat=True).first()
+    if limit:
+        timer_schedule(
+            instance_id=contact.instance_id,
+            kind=TimerKind.ACW_TIMEOUT,
+            due_at=now + dt.timedelta(seconds=limit),
+            contact=contact,
+            user_id=contact.agent_id,
+        )
     contact_disconnect_flow_run(contact=contact, reason=reason)
     _conversation_disconnected(contact=contact, reason=reason)
     agent_refresh(user_id=contact.agent_id, reason="acw", contact_id=contact.id)
+
+
+def contact_after_contact_work_expire(*, contact_id: str, agent_id: str) -> None:
+    """The agent's after-contact-work time limit ran out: the contact ends as if they had closed it. A step of
+    the worker's timer firing, which owns the transaction; a contact already closed, or moved on, is left be."""
+    transaction_required("An after-contact-work time limit")
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None or contact.state != ContactState.AFTER_CONTACT_WORK or contact.agent_id != agent_id:
+        return
+    contact_end(
+        contact=contact,
+        reason=contact.disconnect_reason or DisconnectReason.AGENT_DISCONNECT,
+        actor_type="worker",
+        detail={"after_contact_work_time_limit": True},
+    )

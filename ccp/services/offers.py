@@ -24,8 +24,7 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
     rp = agent.routing_profile
     contact.agent = agent
     contact.offered_at = now
-    # The profile's auto-accept is for tasks; a chat or a call always rings first.
-    auto_accept = rp.task_auto_accept and contact.channel == Channel.TASK
+    auto_accept = offer_auto_accepted(routing_profile=rp, agent=agent, channel=contact.channel)
     if auto_accept:
         contact.connected_to_agent_timestamp = now
         contact_set_state(
@@ -56,6 +55,15 @@ def contact_offer(*, contact: Contact, agent: User, now: dt.datetime) -> None:
     # Busier now: the next free agent in line is someone idle longer.
     User.objects.filter(pk=agent.pk).update(idle_since=now)
     agent_refresh(user_id=agent.id, reason="offer", contact_id=contact.id, offer=not auto_accept)
+
+
+def offer_auto_accepted(*, routing_profile, agent: User, channel: str) -> bool:
+    """Whether an offer skips ringing: a task when the routing profile's task auto-accept or the agent's phone
+    config (AutoAccept) says so, a call when the agent's phone config does; a chat always rings first.
+    ccp_route_offer (migration 0022) decides the same in SQL."""
+    if channel == Channel.TASK:
+        return routing_profile.task_auto_accept or agent.auto_accept
+    return channel == Channel.VOICE and agent.auto_accept
 
 
 def _lock_own(*, contact_id: str, agent: User, states: list[str]) -> Contact:

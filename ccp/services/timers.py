@@ -12,7 +12,15 @@ from ccp.worker.wakeup import worker_wake
 
 
 def timer_schedule(
-    *, instance=None, instance_id=None, kind: str, due_at: dt.datetime, contact=None, user=None, payload=None
+    *,
+    instance=None,
+    instance_id=None,
+    kind: str,
+    due_at: dt.datetime,
+    contact=None,
+    user=None,
+    user_id=None,
+    payload=None,
 ) -> Timer:
     """Create a timer; the worker fires it at `due_at` (the embedded worker wakes for it at once)."""
     timer = Timer(
@@ -23,6 +31,8 @@ def timer_schedule(
         user=user,
         payload=payload or {},
     )
+    if user_id is not None:
+        timer.user_id = user_id
     contact_timer_save(contact, timer)
     worker_wake()
     return timer

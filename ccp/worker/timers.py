@@ -99,6 +99,8 @@ def _dispatch(timer: Timer) -> None:
         flow_invocation_resume(contact=contact, timer=timer, outcome=None)
     elif kind == TimerKind.EXPIRY:
         contacts.contact_expire(contact=timer.contact)
+    elif kind == TimerKind.ACW_TIMEOUT:
+        contacts.contact_after_contact_work_expire(contact_id=timer.contact_id, agent_id=timer.user_id)
     elif kind == TimerKind.AGENT_AWAY:
         agents.agent_away_expired(user_id=timer.user_id, since=timer.due_at - agents.AWAY_GRACE)
 

@@ -114,7 +114,9 @@ class LiveServer:
 
     def __init__(self, db_path: Path):
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        self.env.update(EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings")
+        # OUTBOUND_ALLOW_PRIVATE: the endpoints the integration tests start listen on 127.0.0.1, which the guarded
+        # outbound client refuses unless the operator allows private addresses.
+        self.env.update(EMBEDDED_WORKER="true", DJANGO_SETTINGS_MODULE="ccp.settings", OUTBOUND_ALLOW_PRIVATE="true")
         if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
             # Under pytest-xdist each worker has a live server of its own: its own database and Redis index.
             worker = os.environ.get("PYTEST_XDIST_WORKER", "")

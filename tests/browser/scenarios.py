@@ -119,3 +119,44 @@ def chats_enable(*, alias: str) -> dict:
         "instance_id": instance.id,
         "flow_id": ContactFlow.objects.get(instance=instance, name="Tasks to Support").id,
     }
+
+
+def lambda_flow_task(*, alias: str, arn: str, name: str) -> str:
+    """Publish "Look the customer up" (Invoke AWS Lambda function `arn`; on success its answer's tier and
+    Lookup=answered become attributes, on error Lookup=failed; either way into Support) and start a task
+    through it. Returns the task's id."""
+    import json
+
+    from ccp.models import Queue
+    from tests.cast import flow_publish
+
+    instance = Instance.objects.get(alias=alias)
+    queue_id = Queue.objects.get(instance=instance, name="Support").id
+
+    def action(identifier, type_, parameters, next_action=None, error=None):
+        transitions = {"NextAction": next_action} if next_action else {}
+        if error:
+            transitions["Errors"] = [{"NextAction": error, "ErrorType": "NoMatchingError"}]
+        return {"Identifier": identifier, "Type": type_, "Parameters": parameters, "Transitions": transitions}
+
+    content = {
+        "Version": "2019-10-30",
+        "StartAction": "lookup",
+        "Actions": [
+            action(
+                "lookup",
+                "InvokeLambdaFunction",
+                {"LambdaFunctionARN": arn, "InvocationTimeLimitSeconds": "5"},
+                next_action="answered",
+                error="failed",
+            ),
+            action("answered", "UpdateContactAttributes", {"Attributes": {"Tier": "$.External.tier",
+                                                                          "Lookup": "answered"}}, "set queue"),
+            action("failed", "UpdateContactAttributes", {"Attributes": {"Lookup": "failed"}}, "set queue"),
+            action("set queue", "UpdateContactTargetQueue", {"QueueId": queue_id}, "queue", error="end"),
+            action("queue", "TransferContactToQueue", {}, "end", error="end"),
+            action("end", "DisconnectParticipant", {}),
+        ],
+    }
+    flow = flow_publish(instance, "Look the customer up", json.dumps(content))
+    return task_start(instance=instance, name=name, contact_flow=flow).id

@@ -136,6 +136,7 @@ APPLIED_TEXTS = {
     "0003_route_offer_function": "a77889ca8f2b77a2",
     "0005_route_offer_expires_at": "6a7e4d789ccaaeb3",
     "0018_convo_route_offer_channels": "2d561935d358f7f3",
+    "0022_console16_phone_config": "5d702299119695f2",
 }
 
 

@@ -65,6 +65,7 @@ class Case:
     chat_concurrency: int = 0
     voice_concurrency: int = 1
     auto_accept: bool = False
+    agent_auto_accept: bool = False  # the agent's PhoneConfig.AutoAccept (tasks and calls)
     offer_timeout: int = 30
     idle_for: int | None = None
     colleague_open: int = 0  # the colleague's open tasks, which must not count against our agent
@@ -112,6 +113,7 @@ def cases(draw):
         chat_concurrency=draw(st.integers(0, 2)),
         voice_concurrency=draw(st.integers(0, 1)),
         auto_accept=draw(st.booleans()),
+        agent_auto_accept=draw(st.booleans()),
         offer_timeout=draw(st.sampled_from([5, 30, 120])),
         idle_for=draw(st.none() | st.sampled_from([0, 10, 600])),
         colleague_open=draw(st.integers(0, 3)),
@@ -176,6 +178,7 @@ def build(case: Case) -> str:
             routing_profile=profile if (case.has_profile or name == "colleague") else None,
             status=statuses[case.status if name == "agent" else "ROUTABLE"],
             idle_since=None if case.idle_for is None else now - dt.timedelta(seconds=case.idle_for),
+            auto_accept=case.agent_auto_accept and name == "agent",
         )
         queues_of_people = Queue.objects.create(instance=instance, name=f"{name} queue", queue_type="AGENT", agent=user)
         people.append((user, queues_of_people))
@@ -263,6 +266,9 @@ PROPERTY = settings(
 @example(case=Case(queues=((2, 0), (1, 0)), tasks=(Task(queue=0, age=600), Task(queue=1, age=10))))
 # Auto-accept: CONNECTED at once, no timer.
 @example(case=Case(auto_accept=True, tasks=(Task(queue=0),)))
+# The agent's own auto-accept (PhoneConfig): a call is accepted at once, and so is a task.
+@example(case=Case(queues=((1, 0, ("VOICE",)),), agent_auto_accept=True, tasks=(Task(0, channel="VOICE"),)))
+@example(case=Case(agent_auto_accept=True, tasks=(Task(queue=0),)))
 # Cooling off from the only task: nothing offered.
 @example(case=Case(tasks=(Task(queue=0, cooldown="future"),)))
 # A call while the agent is on a call: nothing; a chat beside a full set of tasks: offered.

@@ -139,7 +139,7 @@ def security_profile_update(
             profile.permissions = _permissions_check(permissions)
         profile.save()
         if ADMIN_PERMISSION in before["permissions"] and ADMIN_PERMISSION not in profile.permissions:
-            _admin_remains_check(instance_id=profile.instance_id, actor=actor)
+            admin_remains_check(instance_id=profile.instance_id, field="permissions", actor_keeps=actor)
         audit_updated(
             profile,
             before,
@@ -151,31 +151,53 @@ def security_profile_update(
     return profile
 
 
-def _admin_remains_check(*, instance_id: str, actor: User | None) -> None:
-    """After a change (inside its transaction): someone active may still edit security profiles, and the actor
-    did not take that right from themselves."""
+LAST_ADMIN_MESSAGE = (
+    "No active user would be left who may edit security profiles (SecurityProfiles.Edit). "
+    "Give that permission to another active user first."
+)
+
+
+def admin_holder_ids(*, instance_id: str) -> set:
+    """The active users of the instance who may edit security profiles (SecurityProfiles.Edit)."""
     # Read in Python: JSON list containment is not the same lookup on SQLite and PostgreSQL.
-    holder_ids = {
+    return {
         u.pk
         for u in User.objects.filter(instance_id=instance_id, is_active=True).prefetch_related("security_profiles")
         if any(ADMIN_PERMISSION in p.permissions for p in u.security_profiles.all())
     }
-    if actor is not None and actor.pk not in holder_ids:
-        raise InvalidRequest("You can't take away your own permission to edit security profiles.", field="permissions")
-    if not holder_ids:
-        raise InvalidRequest(
-            "Nobody would be left who may edit security profiles (SecurityProfiles.Edit).", field="permissions"
-        )
+
+
+def admin_remains_check(*, instance_id: str, field: str = "", actor_keeps: User | None = None) -> set:
+    """The one check that the instance keeps an active user with SecurityProfiles.Edit, run inside the
+    transaction of a change that may have taken it from someone (a profile edited or deleted; a user's
+    profiles changed, deactivated or deleted): raising rolls the whole change back. Returns the holders left.
+    With `actor_keeps`, that user must be one of them (an admin editing a profile may not take the right from
+    themselves).
+
+    The instance row is locked first, so two such changes run one after the other: two admins each removing
+    the other would otherwise both see the other still there and commit, leaving nobody (on PostgreSQL each
+    statement after the lock reads what the first one committed)."""
+    Instance.objects.select_for_update().filter(pk=instance_id).values_list("pk").first()
+    holders = admin_holder_ids(instance_id=instance_id)
+    if actor_keeps is not None and actor_keeps.pk not in holders:
+        raise InvalidRequest("You can't take away your own permission to edit security profiles.", field=field)
+    if not holders:
+        raise InvalidRequest(LAST_ADMIN_MESSAGE, field=field)
+    return holders
 
 
 def security_profile_delete(*, profile: SecurityProfile, actor: User | None = None, actor_label: str = "") -> None:
-    """Delete a profile nobody holds; refused (ResourceInUse, naming them) while users still hold it."""
+    """Delete a profile nobody holds; refused (ResourceInUse, naming them) while users still hold it, and when
+    it would leave nobody active with SecurityProfiles.Edit."""
     with entry_transaction():
         refuse_while_used(profile, _holders(profile))
+        gave_admin = ADMIN_PERMISSION in profile.permissions
         audit_deleted(
             profile, _snapshot(profile), resource_type="security_profile", actor=actor, actor_label=actor_label
         )
         profile.delete()
+        if gave_admin:
+            admin_remains_check(instance_id=profile.instance_id)
 
 
 def _holders(profile: SecurityProfile) -> list[str]:

@@ -13,7 +13,7 @@ from ccp.models.security import ADMIN_PERMISSION, CONSOLE_PERMISSIONS
 from ccp.realtime.publish import agent_session_end
 from ccp.services.audit import audit_created, audit_deleted, audit_updated
 from ccp.services.configuration.base import delete_or_refuse, open_contacts_blocking, refuse_while_used, same_instance
-from ccp.services.configuration.security_profiles import security_profiles_ensure
+from ccp.services.configuration.security_profiles import admin_remains_check, security_profiles_ensure
 from ccp.services.transactions import entry_transaction
 
 # Amazon Connect: 1 to 10 security profiles a user; users per instance: 500 by default here (Connect: 500).
@@ -59,6 +59,11 @@ def _check(
             password_validation.validate_password(password, user)
         except ValidationError as error:
             raise InvalidParameter(" ".join(error.messages), field="password") from None
+
+
+def _holds_admin(*, is_active: bool, profiles) -> bool:
+    """Whether an active user with these profiles may edit security profiles."""
+    return is_active and any(ADMIN_PERMISSION in p.permissions for p in profiles)
 
 
 def _snapshot(user: User, profiles) -> dict:
@@ -200,8 +205,11 @@ def user_update(
     security_profiles = list(security_profiles)
     with entry_transaction():
         was_profiles = list(user.security_profiles.all())
-        before = _snapshot(user, was_profiles)
-        was_active = user.is_active
+        # The stored row, locked: a console form has already copied its fields onto `user`.
+        stored = User.objects.select_for_update().get(pk=user.pk)
+        before = _snapshot(stored, was_profiles)
+        was_active = stored.is_active
+        was_admin = _holds_admin(is_active=was_active, profiles=was_profiles)
         user.username = _username_check(username, exclude_pk=user.pk)
         _check(
             user=user,
@@ -227,6 +235,8 @@ def user_update(
         if profiles_changed:
             user.security_profiles.set(security_profiles)
         user.security_forget()
+        if was_admin and not _holds_admin(is_active=is_active, profiles=security_profiles):
+            admin_remains_check(instance_id=user.instance_id, field="security_profiles")
         _personal_queue_ensure(user)
         after = _snapshot(user, security_profiles)
         if password:  # recorded as changed; the audit log masks the value
@@ -273,19 +283,23 @@ def user_change(*, user: User, actor: User | None = None, actor_label: str = "",
 
 def user_delete(*, user: User, actor: User | None = None, actor_label: str = "") -> None:
     """Delete a user with their personal queue and quick connects to them; nobody deletes themselves. Refused
-    (ResourceInUse, naming them) while open contacts are assigned to them or wait in their personal queue."""
+    (ResourceInUse, naming them) while open contacts are assigned to them or wait in their personal queue, and
+    when they are the last active user who may edit security profiles."""
     if actor is not None and user.pk == actor.pk:
         raise InvalidRequest("You can't delete yourself.")
     with entry_transaction():
         refuse_while_used(user, open_contacts_blocking(Q(agent=user) | Q(queue__agent=user)))
-        user_id = user.pk
+        user_id, instance_id = user.pk, user.instance_id
+        profiles = list(user.security_profiles.all())
         audit_deleted(
             user,
-            _snapshot(user, list(user.security_profiles.all())),
+            _snapshot(user, profiles),
             resource_type="user",
             actor=actor,
             actor_label=actor_label,
             resource_name=user.username,
         )
         delete_or_refuse(user)
+        if _holds_admin(is_active=user.is_active, profiles=profiles):
+            admin_remains_check(instance_id=instance_id)
         agent_session_end(user_id=user_id, reason="deleted")
