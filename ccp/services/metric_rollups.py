@@ -140,6 +140,9 @@ def rollup_rebuild_rows(*, instance_id: str) -> int:
                 sql, params = rebuild_sql(ended, by_agent=by_agent, instance_id=instance_id, table=MetricRollup)
             cursor.execute(sql, params)
             total += cursor.rowcount
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the reports' plans (a rebuilt table's were those of the rows it replaced).
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(MetricRollup._meta.db_table)}")
     return total
 
 
