@@ -1,7 +1,8 @@
-"""The historical metrics report: a time range in the instance's timezone, an interval, a grouping,
-filters, the metrics of ccp/selectors/historical.py (the same figures GetMetricDataV2 returns), up to ten
-custom service levels; a table, an inline SVG chart per metric drawn on the server, a CSV download, and
-report definitions saved per user."""
+"""The historical metrics report: a time range in the instance's timezone, an interval, a grouping (queue,
+agent, channel, routing profile), filters (queues, channel, routing profiles, agents: kept in the URL, so in
+the CSV link and the saved definitions too), the metrics of ccp/selectors/historical.py (the same figures
+GetMetricDataV2 returns), up to ten custom service levels; a table, an inline SVG chart per metric drawn on
+the server, a CSV download, and report definitions saved per user."""
 
 import csv
 import datetime as dt
@@ -34,6 +35,8 @@ class ReportForm(forms.Form):
     grouping = forms.ChoiceField(choices=[("", "None"), *GROUPINGS], required=False)
     queue = forms.MultipleChoiceField(required=False)
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    routing_profile = forms.MultipleChoiceField(required=False, label="Routing profile")
+    agent = forms.MultipleChoiceField(required=False)
     metrics = forms.MultipleChoiceField(
         choices=[(name, name) for name in METRICS if name != "SERVICE_LEVEL"],
         widget=forms.CheckboxSelectMultiple,
@@ -53,6 +56,12 @@ class ReportForm(forms.Form):
         self.fields["queue"].choices = [
             (q.pk, q.name) for q in Queue.objects.filter(instance=tenant, queue_type="STANDARD").order_by("name")
         ]
+        self.fields["routing_profile"].choices = list(
+            RoutingProfile.objects.filter(instance=tenant).order_by("name").values_list("pk", "name")
+        )
+        # Agents: the users with a routing profile (those who take contacts), by name.
+        agents = User.objects.filter(instance=tenant, routing_profile__isnull=False).order_by("username")
+        self.fields["agent"].choices = [(u.pk, str(u)) for u in agents]
 
     def clean_service_levels(self) -> list[int]:
         raw = [p.strip() for p in (self.cleaned_data.get("service_levels") or "").split(",") if p.strip()]
@@ -103,6 +112,10 @@ def report_run(tenant, data: dict) -> dict:
         filters["QUEUE"] = list(data["queue"])
     if data.get("channel"):
         filters["CHANNEL"] = [data["channel"]]
+    if data.get("routing_profile"):
+        filters["ROUTING_PROFILE"] = list(data["routing_profile"])
+    if data.get("agent"):
+        filters["AGENT"] = list(data["agent"])
     grouping = data.get("grouping") or ""
     rows = historical_metrics(
         instance=tenant,
@@ -178,7 +191,9 @@ def historical_report(request):
             return response
         report["charts"] = [_chart(h, report["rows"], i) for i, h in enumerate(report["headings"])]
         context["report"] = report
-    return render(request, "admin_console/historical_report.html", context)
+    # A report asked for with bad input (an unknown queue, agent or profile, a range too long) is refused: 400.
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "admin_console/historical_report.html", context, status=status)
 
 
 @require_POST

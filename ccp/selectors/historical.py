@@ -27,9 +27,11 @@ interaction time, average customer hold time) are 0 for tasks: `NOT_FOR_TASKS`.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, ExtractMinute, TruncDay, TruncHour, TruncWeek
 
@@ -418,6 +420,28 @@ def _rollup_ingredients(
     return groups
 
 
+def _aggregate_settings(read):
+    """On PostgreSQL, run `read` with the planner settings its GROUP BYs need: no JIT (compiling the
+    aggregates took longer than running them: 66 of 558 ms) and 64 MB of work_mem (600 report groups hash in
+    4 MB instead of sorting 56,000 rollup rows on disk: 558 → 258 ms, bench/metrics.py under load), and
+    random_page_cost 1.1 (SSD or cached pages: after a rebuild the planner otherwise read the whole table,
+    agent rows included, rather than the range's queue rows: 1,600 → 920 ms). SET LOCAL: for this read's
+    transaction only."""
+
+    @functools.wraps(read)
+    def wrapper(*args, **kwargs):
+        if connection.vendor != "postgresql":
+            return read(*args, **kwargs)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
+            return read(*args, **kwargs)
+
+    return wrapper
+
+
+@_aggregate_settings
 def historical_metrics(
     *,
     instance: Instance,

@@ -10,7 +10,14 @@ from django.urls import reverse
 
 from ccp.models import SavedReport
 from ccp.services.metric_rollups import rollup_rebuild
-from tests.factories import ContactFactory, QueueFactory, UserFactory
+from tests.factories import (
+    AgentFactory,
+    ContactFactory,
+    InstanceFactory,
+    QueueFactory,
+    RoutingProfileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +34,20 @@ def paris(instance):
     instance.save()
     returns = QueueFactory(instance=instance, name="Returns")
     billing = QueueFactory(instance=instance, name="Billing")
+    day = RoutingProfileFactory(instance=instance, name="Day shift")
+    night = RoutingProfileFactory(instance=instance, name="Night shift")
+    ana = AgentFactory(instance=instance, username="ana", first_name="Ana", last_name="Lima", routing_profile=day)
+    ben = AgentFactory(instance=instance, username="ben", first_name="Ben", last_name="Okafor", routing_profile=night)
     # The clocks go back at 03:00 on 25 October 2026: that day has 25 hours.
-    for when, queue, wait in (
-        (local(2026, 10, 25, 0, 30), returns, 10),
-        (local(2026, 10, 25, 23, 30), returns, 50),
-        (local(2026, 10, 26, 0, 30), billing, 200),
+    for when, queue, wait, agent in (
+        (local(2026, 10, 25, 0, 30), returns, 10, ana),
+        (local(2026, 10, 25, 23, 30), returns, 50, ben),
+        (local(2026, 10, 26, 0, 30), billing, 200, ben),
     ):
         ContactFactory(
             instance=instance,
             queue=queue,
+            agent=agent,
             state="ENDED",
             disconnect_reason="AGENT_DISCONNECT",
             initiation_timestamp=when,
@@ -45,7 +57,7 @@ def paris(instance):
             last_update_timestamp=when,
         )
     rollup_rebuild(instance_id=instance.pk)  # rows written directly, as a data load would: the rebuild sums them
-    return {"returns": returns, "billing": billing}
+    return {"returns": returns, "billing": billing, "day": day, "night": night, "ana": ana, "ben": ben}
 
 
 def report(client, **query):
@@ -122,6 +134,74 @@ def test_a_saved_report_opens_again_for_its_owner_only(supervisor_client, superv
     other = UserFactory(instance=instance, security_profile="CallCenterManager")
     client.force_login(other)
     assert client.get(reverse("admin_console:historical_report_open", args=[saved.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("grouping", "expected"),
+    [
+        ("AGENT", [["Ana Lima", "1.0", "100.0"], ["Ben Okafor", "2.0", "100.0"]]),
+        ("ROUTING_PROFILE", [["Day shift", "1.0", "100.0"], ["Night shift", "2.0", "100.0"]]),
+        ("CHANNEL", [["TASK", "3.0", "100.0"]]),
+    ],
+)
+def test_grouping_by_agent_routing_profile_or_channel_names_each_group(supervisor_client, paris, grouping, expected):
+    html = report(supervisor_client, grouping=grouping, interval="TOTAL").content.decode()
+    assert sorted(row[:1] + row[2:] for row in table_rows(html)) == expected
+
+
+def test_the_agent_filter_keeps_that_agents_contacts_and_stays_in_the_form(supervisor_client, paris):
+    response = report(supervisor_client, agent=[paris["ana"].pk])
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert table_rows(html) == [["2026-10-25", "1.0", "100.0"]]
+    assert f'<option value="{paris["ana"].pk}" selected>Ana Lima</option>' in html  # the filter shows as chosen
+    assert f"agent={paris['ana'].pk}" in html  # and the CSV link and the saved definition carry it
+
+
+def test_the_routing_profile_filter_keeps_its_agents_contacts_also_with_a_queue(supervisor_client, paris):
+    html = report(supervisor_client, routing_profile=[paris["night"].pk], grouping="QUEUE").content.decode()
+    assert sorted(table_rows(html)) == [
+        ["Billing", "2026-10-26", "1.0", "100.0"],
+        ["Returns", "2026-10-25", "1.0", "100.0"],
+    ]
+    # With a queue filter too: ben's Returns contact only (the queue and the profile both narrow).
+    html = report(supervisor_client, routing_profile=[paris["night"].pk], queue=[paris["returns"].pk]).content.decode()
+    assert table_rows(html) == [["2026-10-25", "1.0", "100.0"]]
+    # Two profiles: both agents.
+    both = report(supervisor_client, routing_profile=[paris["night"].pk, paris["day"].pk]).content.decode()
+    assert table_rows(both) == [["2026-10-25", "2.0", "100.0"], ["2026-10-26", "1.0", "100.0"]]
+
+
+def test_the_csv_honours_the_filters(supervisor_client, paris):
+    response = report(supervisor_client, grouping="AGENT", routing_profile=[paris["night"].pk], format="csv")
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "Agent,Interval,CONTACTS_CREATED,Service level 1d (%)"
+    assert sorted(lines[1:]) == ["Ben Okafor,2026-10-25,1.0,100.0", "Ben Okafor,2026-10-26,1.0,100.0"]
+
+
+def test_a_saved_report_keeps_its_filters(supervisor_client, supervisor, paris):
+    query = (
+        f"start=2026-10-24&end=2026-10-26&interval=TOTAL&grouping=QUEUE&metrics=CONTACTS_CREATED"
+        f"&agent={paris['ben'].pk}&routing_profile={paris['night'].pk}"
+    )
+    supervisor_client.post(reverse("admin_console:historical_report_save"), {"name": "Ben's queues", "query": query})
+    saved = SavedReport.objects.get(user=supervisor, name="Ben's queues")
+    response = supervisor_client.get(reverse("admin_console:historical_report_open", args=[saved.pk]), follow=True)
+    assert sorted(table_rows(response.content.decode())) == [
+        ["Billing", "2026-10-24 – 2026-10-26", "1.0", "100.0"],
+        ["Returns", "2026-10-24 – 2026-10-26", "1.0", "100.0"],
+    ]
+
+
+def test_an_agent_or_profile_of_another_instance_is_refused(supervisor_client, paris):
+    elsewhere = AgentFactory(
+        instance=InstanceFactory(), username="stranger", first_name="Stranger", last_name="Elsewhere"
+    )
+    for query in ({"agent": [elsewhere.pk]}, {"routing_profile": [elsewhere.routing_profile_id]}):
+        response = report(supervisor_client, **query)
+        html = response.content.decode()
+        assert response.status_code == 400 and 'id="report"' not in html and "Select a valid choice" in html
+        assert "Stranger" not in html
 
 
 def test_an_agent_may_not_see_the_report(agent_client, paris):
