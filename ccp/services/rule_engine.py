@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ccp import validation
 from ccp.errors import ServiceError
 from ccp.models import (
     Channel,
@@ -287,6 +288,8 @@ def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: C
         name=dynamic_apply(action["Name"], values)[:TASK_NAME_MAX],
         description=dynamic_apply(action.get("Description", ""), values)[:TASK_DESCRIPTION_MAX],
         references=references,
+        # The default reference and up to 25 more (checked at CreateRule).
+        references_max=validation.RULE_TASK_REFERENCES_MAX,
         contact_flow=flow,
         previous_contact=contact,
     )

@@ -26,8 +26,8 @@ from ccp.services.transactions import entry_transaction, transaction_required
 NAME_MAX = 200
 TASK_NAME_MAX = 512
 TASK_DESCRIPTION_MAX = 4096
-# The default reference and the others together: a task holds at most 25 references (ccp/validation.py).
-TASK_REFERENCES_MAX = validation.REFERENCES_MAX
+# The default reference ([ContactUrl]) plus up to 25 more: a rule's task holds up to 26 (ccp/validation.py).
+TASK_EXTRA_REFERENCES_MAX = validation.RULE_TASK_EXTRA_REFERENCES_MAX
 NOTIFICATION_CONTENT_MAX = 1024
 NOTIFICATION_SUBJECT_MAX = 200
 NOTIFICATION_RECIPIENTS_MAX = 50
@@ -77,10 +77,12 @@ def _task_action(action: dict, *, instance, third_party: bool, index: int) -> di
     references = task.get("References") or {}
     if not isinstance(references, dict):
         raise InvalidRequest(f"{where}.References must be a map of names to {{Type, Value}}.")
-    if len(references) > TASK_REFERENCES_MAX:
+    # Counted before anything else is checked: the default reference is the one whose Value is [ContactUrl].
+    extra = sum(1 for ref in references.values() if not (isinstance(ref, dict) and ref.get("Value") == CONTACT_URL))
+    if extra > TASK_EXTRA_REFERENCES_MAX:
         raise InvalidRequest(
-            f"{where}.References: at most {TASK_REFERENCES_MAX} references, the default one included "
-            f"(a task holds at most {validation.REFERENCES_MAX}); it has {len(references)}."
+            f"{where}.References: the default reference ({CONTACT_URL}) and at most {TASK_EXTRA_REFERENCES_MAX} "
+            f"more; it has {extra} more."
         )
     defaults = 0
     clean_refs = {}
