@@ -181,6 +181,8 @@ def demo_load() -> DemoResult:
             instance=instance, name=name, defaults={"hours": hours, "description": desc}
         )
     profiles = {}
+    # Each profile takes tasks, chats (2 at a time) and calls (1) from its queues, so a StartChatContact or
+    # StartOutboundVoiceContact on "Route tasks to the Tasks queue" reaches an Available agent.
     for name, conc, rp_queues in [
         ("Tasks - 10 at a time", 10, [("Tasks", 1, 0), ("Escalations", 1, 0), ("Billing", 2, 30)]),
         ("Billing specialists", 3, [("Billing", 1, 0), ("Tasks", 2, 0)]),
@@ -189,13 +191,19 @@ def demo_load() -> DemoResult:
             rp, created = RoutingProfile.objects.get_or_create(
                 instance=instance,
                 name=name,
-                defaults={"default_outbound_queue": queues["Tasks"], "task_concurrency": conc, "chat_concurrency": 1},
+                defaults={
+                    "default_outbound_queue": queues["Tasks"],
+                    "task_concurrency": conc,
+                    "chat_concurrency": 2,
+                    "voice_concurrency": 1,
+                },
             )
             if created:
                 for qname, prio, delay in rp_queues:
-                    RoutingProfileQueue.objects.create(
-                        routing_profile=rp, queue=queues[qname], channel="TASK", priority=prio, delay_seconds=delay
-                    )
+                    for channel in ("TASK", "CHAT", "VOICE"):
+                        RoutingProfileQueue.objects.create(
+                            routing_profile=rp, queue=queues[qname], channel=channel, priority=prio, delay_seconds=delay
+                        )
         profiles[name] = rp
 
     security_profiles = security_profiles_ensure(instance=instance)
