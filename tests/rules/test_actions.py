@@ -184,3 +184,21 @@ def test_rule_changes_are_audited(talk, cast):
     rule_delete(rule=rule, actor=cast.admin)
     entries = list(m.AuditEntry.objects.filter(resource_type="Rule").order_by("id").values_list("action", "actor_id"))
     assert entries == [("CREATE", cast.admin.id), ("UPDATE", cast.admin.id), ("DELETE", cast.admin.id)]
+
+
+def test_a_second_firing_that_slips_past_the_check_rolls_its_task_back(talk, cast):
+    """Two deliveries evaluated at once both see the rule unfired: the second's firing row fails on the unique
+    (rule, contact) and everything its actions wrote goes with it; one task, one DONE firing."""
+    from ccp.rules.ruleset import Facts
+    from ccp.services.rule_engine import _fire, _segments, ruleset_for
+
+    rule = talk.rule("Refund", words("refund"), actions=[CATEGORY, task_action(cast.flow)])
+    call = talk.contact("VOICE")
+    talk.say(call, ("CUSTOMER", "refund"))
+    [match] = ruleset_for(cast.instance.id).match_transcript(
+        event_source="OnRealTimeCallAnalysisAvailable", segments=_segments(call), facts=Facts(contact_id=call.id)
+    )
+    assert _fire(instance_id=cast.instance.id, match=match, event_key=f"contact:{call.id}", contact=call) is None
+    assert m.Contact.objects.filter(previous_contact=call).count() == 1
+    assert list(m.RuleFiring.objects.filter(rule=rule).values_list("status", flat=True)) == ["DONE"]
+    assert m.ContactCategory.objects.filter(contact=call).count() == 1
