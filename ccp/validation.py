@@ -30,6 +30,10 @@ REFERENCE_TYPES_AT_CREATION = ("URL", "NUMBER", "STRING", "DATE", "EMAIL")
 # references", the rules guide, seeds 002). UpdateContact merges new references into the contact's, so the cap holds
 # for the merged set; before it, one task took 300 references of 4 KB (1.2 MB rewritten on every save of the row).
 REFERENCES_MAX = 25
+# A rule's CREATE_TASK: its default reference (the source contact's URL) plus up to 25 more (the rules guide: "Task
+# reference name" and "You can add up to 25 references"), so a task a rule makes holds up to 26.
+RULE_TASK_EXTRA_REFERENCES_MAX = 25
+RULE_TASK_REFERENCES_MAX = RULE_TASK_EXTRA_REFERENCES_MAX + 1
 # A contact's flow trace (the steps shown on its summary page) keeps its first 1,000 entries — a flow run stops
 # after 1,000 steps anyway (ccp/flows/runner.py STEP_BUDGET) and ordinary contacts log a few dozen. Past the cap
 # further steps are not logged, so a queue flow looping on a Wait for 7 days can't grow the row without bound;
@@ -145,14 +149,17 @@ def parse_reference_date(value: str, *, name: str = "") -> dt.datetime:
         raise InvalidParameter(f"Reference {name!r} must be a date (ISO 8601 or epoch).", field="References")
 
 
-def validate_references(references, *, at_creation: bool = True) -> dict[str, dict[str, str]]:
-    """References map name → {Type, Value}; ATTACHMENT is refused when a task is created."""
+def validate_references(
+    references, *, at_creation: bool = True, limit: int = REFERENCES_MAX
+) -> dict[str, dict[str, str]]:
+    """References map name → {Type, Value}; ATTACHMENT is refused when a task is created. `limit`: at most this
+    many (REFERENCES_MAX; a rule's task RULE_TASK_REFERENCES_MAX, its default reference and 25 more)."""
     if references is None:
         return {}
     if not isinstance(references, dict):
         raise InvalidParameter("References must be a map of names to {Type, Value}.", field="References")
-    if len(references) > REFERENCES_MAX:
-        raise InvalidParameter(f"A contact can have at most {REFERENCES_MAX} references.", field="References")
+    if len(references) > limit:
+        raise InvalidParameter(f"A contact can have at most {limit} references.", field="References")
     clean = {}
     for name, ref in references.items():
         if not isinstance(name, str) or not name or len(name) > REFERENCE_NAME_MAX:
@@ -179,11 +186,13 @@ def validate_references(references, *, at_creation: bool = True) -> dict[str, di
 
 
 def references_merge(existing: dict | None, references) -> dict[str, dict[str, str]]:
-    """UpdateContact: the contact's references with the new ones checked and merged in, at most REFERENCES_MAX."""
+    """UpdateContact: the contact's references with the new ones checked and merged in, at most REFERENCES_MAX
+    (a rule's task that has more, its default reference and 25 others, may change them but not add one)."""
     merged = {**(existing or {}), **validate_references(references)}
-    if len(merged) > REFERENCES_MAX:
+    limit = max(REFERENCES_MAX, len(existing or {}))
+    if len(merged) > limit:
         raise InvalidParameter(
-            f"A contact can have at most {REFERENCES_MAX} references; it has {len(existing or {})} and this update "
+            f"A contact can have at most {limit} references; it has {len(existing or {})} and this update "
             f"would bring it to {len(merged)}.",
             field="References",
         )

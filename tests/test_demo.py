@@ -79,6 +79,30 @@ def test_the_demo_task_flow_puts_a_task_in_the_demo_queue_and_an_available_agent
     assert task.agent_id == agent.id
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_and_a_call_started_on_the_demo_reach_an_available_agent():
+    """StartChatContact and StartOutboundVoiceContact on the demo's flow: routed to agent1 (chat 2, voice 1)."""
+    from ccp.services.agents import agent_set_status
+    from ccp.services.conversations import ChatRequest, OutboundVoiceRequest, chat_start, outbound_voice_start
+
+    data = load_json()
+    agent = m.User.objects.get(username="agent1")
+    agent_set_status(user=agent, status=m.AgentStatus.objects.get(instance=agent.instance, name="Available"))
+    flow = m.ContactFlow.objects.get(pk=data["task_flow_id"])
+    profile = agent.routing_profile
+    assert (profile.chat_concurrency, profile.voice_concurrency) == (2, 1)
+    chats = [
+        chat_start(instance=agent.instance, request=ChatRequest(contact_flow=flow, display_name=f"Customer {i}"))
+        for i in range(2)
+    ]
+    call = outbound_voice_start(
+        instance=agent.instance, request=OutboundVoiceRequest(contact_flow=flow, destination="+15550100")
+    )
+    for contact in [*chats, call]:
+        contact.refresh_from_db()
+        assert (contact.queue_id, contact.agent_id, contact.state) == (data["task_queue_id"], agent.id, "CONNECTING")
+
+
 def test_demo_users_can_log_in_with_the_printed_passwords(client):
     data = load_json()
     for user in data["users"]:

@@ -24,7 +24,7 @@ TRIGGERS = [
 ]
 SPEAKERS = [("ANY", "Anyone"), ("CUSTOMER", "The customer"), ("AGENT", "The agent")]
 DYNAMIC_VALUES = ["[ContactId]", "[AgentId]", "[QueueId]", "[RuleName]"]
-REFERENCES_EXTRA_MAX = rule_service.TASK_REFERENCES_MAX - 1
+REFERENCES_EXTRA_MAX = rule_service.TASK_EXTRA_REFERENCES_MAX
 
 
 def _limit(field: str, limit: int) -> str:

@@ -72,6 +72,7 @@ def create_rule(*, instance, params) -> dict:
             tags=params.get("Tags"),
         ),
         actor_label="API",
+        client_token=params.get("ClientToken", ""),
     )
     return {"RuleArn": rule_arn(rule), "RuleId": rule.id}
 

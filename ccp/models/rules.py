@@ -35,9 +35,20 @@ class Rule(models.Model):
     # An API key's ARN or a console user's username.
     created_by = models.CharField(max_length=300, blank=True, default="")
     updated_by = models.CharField(max_length=300, blank=True, default="")
+    # CreateRule's ClientToken (botocore: ≤ 500, idempotencyToken) and a hash of the request it came with: the
+    # same token with the same request answers this rule again; with another request it is refused.
+    client_token = models.CharField(max_length=500, blank=True, default="")
+    request_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["instance", "name"], name="rule_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "name"], name="rule_name_unique"),
+            models.UniqueConstraint(
+                fields=["instance", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="rule_client_token_unique",
+            ),
+        ]
         # ListRules and the console list: an instance's rules by name (the unique constraint's index serves it).
 
     def __str__(self) -> str:

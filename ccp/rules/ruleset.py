@@ -63,6 +63,8 @@ class CompiledRule:
     order: int = 0
     # The condition tree as one closure (RuleSet compiles it): test(hits, texts, facts, payload) -> bool.
     test: object = None
+    # The transcript conditions that say where it matched (not negated ones), listed once when compiled.
+    positive: tuple = ()
 
 
 @dataclass
@@ -154,6 +156,7 @@ class RuleSet:
                         keys[variant].append((condition.slot, phrase))
             # Compiled once its phrase conditions have their slots.
             rule.test = _compile(rule.root)
+            rule.positive = tuple(_positive(rule.root))
         self._automaton = None
         if keys:
             automaton = ahocorasick.Automaton()
@@ -309,16 +312,20 @@ def _positive(node: Node):
 def _match(rule: CompiledRule, hits, texts) -> Match:
     found: dict[str, Segment] = {}
     phrases: list[str] = []
-    for node in _positive(rule.root):
+    for node in rule.positive:
         if isinstance(node, Phrases):
             for segment, phrase in hits.get(node.slot, ()):
-                found.setdefault(segment.id, segment)
+                if segment.id not in found:
+                    found[segment.id] = segment
                 if phrase not in phrases:
                     phrases.append(phrase)
         else:
             for segment in _pattern_segments(node, texts):
-                found.setdefault(segment.id, segment)
-    ordered = sorted(found.values(), key=lambda s: (s.begin, s.id))
+                if segment.id not in found:
+                    found[segment.id] = segment
+    ordered = list(found.values())
+    if len(ordered) > 1:
+        ordered.sort(key=lambda s: (s.begin, s.id))
     return Match(
         rule=rule,
         phrases=phrases,

@@ -16,7 +16,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ccp.errors import InvalidParameter
-from ccp.models import AgentStatus, Channel, Contact, ContactState, Notification, QuickConnect, TaskTemplate, User
+from ccp.models import (
+    AgentStatus,
+    Channel,
+    Contact,
+    ContactState,
+    InitiationMethod,
+    Notification,
+    QuickConnect,
+    TaskTemplate,
+    User,
+)
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.selectors.conversations import Transcript, transcript_latest
 from ccp.validation import is_safe_url, parse_reference_date
@@ -161,6 +171,21 @@ def _linked_contacts(contact: Contact) -> list[Contact]:
     )
 
 
+def is_number_pad_call(contact: Contact) -> bool:
+    """A call the agent dialled from a task's number pad (services/conversations.agent_call_start): outbound,
+    linked to the task, queued in the agent's own queue (calls made before it ran a flow have none)."""
+    if contact.channel != Channel.VOICE:
+        return False
+    if contact.flow_id is None:
+        return True
+    return bool(
+        contact.initiation_method == InitiationMethod.OUTBOUND
+        and contact.related_contact_id
+        and contact.queue
+        and contact.queue.agent_id == contact.agent_id
+    )
+
+
 def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
     since = {
         ContactState.CONNECTING: contact.offered_at,
@@ -174,7 +199,7 @@ def _tile(contact: Contact, *, timeout: int, tz, with_details: bool) -> Tile:
         is_offer=contact.state == ContactState.CONNECTING,
         # The number pad's call: the agent's own, connected at once and hung up from its tile. A call routed
         # from a queue is ended like a task (after-contact work, then Close).
-        is_call=contact.channel == Channel.VOICE and contact.flow_id is None,
+        is_call=is_number_pad_call(contact),
         is_conversation=contact.channel in (Channel.VOICE, Channel.CHAT),
     )
     if tile.is_offer and contact.offered_at:

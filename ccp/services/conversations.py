@@ -30,14 +30,16 @@ from ccp.models import (
     InitiationMethod,
     Instance,
     Queue,
+    QuickConnect,
     TimerKind,
     TranscriptSegment,
+    User,
 )
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.services import rule_triggers
-from ccp.services.contact_events import contact_record_event
-from ccp.services.contacts import contact_run_flow
+from ccp.services.contact_events import contact_record_event, contact_set_state
+from ccp.services.contacts import contact_queue, contact_run_flow, contact_whisper_flow_run
 from ccp.services.idempotency import RequestFields, contact_create_once
 from ccp.services.timers import timer_schedule
 from ccp.services.transactions import entry_transaction
@@ -208,6 +210,78 @@ def _voice_create(*, instance, request: OutboundVoiceRequest, client_token: str,
     )
 
 
+def agent_call_start(*, task_id: str, agent: User, phone_number: str) -> Contact:
+    """The panel's number pad: an OUTBOUND VOICE contact linked to the agent's connected task (RelatedContactId),
+    made as StartOutboundVoiceContact makes one (`_conversation_create`: CREATED event, expiry, its flow's run,
+    which queues it). Its flow is the agent's own quick connect's (as a self-assigned task's) and its working
+    queue the agent's personal queue, so the flow's Transfer to queue queues it there (an agent without a quick
+    connect of their own: it is queued there without a flow). A call queued for the agent who dialled it is
+    then connected to them at once (they placed it: no ring). A flow that routes it elsewhere is obeyed: the
+    call is then offered by routing like any other."""
+    number = "".join(ch for ch in phone_number if ch.isdigit() or ch in "+*#")
+    if not 3 <= len(number) <= 20:
+        raise InvalidRequest("Enter a phone number of 3 to 20 digits.", field="phone_number")
+    with entry_transaction():
+        task = Contact.objects.select_for_update().filter(pk=task_id, instance_id=agent.instance_id).first()
+        if task is None or task.agent_id != agent.id or task.state != ContactState.CONNECTED:
+            raise InvalidRequest("Open a connected task to dial from the number pad.")
+        if Contact.objects.filter(agent=agent, channel=Channel.VOICE, state__in=AGENT_SLOT_STATES).exists():
+            raise InvalidRequest("You are already on a call; hang up first.")
+        personal = Queue.objects.filter(instance_id=agent.instance_id, agent_id=agent.pk).first()
+        own = (
+            QuickConnect.objects.select_related("flow")
+            .filter(instance_id=agent.instance_id, type=QuickConnect.Type.USER, user_id=agent.pk)
+            .first()
+        )
+        if personal is None:
+            raise InvalidRequest("You have no agent queue to receive your calls; ask an admin to add one.")
+        flow = own.flow if own is not None else None
+        if flow is not None and not flow.is_published:
+            raise InvalidRequest(f"Flow {flow.name!r} is saved but not published; publish it to place calls.")
+        now = timezone.now()
+        call = _conversation_create(
+            instance=agent.instance,
+            channel=Channel.VOICE,
+            initiation_method=InitiationMethod.OUTBOUND,
+            name=f"Call {number}",
+            attributes=task.attributes,
+            flow=flow,
+            queue=personal,
+            related_contact=task,
+            phone_number=number,
+            client_token="",
+            actor_type="agent",
+            now=now,
+            expires_at=now + validation.CONVERSATION_MAX_DURATION,
+        )
+        call = Contact.objects.select_for_update().get(pk=call.pk)
+        if call.state == ContactState.QUEUED and call.queue_id == personal.id:
+            call.agent = agent
+            call.offered_at = call.connected_to_agent_timestamp = timezone.now()
+            contact_set_state(
+                contact=call,
+                state=ContactState.CONNECTED,
+                event="CONNECTED",
+                actor_type="agent",
+                actor=agent,
+                reason="dialled",
+                fields=("agent", "offered_at", "connected_to_agent_timestamp"),
+            )
+            contact_whisper_flow_run(contact=call)
+        contact_record_event(
+            contact=call,
+            event="OUTBOUND_CALL",
+            actor_type="agent",
+            actor=agent,
+            detail={"related_contact_id": task.id, "phone_number": number},
+        )
+        contact_record_event(
+            contact=task, event="LINKED_CALL", actor_type="agent", actor=agent, detail={"call_contact_id": call.id}
+        )
+        agent_refresh(user_id=agent.id, reason="call", contact_id=call.id)
+    return call
+
+
 def _conversation_create(
     *,
     instance,
@@ -226,7 +300,8 @@ def _conversation_create(
     related_contact=None,
     phone_number="",
 ) -> Contact:
-    """The contact row, its CREATED event and its expiry, then its flow's first run (held writes, as a task's)."""
+    """The contact row, its CREATED event and its expiry, then its flow's first run (held writes, as a task's);
+    without a flow (only the number pad's, see agent_call_start) it goes straight to its working queue."""
     contact = Contact(
         instance=instance,
         channel=channel,
@@ -251,11 +326,14 @@ def _conversation_create(
             event="CREATED",
             actor_type=actor_type,
             to_state=contact.state,
-            detail={"initiation_method": initiation_method, "flow_id": flow.id, "channel": channel},
+            detail={"initiation_method": initiation_method, "flow_id": flow.id if flow else "", "channel": channel},
         )
         # A conversation left open ends by itself (a chat after its ChatDurationInMinutes).
         timer_schedule(instance=instance, kind=TimerKind.EXPIRY, due_at=expires_at, contact=contact)
-        contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
+        if flow is not None:
+            contact_run_flow(contact=contact, flow=flow, actor_type=actor_type)
+        else:  # a number pad call of an agent without a quick connect: straight to its working queue
+            contact_queue(contact=contact, queue=queue, actor_type=actor_type)
     return contact
 
 

@@ -15,10 +15,11 @@ import logging
 import threading
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
+from ccp import validation
 from ccp.errors import ServiceError
 from ccp.models import (
     Channel,
@@ -158,8 +159,12 @@ def rules_on_event(*, integration, event_source: str, event_id: str, payload: di
     return firings
 
 
+class _FiredAlready(Exception):
+    """The rule already fired for this event key: the transaction that ran its actions again rolls back."""
+
+
 def _fire(*, instance_id: str, match: Match, event_key: str, contact: Contact | None = None, payload=None):
-    """Claim the firing and run the rule's actions in one transaction; a duplicate does nothing, a failure is
+    """Run the rule's actions and record the firing in one transaction; a duplicate does nothing, a failure is
     recorded as a FAILED firing."""
     rule = match.rule
     now = timezone.now()
@@ -168,27 +173,29 @@ def _fire(*, instance_id: str, match: Match, event_key: str, contact: Contact | 
         detail["payload"] = payload
     try:
         with entry_transaction():
-            try:
-                with transaction.atomic():
-                    firing = RuleFiring.objects.create(
-                        instance_id=instance_id,
-                        rule_id=rule.id,
-                        rule_name=rule.name,
-                        event_key=event_key,
-                        contact=contact,
-                        fired_at=now,
-                        status=RuleFiring.Status.DONE,
-                        detail=detail,
-                    )
-            except IntegrityError:
-                return None  # fired already: a later segment, or the same delivery again
             task = _actions_run(
                 instance_id=instance_id, rule=rule, match=match, contact=contact, payload=payload, now=now
             )
-            if task is not None:
-                firing.task = task
-                firing.save(update_fields=["task"])
-            return firing
+            # The firing row goes in last, with its task: a second firing of this rule for this key (a later
+            # segment, the same delivery again, another process) fails on the unique (rule, event key) and rolls
+            # back everything its actions wrote. No savepoint and no second write of the row: two round trips
+            # fewer than claiming first, and a duplicate is rare (the rules already fired were read just before).
+            try:
+                return RuleFiring.objects.create(
+                    instance_id=instance_id,
+                    rule_id=rule.id,
+                    rule_name=rule.name,
+                    event_key=event_key,
+                    contact=contact,
+                    fired_at=now,
+                    status=RuleFiring.Status.DONE,
+                    detail=detail,
+                    task=task,
+                )
+            except IntegrityError as exc:
+                raise _FiredAlready from exc
+    except _FiredAlready:
+        return None  # fired already: its actions are undone with this transaction
     except Exception as exc:  # noqa: BLE001 - any failure of an action is recorded, never lost
         log.exception("rule %s failed on %s", rule.id, event_key)
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
@@ -267,7 +274,11 @@ def _category_assign(*, rule: CompiledRule, match: Match, contact: Contact, now)
 
 
 def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: Contact | None, values: dict) -> Contact:
-    flow = ContactFlow.objects.filter(instance_id=instance_id, pk=action["ContactFlowId"]).first()
+    flow = (
+        ContactFlow.objects.select_related("instance")
+        .filter(instance_id=instance_id, pk=action["ContactFlowId"])
+        .first()
+    )
     if flow is None:
         raise ServiceError(f"The rule's task flow {action['ContactFlowId']!r} no longer exists.")
     references = {}
@@ -287,6 +298,8 @@ def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: C
         name=dynamic_apply(action["Name"], values)[:TASK_NAME_MAX],
         description=dynamic_apply(action.get("Description", ""), values)[:TASK_DESCRIPTION_MAX],
         references=references,
+        # The default reference and up to 25 more (checked at CreateRule).
+        references_max=validation.RULE_TASK_REFERENCES_MAX,
         contact_flow=flow,
         previous_contact=contact,
     )

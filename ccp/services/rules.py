@@ -21,13 +21,14 @@ from ccp.rules.function import (
 )
 from ccp.rules.ruleset import CompiledRule, Facts, RuleSet, Segment
 from ccp.services.audit import audit_created, audit_deleted, audit_updated
+from ccp.services.idempotency import request_hash
 from ccp.services.transactions import entry_transaction, transaction_required
 
 NAME_MAX = 200
 TASK_NAME_MAX = 512
 TASK_DESCRIPTION_MAX = 4096
-# The default reference and the others together: a task holds at most 25 references (ccp/validation.py).
-TASK_REFERENCES_MAX = validation.REFERENCES_MAX
+# The default reference ([ContactUrl]) plus up to 25 more: a rule's task holds up to 26 (ccp/validation.py).
+TASK_EXTRA_REFERENCES_MAX = validation.RULE_TASK_EXTRA_REFERENCES_MAX
 NOTIFICATION_CONTENT_MAX = 1024
 NOTIFICATION_SUBJECT_MAX = 200
 NOTIFICATION_RECIPIENTS_MAX = 50
@@ -77,10 +78,12 @@ def _task_action(action: dict, *, instance, third_party: bool, index: int) -> di
     references = task.get("References") or {}
     if not isinstance(references, dict):
         raise InvalidRequest(f"{where}.References must be a map of names to {{Type, Value}}.")
-    if len(references) > TASK_REFERENCES_MAX:
+    # Counted before anything else is checked: the default reference is the one whose Value is [ContactUrl].
+    extra = sum(1 for ref in references.values() if not (isinstance(ref, dict) and ref.get("Value") == CONTACT_URL))
+    if extra > TASK_EXTRA_REFERENCES_MAX:
         raise InvalidRequest(
-            f"{where}.References: at most {TASK_REFERENCES_MAX} references, the default one included "
-            f"(a task holds at most {validation.REFERENCES_MAX}); it has {len(references)}."
+            f"{where}.References: the default reference ({CONTACT_URL}) and at most {TASK_EXTRA_REFERENCES_MAX} "
+            f"more; it has {extra} more."
         )
     defaults = 0
     clean_refs = {}
@@ -238,8 +241,45 @@ def rule_snapshot(rule: Rule) -> dict:
     }
 
 
-def rule_create(*, instance, data: RuleInput, actor=None, actor_label: str = "") -> Rule:
-    """CreateRule / the console's Add rule."""
+def _create_fingerprint(data: RuleInput) -> str:
+    """What a CreateRule ClientToken is compared on: every field of the request."""
+    return request_hash(
+        {
+            "name": data.name,
+            "event_source": data.event_source,
+            "integration_id": data.integration_id or "",
+            "function": data.function,
+            "actions": data.actions,
+            "publish_status": data.publish_status,
+            "tags": data.tags or {},
+        }
+    )
+
+
+def _rule_for_token(instance, *, token: str, fingerprint: str) -> Rule | None:
+    """The rule a ClientToken made, if any; the same token with another request is refused."""
+    rule = Rule.objects.filter(instance=instance, client_token=token).first()
+    if rule is not None and rule.request_hash != fingerprint:
+        raise InvalidRequest(
+            "ClientToken was already used with a different request (name, trigger, function, actions, "
+            "publish status or tags differ)."
+        )
+    return rule
+
+
+def rule_create(*, instance, data: RuleInput, actor=None, actor_label: str = "", client_token: str = "") -> Rule:
+    """CreateRule / the console's Add rule. Idempotent on `client_token` (CreateRule's ClientToken): the same
+    token with the same request answers the rule it made (nothing written); with another request it is
+    InvalidRequestException, the error botocore lists for CreateRule (it has no IdempotencyException)."""
+    if client_token is None:
+        client_token = ""
+    if not isinstance(client_token, str) or len(client_token) > validation.CLIENT_TOKEN_MAX:
+        raise InvalidRequest(f"ClientToken must be a string of at most {validation.CLIENT_TOKEN_MAX} characters.")
+    fingerprint = _create_fingerprint(data) if client_token else ""
+    if client_token:
+        existing = _rule_for_token(instance, token=client_token, fingerprint=fingerprint)
+        if existing is not None:
+            return existing
     name, actions, integration = _check(instance, data)
     now = timezone.now()
     by = actor.username if actor is not None else (actor_label or "API")
@@ -259,10 +299,18 @@ def rule_create(*, instance, data: RuleInput, actor=None, actor_label: str = "")
                 updated_at=now,
                 created_by=by,
                 updated_by=by,
+                client_token=client_token,
+                request_hash=fingerprint,
             )
             _version_bump(instance)
             audit_created(rule, resource_type="Rule", after=rule_snapshot(rule), actor=actor, actor_label=actor_label)
     except IntegrityError:
+        # A concurrent request with the same token committed first (it blocked us on the unique token): answer
+        # its rule, as a retry would get it.
+        if client_token:
+            existing = _rule_for_token(instance, token=client_token, fingerprint=fingerprint)
+            if existing is not None:
+                return existing
         raise ResourceConflict(f"A rule named {name!r} already exists in this instance.")
     return rule
 

@@ -227,9 +227,18 @@ def task_start(
     )
 
 
-def task_create(*, instance: Instance, initiation_method: str, actor_type: str, actor=None, **fields) -> Contact:
-    """Create a task inside the caller's transaction (a flow's Create task block, in its run's transaction):
-    no ClientToken, so nothing to look up."""
+def task_create(
+    *,
+    instance: Instance,
+    initiation_method: str,
+    actor_type: str,
+    actor=None,
+    references_max: int = validation.REFERENCES_MAX,
+    **fields,
+) -> Contact:
+    """Create a task inside the caller's transaction (a flow's Create task block, in its run's transaction, a
+    rule's CREATE_TASK, which holds up to validation.RULE_TASK_REFERENCES_MAX references): no ClientToken, so
+    nothing to look up."""
     return _task_create(
         instance=instance,
         request=TaskRequest(**fields),
@@ -238,11 +247,20 @@ def task_create(*, instance: Instance, initiation_method: str, actor_type: str, 
         actor_type=actor_type,
         actor=actor,
         now=timezone.now(),
+        references_max=references_max,
     )
 
 
 def _task_create(
-    *, instance: Instance, request: TaskRequest, initiation_method, client_token, actor_type, actor, now
+    *,
+    instance: Instance,
+    request: TaskRequest,
+    initiation_method,
+    client_token,
+    actor_type,
+    actor,
+    now,
+    references_max: int = validation.REFERENCES_MAX,
 ) -> Contact:
     name, description = request.name, request.description
     attributes, references = request.attributes, request.references
@@ -254,7 +272,7 @@ def _task_create(
         raise InvalidRequest("Give PreviousContactId or RelatedContactId, not both.")
     flow = _resolve_flow(contact_flow=contact_flow, quick_connect=quick_connect, task_template=task_template)
     attributes = validation.validate_attributes(attributes)
-    references = validation.validate_references(references)
+    references = validation.validate_references(references, limit=references_max)
     description = validation.validate_description(description)
     self_assign, expires_after = False, validation.TASK_MAX_DURATION
     if task_template is not None:

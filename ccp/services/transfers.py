@@ -16,10 +16,9 @@ from ccp.models import (
     TimerKind,
     User,
 )
-from ccp.models.contacts import AGENT_SLOT_STATES
-from ccp.realtime.publish import agent_refresh
 from ccp.services.contact_events import contact_record_event
 from ccp.services.contacts import contact_end, contact_queue, contact_run_flow, quick_connect_queue
+from ccp.services.conversations import agent_call_start
 from ccp.services.idempotency import RequestFields, contact_create_once
 from ccp.services.timers import timer_schedule
 from ccp.services.transactions import entry_transaction, transaction_required
@@ -155,47 +154,9 @@ def contact_transfer_by_agent(*, contact_id: str, quick_connect_id: str, agent: 
 
 
 def outbound_call_start(*, task_id: str, agent: User, phone_number: str) -> Contact:
-    """Number pad: a simulated outbound VOICE call, linked to the task through RelatedContactId."""
-    number = "".join(ch for ch in phone_number if ch.isdigit() or ch in "+*#")
-    if not 3 <= len(number) <= 20:
-        raise InvalidRequest("Enter a phone number of 3 to 20 digits.", field="phone_number")
-    with entry_transaction():
-        task = Contact.objects.select_for_update().filter(pk=task_id, instance_id=agent.instance_id).first()
-        if task is None or task.agent_id != agent.id or task.state != ContactState.CONNECTED:
-            raise InvalidRequest("Open a connected task to dial from the number pad.")
-        if Contact.objects.filter(agent=agent, channel=Channel.VOICE, state__in=AGENT_SLOT_STATES).exists():
-            raise InvalidRequest("You are already on a call; hang up first.")
-        now = timezone.now()
-        queue = agent.routing_profile.default_outbound_queue if agent.routing_profile else None
-        call = Contact.objects.create(
-            instance_id=agent.instance_id,
-            channel=Channel.VOICE,
-            initiation_method=InitiationMethod.OUTBOUND,
-            state=ContactState.CONNECTED,
-            name=f"Call {number}",
-            phone_number=number,
-            related_contact=task,
-            attributes=task.attributes,
-            queue=queue,
-            agent=agent,
-            initiation_timestamp=now,
-            connected_to_agent_timestamp=now,
-            last_update_timestamp=now,
-        )
-        Contact.objects.filter(pk=call.pk).update(initial_contact_id=call.pk)
-        contact_record_event(
-            contact=call,
-            event="OUTBOUND_CALL",
-            actor_type="agent",
-            actor=agent,
-            to_state=ContactState.CONNECTED,
-            detail={"related_contact_id": task.id, "phone_number": number},
-        )
-        contact_record_event(
-            contact=task, event="LINKED_CALL", actor_type="agent", actor=agent, detail={"call_contact_id": call.id}
-        )
-        agent_refresh(user_id=agent.id, reason="call", contact_id=call.id)
-    return call
+    """Number pad: an outbound VOICE call linked to the task, made by the conversations service as
+    StartOutboundVoiceContact makes one (its flow runs, it queues, it reaches the agent who dialled)."""
+    return agent_call_start(task_id=task_id, agent=agent, phone_number=phone_number)
 
 
 def outbound_call_hangup(*, call_id: str, agent: User) -> None:

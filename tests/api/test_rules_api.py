@@ -24,11 +24,11 @@ def task(flow, **extra):
 
 
 def create(connect, instance, flow, name="Refund", source="OnRealTimeCallAnalysisAvailable", status="PUBLISHED",
-           function=FUNCTION, actions=None):
+           function=FUNCTION, actions=None, **extra):
     return connect.create_rule(
         InstanceId=instance.id, Name=name, TriggerEventSource={"EventSourceName": source}, Function=function,
         Actions=actions or [task(flow), {"ActionType": "ASSIGN_CONTACT_CATEGORY", "AssignContactCategoryAction": {}}],
-        PublishStatus=status, Tags={"team": "care"},
+        PublishStatus=status, Tags={"team": "care"}, **extra,
     )
 
 
@@ -139,3 +139,23 @@ def test_another_instances_rule_is_not_found(connect, instance, task_flow, outsi
     assert m.Rule.objects.get(pk=theirs.id).name == "Theirs"
     code, _ = error_of(lambda: create(connect, instance, outsider["flow"]))
     assert code == "ResourceNotFoundException"
+
+
+def test_create_rule_is_idempotent_on_its_client_token(connect, instance, task_flow):
+    """Same ClientToken and request: the same rule, nothing written again. Same token, another request:
+    InvalidRequestException (botocore lists no IdempotencyException for CreateRule), nothing written."""
+    first = create(connect, instance, task_flow, ClientToken="retry-me")
+    entries = m.AuditEntry.objects.filter(resource_type="Rule").count()
+    again = create(connect, instance, task_flow, ClientToken="retry-me")
+    assert again["RuleId"] == first["RuleId"] and again["RuleArn"] == first["RuleArn"]
+    assert m.Rule.objects.filter(instance=instance).count() == 1
+    assert m.AuditEntry.objects.filter(resource_type="Rule").count() == entries
+
+    code, message = error_of(lambda: create(connect, instance, task_flow, name="Other", ClientToken="retry-me"))
+    assert code == "InvalidRequestException" and "ClientToken" in message
+    assert m.Rule.objects.filter(instance=instance).count() == 1
+
+    # Another token is another request: a rule of the same name conflicts; boto3 fills a token of its own.
+    code, _ = error_of(lambda: create(connect, instance, task_flow, ClientToken="another"))
+    assert code == "ResourceConflictException"
+    assert create(connect, instance, task_flow, name="Fresh")["RuleId"] != first["RuleId"]

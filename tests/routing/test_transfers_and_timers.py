@@ -180,6 +180,36 @@ def test_the_number_pad_call_is_linked_to_the_task_and_can_be_hung_up(cast):
     assert call.state == ContactState.ENDED
 
 
+def _events(contact) -> list[str]:
+    return list(ContactEvent.objects.filter(contact=contact).order_by("id").values_list("event", flat=True))
+
+
+def test_the_number_pad_call_runs_the_agents_flow_queues_and_reaches_the_dialler(cast):
+    """As StartOutboundVoiceContact: the call runs a flow (the agent's own quick connect's), queues in the
+    agent's queue and is connected to the agent who dialled it, who is not offered anyone else's call."""
+    alice = cast.available(cast.alice)
+    task = connected_task(cast, alice)
+    call = outbound_call_start(task_id=task.id, agent=alice, phone_number="555 0100")
+    call.refresh_from_db()
+    personal = cast.alice.personal_queue
+    assert call.flow_id == cast.qc_flow.id and call.flow_trace
+    assert call.queue_id == personal.id and call.enqueue_timestamp is not None
+    assert call.state == ContactState.CONNECTED and call.agent_id == alice.id
+    assert call.attributes == task.attributes and call.related_contact_id == task.id
+    events = _events(call)
+    assert events.index("CREATED") < events.index("QUEUED") < events.index("CONNECTED")
+    assert "OUTBOUND_CALL" in events
+
+
+def test_the_number_pad_call_of_an_agent_without_a_quick_connect_still_queues_and_connects(cast):
+    agent = cast.agent()
+    task = connected_task(cast, agent)
+    call = outbound_call_start(task_id=task.id, agent=agent, phone_number="5550100")
+    call.refresh_from_db()
+    assert call.queue.agent_id == agent.id and call.state == ContactState.CONNECTED
+    assert ["QUEUED", "CONNECTED"] == [e for e in _events(call) if e in ("QUEUED", "CONNECTED")]
+
+
 def test_the_number_pad_refuses_a_number_that_is_not_one(cast):
     agent = cast.agent()
     task = connected_task(cast, agent)

@@ -96,7 +96,7 @@ def _create(cast, actions, source="OnRealTimeCallAnalysisAvailable"):
         (lambda c: [task_action(c.flow, name="n" * 513)], "at most 512"),
         (lambda c: [task_action(c.flow, description="d" * 4097)], "at most 4,096"),
         (lambda c: [task_action(c.flow, references={f"r{i}": {"Type": "STRING", "Value": "v"} for i in range(26)})],
-         "at most 25"),
+         "at most 25 more; it has 26 more"),
         (lambda c: [task_action(c.flow, references={"r": {"Type": "STRING", "Value": "v" * 4097}})], "4,096"),
         (lambda c: [task_action(c.flow, references={"r": {"Type": "URL", "Value": "javascript:alert(1)"}})], "URL"),
         (lambda c: [{"ActionType": "GENERATE_EVENTBRIDGE_EVENT", "EventBridgeAction": {"Name": "x"}}],
@@ -114,10 +114,42 @@ def test_actions_over_their_limits_are_refused_and_nothing_is_written(cast, make
     assert not m.Rule.objects.exists() and not m.AuditEntry.objects.filter(resource_type="Rule").exists()
 
 
-def test_25_references_default_included_are_accepted(cast):
-    refs = {f"r{i}": {"Type": "STRING", "Value": "v" * 4096} for i in range(24)}
+def _references(extra: int) -> dict:
+    refs = {f"r{i}": {"Type": "STRING", "Value": "v" * 4096} for i in range(extra)}
     refs["Call"] = {"Type": "URL", "Value": "[ContactUrl]"}
-    assert _create(cast, [task_action(cast.flow, name="n" * 512, description="d" * 4096, references=refs)])
+    return refs
+
+
+def test_the_default_reference_and_25_more_are_accepted_and_all_26_reach_the_task(talk, cast):
+    talk.rule("Refund", words("refund"), actions=[
+        task_action(cast.flow, name="n" * 512, description="d" * 4096, references=_references(25))])
+    call = talk.contact("VOICE")
+    talk.say(call, ("CUSTOMER", "refund"))
+    task = m.Contact.objects.get(previous_contact=call)
+    assert len(task.references) == 26
+    assert task.references["Call"]["Value"].endswith(f"/console/contacts/{call.id}/")
+
+
+def test_the_default_reference_and_26_more_are_refused_and_nothing_is_written(cast):
+    with pytest.raises(InvalidRequest) as refused:
+        _create(cast, [task_action(cast.flow, references=_references(26))])
+    assert refused.value.message.endswith(
+        "References: the default reference ([ContactUrl]) and at most 25 more; it has 26 more.")
+    assert not m.Rule.objects.exists() and not m.AuditEntry.objects.filter(resource_type="Rule").exists()
+
+
+def test_a_rules_task_with_26_references_can_still_update_them_but_not_add_one(talk, cast):
+    from ccp import validation
+    from ccp.errors import InvalidParameter
+
+    talk.rule("Refund", words("refund"), actions=[task_action(cast.flow, references=_references(25))])
+    call = talk.contact("VOICE")
+    talk.say(call, ("CUSTOMER", "refund"))
+    task = m.Contact.objects.get(previous_contact=call)
+    merged = validation.references_merge(task.references, {"r0": {"Type": "STRING", "Value": "new"}})
+    assert len(merged) == 26 and merged["r0"]["Value"] == "new"
+    with pytest.raises(InvalidParameter):
+        validation.references_merge(task.references, {"r99": {"Type": "STRING", "Value": "new"}})
 
 
 def test_a_task_flow_must_be_saved_and_published(cast):
@@ -152,3 +184,21 @@ def test_rule_changes_are_audited(talk, cast):
     rule_delete(rule=rule, actor=cast.admin)
     entries = list(m.AuditEntry.objects.filter(resource_type="Rule").order_by("id").values_list("action", "actor_id"))
     assert entries == [("CREATE", cast.admin.id), ("UPDATE", cast.admin.id), ("DELETE", cast.admin.id)]
+
+
+def test_a_second_firing_that_slips_past_the_check_rolls_its_task_back(talk, cast):
+    """Two deliveries evaluated at once both see the rule unfired: the second's firing row fails on the unique
+    (rule, contact) and everything its actions wrote goes with it; one task, one DONE firing."""
+    from ccp.rules.ruleset import Facts
+    from ccp.services.rule_engine import _fire, _segments, ruleset_for
+
+    rule = talk.rule("Refund", words("refund"), actions=[CATEGORY, task_action(cast.flow)])
+    call = talk.contact("VOICE")
+    talk.say(call, ("CUSTOMER", "refund"))
+    [match] = ruleset_for(cast.instance.id).match_transcript(
+        event_source="OnRealTimeCallAnalysisAvailable", segments=_segments(call), facts=Facts(contact_id=call.id)
+    )
+    assert _fire(instance_id=cast.instance.id, match=match, event_key=f"contact:{call.id}", contact=call) is None
+    assert m.Contact.objects.filter(previous_contact=call).count() == 1
+    assert list(m.RuleFiring.objects.filter(rule=rule).values_list("status", flat=True)) == ["DONE"]
+    assert m.ContactCategory.objects.filter(contact=call).count() == 1
