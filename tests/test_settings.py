@@ -90,6 +90,6 @@ def test_every_environment_variable_is_in_the_readmes_configuration_table():
     source = (ROOT / "ccp" / "settings.py").read_text()
     names = set(re.findall(r"""(?:env\w*|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]*)["']""", source))
     readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     assert names, "no environment variable found in settings.py"
     assert sorted(n for n in names if f"`{n}`" not in table) == []
