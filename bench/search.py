@@ -304,8 +304,8 @@ def main() -> None:
         def run():
             values = {"start": now - day, "end": now, **filters}
             f = ContactSearchFilters(**{k: v() if callable(v) else v for k, v in values.items()})
-            contact_search_page(instance=instance, filters=f, size=50)
-            contact_search_count(instance=instance, filters=f)
+            shown = contact_search_page(instance=instance, filters=f, size=50)
+            contact_search_count(instance=instance, filters=f, page=shown)
 
         return run
 

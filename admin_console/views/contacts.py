@@ -103,12 +103,11 @@ def contact_search(request):
             for row in page.rows:
                 row.duration_seconds = contact_duration(row)
                 row.category_names = categories.get(row.pk, [])
-            count, more = contact_search_count(instance=tenant, filters=filters, cap=COUNT_CAP)
+            count, more = contact_search_count(instance=tenant, filters=filters, cap=COUNT_CAP, page=page)
             context.update(
                 rows=page.rows,
                 count=count,
                 more=more,
-                cap=COUNT_CAP,
                 next_query=_query(params, after=page.next_cursor, before=None) if page.next_cursor else "",
                 previous_query=_query(params, before=page.previous_cursor, after=None) if page.previous_cursor else "",
                 export_query=_query(params, after=None, before=None),

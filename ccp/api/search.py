@@ -33,13 +33,13 @@ def search_filters(params) -> ContactSearchFilters:
 
 def search_contacts(*, instance, params) -> dict:
     """SearchContacts: POST /search-contacts (at most 100 per page). NextToken is a keyset cursor: the last
-    row's sort value and id. TotalCount stops at 10,000 (counting millions on every page is what the cursor
-    avoids)."""
+    row's sort value and id. TotalCount stops at 1,000 (COUNT_CAP: counting millions on every page is what the
+    cursor avoids), and is the page's row count when counting would take longer than COUNT_BUDGET_MS."""
     filters = search_filters(params)
     result = contact_search_page(
         instance=instance, filters=filters, size=params.get("MaxResults") or 100, after=params.get("NextToken")
     )
-    total, _more = contact_search_count(instance=instance, filters=filters)
+    total, _more = contact_search_count(instance=instance, filters=filters, page=result)
     return {
         "Contacts": [contact_search_summary(c) for c in result.rows],
         "TotalCount": total,
