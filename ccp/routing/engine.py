@@ -13,7 +13,8 @@ tests run against both.
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from ccp.compiled import CompiledQuery
@@ -31,11 +32,9 @@ from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import (
     CHANNELS,
-    FreeAgent,
     QueuedContact,
     QueueSlot,
     channels_with_free_slot,
-    order_agents,
     pick_across,
 )
 from ccp.services.offers import contact_offer, contact_whisper_auto_accepted
@@ -177,39 +176,76 @@ _CONVERSATIONS_QUEUED = CompiledQuery(
 )
 
 
-def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS) -> list[FreeAgent]:
-    """Available agents with a free slot in one of `channels`, as routing data (two queries)."""
+# The agents' open contacts per channel, and the routing profile's concurrency for it.
+_CONCURRENCY_FIELDS = {
+    Channel.TASK: "routing_profile__task_concurrency",
+    Channel.CHAT: "routing_profile__chat_concurrency",
+    Channel.VOICE: "routing_profile__voice_concurrency",
+}
+
+
+def _open_in(channel: str):
+    """The agent's contacts holding a slot of `channel`, as a subquery (an index seek in contact_agent_state_idx)."""
+    return Coalesce(
+        Subquery(
+            Contact.objects.filter(agent_id=OuterRef("pk"), state__in=AGENT_SLOT_STATES, channel=channel)
+            .order_by()
+            .values("agent_id")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def _agent_order() -> tuple:
+    """`decide.order_agents`' order in SQL: idle longest first, never idle first of all, then the id as Python
+    compares strings (code points: the "C" collation on PostgreSQL, BINARY on SQLite)."""
+    by_id = Collate("id", "C") if connection.vendor == "postgresql" else F("id")
+    return (F("idle_since").asc(nulls_first=True), by_id.asc())
+
+
+def free_agents(
+    *, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS, limit: int | None = None, after=None
+) -> list[tuple[str, dt.datetime | None]]:
+    """(id, idle_since) of the Available agents with a free slot in one of `channels` (serving one of
+    `queue_ids`, when given), in `decide.order_agents`' order: the best `limit` of them, after `after` (the
+    (id, idle_since) row the previous page ended on). One query: the database filters, sorts and keeps the top
+    `limit`, so a routing pass reads as many agents as it can use, not every Available one."""
     qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
     if queue_ids is not None:
+        queue_ids = list(queue_ids)
         qs = qs.filter(
-            Q(routing_profile__queue_configs__queue_id__in=list(queue_ids)) | Q(personal_queue__id__in=list(queue_ids))
-        ).distinct()
-    rows = list(
-        qs.values_list(
-            "id",
-            "idle_since",
-            "routing_profile__task_concurrency",
-            "routing_profile__chat_concurrency",
-            "routing_profile__voice_concurrency",
+            Exists(
+                RoutingProfileQueue.objects.filter(
+                    routing_profile_id=OuterRef("routing_profile_id"), queue_id__in=queue_ids
+                )
+            )
+            | Exists(Queue.objects.filter(agent_id=OuterRef("pk"), id__in=queue_ids))
         )
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for agent_id, channel, n in (
-        Contact.objects.filter(agent_id__in=[r[0] for r in rows], state__in=AGENT_SLOT_STATES)
-        .values_list("agent_id", "channel")
-        .annotate(n=Count("id"))
-        .values_list("agent_id", "channel", "n")
-    ):
-        counts.setdefault(agent_id, {})[channel] = n
-    agents = []
-    for uid, idle, task, chat, voice in rows:
-        busy = counts.get(uid, {})
-        others = [
-            ch for ch in channels_with_free_slot(busy, {Channel.CHAT: chat, Channel.VOICE: voice}) if ch in channels
-        ]
-        task = task if Channel.TASK in channels else 0
-        agents.append(FreeAgent(uid, idle, busy.get(Channel.TASK, 0), task, other_channel_free=bool(others)))
-    return order_agents(agents)
+    free = Q()
+    for channel in channels:
+        name = f"open_{channel.lower()}"
+        qs = qs.alias(**{name: _open_in(channel)})
+        free |= Q(**{f"{name}__lt": F(_CONCURRENCY_FIELDS[channel])})
+    qs = qs.filter(free)
+    if after is not None:
+        last_id, idle = after
+        if idle is None:
+            qs = qs.filter(Q(idle_since__isnull=True, id__gt=last_id) | Q(idle_since__isnull=False))
+        else:
+            qs = qs.filter(Q(idle_since__gt=idle) | Q(idle_since=idle, id__gt=last_id))
+    qs = qs.order_by(*_agent_order()).values_list("id", "idle_since")
+    return list(qs if limit is None else qs[:limit])
+
+
+def _routable_waiting(*, instance_id: str, queue_ids, channels) -> int:
+    """How many queued contacts a pass could route (of `queue_ids`, in `channels`), counted up to the bound of
+    one dispatch: how many free agents it needs at most."""
+    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED, channel__in=list(channels))
+    if queue_ids is not None:
+        qs = qs.filter(queue_id__in=list(queue_ids))
+    return qs.order_by()[:MAX_OFFERS_PER_DISPATCH].count()
 
 
 def _queued_exists(*, instance_id: str, queue_ids=None) -> bool:
@@ -238,19 +274,49 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
         return 0
     offers = 0
     channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
-    agents = [
-        a.user_id
-        for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
-    ]
     watch_queues = queue_ids if agent_ids is None else None
-    while agents and offers < MAX_OFFERS_PER_DISPATCH:
-        still_free = []
-        for agent_id in agents:
+
+    # The first round goes down the free agents in order, a page at a time: each page as many agents as
+    # contacts are waiting (the best k, in SQL), the next page only when some of them took nothing (a queue
+    # delay, a cooldown, a head another router holds). Agents offered something are the most recently busy
+    # now: they wait for the next round, and a later page that meets them again skips them.
+    took: list[str] = []
+    tried: set[str] = set()
+    after = None
+    while offers < MAX_OFFERS_PER_DISPATCH:
+        waiting = _routable_waiting(instance_id=instance_id, queue_ids=watch_queues, channels=channels)
+        if not waiting:
+            return offers
+        page = free_agents(
+            instance_id=instance_id,
+            agent_ids=agent_ids,
+            queue_ids=queue_ids,
+            channels=channels,
+            limit=waiting,
+            after=after,
+        )
+        for agent_id, _idle in page:
+            if agent_id in tried:
+                continue
+            tried.add(agent_id)
             # Stop as soon as the queues that triggered us are empty: the other free agents have nothing to get.
             if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
                 return offers
             if routing_offer_next(agent_id=agent_id) is not None:
                 offers += 1
-                still_free.append(agent_id)  # back of the line: now the most recently busy
+                took.append(agent_id)  # back of the line: now the most recently busy
+        if len(page) < waiting:
+            break  # no more free agents
+        after = page[-1]
+
+    agents = took
+    while agents and offers < MAX_OFFERS_PER_DISPATCH:
+        still_free = []
+        for agent_id in agents:
+            if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
+                return offers
+            if routing_offer_next(agent_id=agent_id) is not None:
+                offers += 1
+                still_free.append(agent_id)
         agents = still_free
     return offers
