@@ -13,8 +13,8 @@ tests run against both.
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Collate
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from ccp.compiled import CompiledQuery
@@ -176,7 +176,7 @@ _CONVERSATIONS_QUEUED = CompiledQuery(
 )
 
 
-# The agents' open contacts per channel, and the routing profile's concurrency for it.
+# The routing profile's concurrency per channel.
 _CONCURRENCY_FIELDS = {
     Channel.TASK: "routing_profile__task_concurrency",
     Channel.CHAT: "routing_profile__chat_concurrency",
@@ -184,34 +184,22 @@ _CONCURRENCY_FIELDS = {
 }
 
 
-def _open_in(channel: str):
-    """The agent's contacts holding a slot of `channel`, as a subquery (an index seek in contact_agent_state_idx)."""
-    return Coalesce(
-        Subquery(
-            Contact.objects.filter(agent_id=OuterRef("pk"), state__in=AGENT_SLOT_STATES, channel=channel)
-            .order_by()
-            .values("agent_id")
-            .annotate(n=Count("id"))
-            .values("n")[:1]
-        ),
-        0,
-    )
-
-
-def _agent_order() -> tuple:
-    """`decide.order_agents`' order in SQL: idle longest first, never idle first of all, then the id as Python
-    compares strings (code points: the "C" collation on PostgreSQL, BINARY on SQLite)."""
-    by_id = Collate("id", "C") if connection.vendor == "postgresql" else F("id")
-    return (F("idle_since").asc(nulls_first=True), by_id.asc())
+def _id_order():
+    """The id as Python compares strings (code points): the "C" collation on PostgreSQL, BINARY on SQLite."""
+    return Collate("id", "C") if connection.vendor == "postgresql" else F("id")
 
 
 def free_agents(
     *, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS, limit: int | None = None, after=None
 ) -> list[tuple[str, dt.datetime | None]]:
     """(id, idle_since) of the Available agents with a free slot in one of `channels` (serving one of
-    `queue_ids`, when given), in `decide.order_agents`' order: the best `limit` of them, after `after` (the
-    (id, idle_since) row the previous page ended on). One query: the database filters, sorts and keeps the top
-    `limit`, so a routing pass reads as many agents as it can use, not every Available one."""
+    `queue_ids`, when given), in `decide.order_agents`' order — idle longest first, never idle first of all,
+    then by id —: the best `limit` of them, after `after` (the (id, idle_since) row the previous page ended on).
+
+    One query, so a routing pass reads as many agents as it can use, not every Available one. The inner query
+    sorts the Available agents (narrow rows: id, idle time, concurrency; `OFFSET 0` keeps PostgreSQL from
+    pushing the outer filter into it); the outer one counts each agent's open contacts only for the rows it
+    takes, in order, until it has `limit` agents with a free slot."""
     qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
     if queue_ids is not None:
         queue_ids = list(queue_ids)
@@ -223,20 +211,46 @@ def free_agents(
             )
             | Exists(Queue.objects.filter(agent_id=OuterRef("pk"), id__in=queue_ids))
         )
-    free = Q()
-    for channel in channels:
-        name = f"open_{channel.lower()}"
-        qs = qs.alias(**{name: _open_in(channel)})
-        free |= Q(**{f"{name}__lt": F(_CONCURRENCY_FIELDS[channel])})
-    qs = qs.filter(free)
+    qs = qs.annotate(sort_id=_id_order(), **{f"conc_{ch.lower()}": F(_CONCURRENCY_FIELDS[ch]) for ch in channels})
     if after is not None:
         last_id, idle = after
         if idle is None:
-            qs = qs.filter(Q(idle_since__isnull=True, id__gt=last_id) | Q(idle_since__isnull=False))
+            qs = qs.filter(Q(idle_since__isnull=True, sort_id__gt=last_id) | Q(idle_since__isnull=False))
         else:
-            qs = qs.filter(Q(idle_since__gt=idle) | Q(idle_since=idle, id__gt=last_id))
-    qs = qs.order_by(*_agent_order()).values_list("id", "idle_since")
-    return list(qs if limit is None else qs[:limit])
+            qs = qs.filter(Q(idle_since__gt=idle) | Q(idle_since=idle, sort_id__gt=last_id))
+    qs = qs.order_by(F("idle_since").asc(nulls_first=True), F("sort_id").asc()).values_list(
+        "id", "idle_since", "sort_id", *(f"conc_{ch.lower()}" for ch in channels)
+    )
+    inner, params = qs.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # Only our own names go into the text (a channel is a key of _CONCURRENCY_FIELDS); values are parameters.
+    slots = ", ".join(["%s"] * len(AGENT_SLOT_STATES))
+    free = " OR ".join(
+        f"(SELECT COUNT(*) FROM {quote(Contact._meta.db_table)} c WHERE c.agent_id = a.id AND c.channel = %s"  # noqa: S608
+        f" AND c.state IN ({slots})) < a.conc_{ch.lower()}"
+        for ch in channels
+    )
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT a.id, a.idle_since FROM ({inner}{fence}) a WHERE {free}"  # noqa: S608
+        " ORDER BY a.idle_since ASC NULLS FIRST, a.sort_id ASC"
+    )
+    params = [*params, *(v for ch in channels for v in (ch, *AGENT_SLOT_STATES))]
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # A raw cursor's timestamps as the ORM reads them (SQLite returns text).
+    column = User._meta.get_field("idle_since").get_col(User._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.field.get_db_converters(connection)
+    out = []
+    for agent_id, idle in rows:
+        for convert in converters:
+            idle = convert(idle, column, connection)
+        out.append((agent_id, idle))
+    return out
 
 
 def _routable_waiting(*, instance_id: str, queue_ids, channels) -> int:
