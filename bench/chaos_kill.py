@@ -361,7 +361,7 @@ def trial_run(n: int, args, procs: dict[str, Proc], ports: list[int], rng: rando
     creator = ThreadPoolExecutor(1).submit(create_all, clients, seed, args.tasks, n, stats)
     checked = t0
     PANEL_ERRORS.clear()
-    while time.monotonic() - t0 < TRIAL_DEADLINE:
+    while time.monotonic() - t0 < args.deadline:
         actions = panels_step(seed["instance"], seed["routable"])
         # checked while the work flows too: over capacity is a moment's state, not an end state
         if time.monotonic() - checked > 0.25:
@@ -403,6 +403,13 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--kill-window", type=float, default=2.5, help="the kill falls in [0.1, this] seconds")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=TRIAL_DEADLINE,
+        help="seconds a trial may take to end every task; raise it on a loaded machine (a live task at the"
+        " deadline still counts as stranded)",
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -431,7 +438,11 @@ def main() -> None:
     totals = {"trials": 0, "created": 0, "ended": 0, "retries": 0, "client_errors": 0, "violations": 0}
     by_kind: dict[str, int] = {}
     started = time.monotonic()
-    print(f"chaos_kill: {args.trials} trials × {args.tasks} tasks, {args.agents} agents; seed {seed}", flush=True)
+    print(
+        f"chaos_kill: {args.trials} trials × {args.tasks} tasks, {args.agents} agents; seed {seed};"
+        f" deadline {args.deadline:.0f} s a trial",
+        flush=True,
+    )
     try:
         for proc in procs.values():
             proc.wait_ready()

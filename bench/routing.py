@@ -5,9 +5,15 @@ their queues, claim it, write the offer and its event and timer) and assignments
 4 routing processes, each next to a baseline measured in the same run: one transaction that locks
 and updates a single row (the floor any claim pays).
 
+Then the routing pass with many agents Available (`--pass-agents`, default 500 and 2,000): a new task is
+queued and `routing_dispatch` runs for its queue, as after StartTaskContact; p50/p99 of the whole pass (find
+the free agents, offer the task), against the same baseline.
+
     .venv/bin/python bench/routing.py            # DATABASE_URL defaults to a scratch taskcenter_bench DB
+    .venv/bin/python bench/routing.py --pass-only --pass-agents 500,2000   # only the routing pass
 """
 
+import argparse
 import datetime as dt
 import multiprocessing as mp
 import os
@@ -127,9 +133,94 @@ def pct(values: list[float], p: float) -> float:
     return sorted(values)[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
+def pass_seed(agents: int) -> tuple[str, str]:
+    """An instance with `agents` agents Available (without routing) and one queue they all serve."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from ccp.models import Queue, RoutingProfileQueue, User
+    from ccp.services.agents import agent_statuses_ensure
+    from tests.factories import InstanceFactory, RoutingProfileFactory
+
+    instance = InstanceFactory(alias=f"pass{agents}", active_task_quota=100_000)
+    statuses = agent_statuses_ensure(instance=instance)
+    queue = Queue.objects.create(instance=instance, name="Pass queue")
+    profile = RoutingProfileFactory(instance=instance, default_outbound_queue=queue, task_concurrency=10)
+    RoutingProfileQueue.objects.create(routing_profile=profile, queue=queue, priority=1)
+    now = timezone.now()
+    User.objects.bulk_create(
+        User(
+            instance=instance,
+            username=f"pass{agents}-agent-{i}",
+            routing_profile=profile,
+            status=statuses["ROUTABLE"],
+            idle_since=now - dt.timedelta(seconds=i),
+        )
+        for i in range(agents)
+    )
+    subprocess.run(["psql", DB_URL, "-q", "-c", "VACUUM ANALYZE"], check=True)
+    return instance.id, queue.id
+
+
+def pass_run(instance_id: str, queue_id: str, reps: int) -> list[float]:
+    """Queue one task, then time `routing_dispatch` for its queue (what follows StartTaskContact's commit)."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from ccp.models import Contact
+    from ccp.routing.engine import routing_dispatch
+
+    times = []
+    for i in range(reps):
+        now = timezone.now()
+        Contact.objects.create(
+            instance_id=instance_id,
+            initiation_method="API",
+            state="QUEUED",
+            name=f"Pass task {i}",
+            queue_id=queue_id,
+            initiation_timestamp=now,
+            last_update_timestamp=now,
+            enqueue_timestamp=now,
+            routing_order_at=now,
+        )
+        t0 = time.perf_counter()
+        offers = routing_dispatch(instance_id=instance_id, queue_ids=[queue_id])
+        times.append(time.perf_counter() - t0)
+        assert offers == 1, offers
+    return times
+
+
+def routing_pass(ctx, agent_counts: list[int], reps: int) -> None:
+    with ctx.Pool(1) as pool:
+        base = pool.apply(baseline_one, (SAMPLE,))
+    b50, b99 = pct(base, 0.5), pct(base, 0.99)
+    print(f"routing pass: one task queued, routing_dispatch for its queue, {reps} passes, PostgreSQL")
+    print(f"{'measure':<44}{'pass':>12}{'baseline':>12}{'ratio':>8}")
+    for n in agent_counts:
+        with ctx.Pool(1) as pool:
+            instance_id, queue_id = pool.apply(pass_seed, (n,))
+            times = pool.apply(pass_run, (instance_id, queue_id, reps))
+        p50, p99 = pct(times, 0.5), pct(times, 0.99)
+        print(f"{f'pass p50 (ms), {n} Available':<44}{p50:>12.2f}{b50:>12.2f}{p50 / b50:>8.1f}")
+        print(f"{f'pass p99 (ms), {n} Available':<44}{p99:>12.2f}{b99:>12.2f}{p99 / b99:>8.1f}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pass-agents", default="500,2000", help="Available agents for the routing pass")
+    parser.add_argument("--pass-reps", type=int, default=300, help="routing passes per agent count")
+    parser.add_argument("--pass-only", action="store_true", help="measure only the routing pass")
+    args = parser.parse_args()
     setup_database()
     ctx = mp.get_context("spawn")
+    if args.pass_only:
+        routing_pass(ctx, [int(n) for n in args.pass_agents.split(",")], args.pass_reps)
+        return
     with ctx.Pool(1) as pool:
         pool.apply(seed)
     import django
@@ -173,6 +264,7 @@ def main() -> None:
         f"targets: p99 < 10 ms -> {'met' if p99 < 10 else 'NOT met'}; > 500 assignments/s -> "
         f"{'met' if rate > 500 else 'NOT met'}"
     )
+    routing_pass(ctx, [int(n) for n in args.pass_agents.split(",")], args.pass_reps)
 
 
 if __name__ == "__main__":

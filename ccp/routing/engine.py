@@ -13,7 +13,8 @@ tests run against both.
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from ccp.compiled import CompiledQuery
@@ -31,11 +32,9 @@ from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.realtime.publish import agent_refresh
 from ccp.routing.decide import (
     CHANNELS,
-    FreeAgent,
     QueuedContact,
     QueueSlot,
     channels_with_free_slot,
-    order_agents,
     pick_across,
 )
 from ccp.services.offers import contact_offer, contact_whisper_auto_accepted
@@ -177,39 +176,90 @@ _CONVERSATIONS_QUEUED = CompiledQuery(
 )
 
 
-def free_agents(*, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS) -> list[FreeAgent]:
-    """Available agents with a free slot in one of `channels`, as routing data (two queries)."""
+# The routing profile's concurrency per channel.
+_CONCURRENCY_FIELDS = {
+    Channel.TASK: "routing_profile__task_concurrency",
+    Channel.CHAT: "routing_profile__chat_concurrency",
+    Channel.VOICE: "routing_profile__voice_concurrency",
+}
+
+
+def _id_order():
+    """The id as Python compares strings (code points): the "C" collation on PostgreSQL, BINARY on SQLite."""
+    return Collate("id", "C") if connection.vendor == "postgresql" else F("id")
+
+
+def free_agents(
+    *, instance_id: str, agent_ids=None, queue_ids=None, channels=CHANNELS, limit: int | None = None, after=None
+) -> list[tuple[str, dt.datetime | None]]:
+    """(id, idle_since) of the Available agents with a free slot in one of `channels` (serving one of
+    `queue_ids`, when given), in `decide.order_agents`' order — idle longest first, never idle first of all,
+    then by id —: the best `limit` of them, after `after` (the (id, idle_since) row the previous page ended on).
+
+    One query, so a routing pass reads as many agents as it can use, not every Available one. The inner query
+    sorts the Available agents (narrow rows: id, idle time, concurrency; `OFFSET 0` keeps PostgreSQL from
+    pushing the outer filter into it); the outer one counts each agent's open contacts only for the rows it
+    takes, in order, until it has `limit` agents with a free slot."""
     qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
     if queue_ids is not None:
+        queue_ids = list(queue_ids)
         qs = qs.filter(
-            Q(routing_profile__queue_configs__queue_id__in=list(queue_ids)) | Q(personal_queue__id__in=list(queue_ids))
-        ).distinct()
-    rows = list(
-        qs.values_list(
-            "id",
-            "idle_since",
-            "routing_profile__task_concurrency",
-            "routing_profile__chat_concurrency",
-            "routing_profile__voice_concurrency",
+            Exists(
+                RoutingProfileQueue.objects.filter(
+                    routing_profile_id=OuterRef("routing_profile_id"), queue_id__in=queue_ids
+                )
+            )
+            | Exists(Queue.objects.filter(agent_id=OuterRef("pk"), id__in=queue_ids))
         )
+    qs = qs.annotate(sort_id=_id_order(), **{f"conc_{ch.lower()}": F(_CONCURRENCY_FIELDS[ch]) for ch in channels})
+    if after is not None:
+        last_id, idle = after
+        if idle is None:
+            qs = qs.filter(Q(idle_since__isnull=True, sort_id__gt=last_id) | Q(idle_since__isnull=False))
+        else:
+            qs = qs.filter(Q(idle_since__gt=idle) | Q(idle_since=idle, sort_id__gt=last_id))
+    qs = qs.order_by(F("idle_since").asc(nulls_first=True), F("sort_id").asc()).values_list(
+        "id", "idle_since", "sort_id", *(f"conc_{ch.lower()}" for ch in channels)
     )
-    counts: dict[str, dict[str, int]] = {}
-    for agent_id, channel, n in (
-        Contact.objects.filter(agent_id__in=[r[0] for r in rows], state__in=AGENT_SLOT_STATES)
-        .values_list("agent_id", "channel")
-        .annotate(n=Count("id"))
-        .values_list("agent_id", "channel", "n")
-    ):
-        counts.setdefault(agent_id, {})[channel] = n
-    agents = []
-    for uid, idle, task, chat, voice in rows:
-        busy = counts.get(uid, {})
-        others = [
-            ch for ch in channels_with_free_slot(busy, {Channel.CHAT: chat, Channel.VOICE: voice}) if ch in channels
-        ]
-        task = task if Channel.TASK in channels else 0
-        agents.append(FreeAgent(uid, idle, busy.get(Channel.TASK, 0), task, other_channel_free=bool(others)))
-    return order_agents(agents)
+    inner, params = qs.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # Only our own names go into the text (a channel is a key of _CONCURRENCY_FIELDS); values are parameters.
+    slots = ", ".join(["%s"] * len(AGENT_SLOT_STATES))
+    free = " OR ".join(
+        f"(SELECT COUNT(*) FROM {quote(Contact._meta.db_table)} c WHERE c.agent_id = a.id AND c.channel = %s"  # noqa: S608
+        f" AND c.state IN ({slots})) < a.conc_{ch.lower()}"
+        for ch in channels
+    )
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT a.id, a.idle_since FROM ({inner}{fence}) a WHERE {free}"  # noqa: S608
+        " ORDER BY a.idle_since ASC NULLS FIRST, a.sort_id ASC"
+    )
+    params = [*params, *(v for ch in channels for v in (ch, *AGENT_SLOT_STATES))]
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # A raw cursor's timestamps as the ORM reads them (SQLite returns text).
+    column = User._meta.get_field("idle_since").get_col(User._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.field.get_db_converters(connection)
+    out = []
+    for agent_id, idle in rows:
+        for convert in converters:
+            idle = convert(idle, column, connection)
+        out.append((agent_id, idle))
+    return out
+
+
+def _routable_waiting(*, instance_id: str, queue_ids, channels) -> int:
+    """How many queued contacts a pass could route (of `queue_ids`, in `channels`), counted up to the bound of
+    one dispatch: how many free agents it needs at most."""
+    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED, channel__in=list(channels))
+    if queue_ids is not None:
+        qs = qs.filter(queue_id__in=list(queue_ids))
+    return qs.order_by()[:MAX_OFFERS_PER_DISPATCH].count()
 
 
 def _queued_exists(*, instance_id: str, queue_ids=None) -> bool:
@@ -238,19 +288,49 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
         return 0
     offers = 0
     channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
-    agents = [
-        a.user_id
-        for a in free_agents(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
-    ]
     watch_queues = queue_ids if agent_ids is None else None
-    while agents and offers < MAX_OFFERS_PER_DISPATCH:
-        still_free = []
-        for agent_id in agents:
+
+    # The first round goes down the free agents in order, a page at a time: each page as many agents as
+    # contacts are waiting (the best k, in SQL), the next page only when some of them took nothing (a queue
+    # delay, a cooldown, a head another router holds). Agents offered something are the most recently busy
+    # now: they wait for the next round, and a later page that meets them again skips them.
+    took: list[str] = []
+    tried: set[str] = set()
+    after = None
+    while offers < MAX_OFFERS_PER_DISPATCH:
+        waiting = _routable_waiting(instance_id=instance_id, queue_ids=watch_queues, channels=channels)
+        if not waiting:
+            return offers
+        page = free_agents(
+            instance_id=instance_id,
+            agent_ids=agent_ids,
+            queue_ids=queue_ids,
+            channels=channels,
+            limit=waiting,
+            after=after,
+        )
+        for agent_id, _idle in page:
+            if agent_id in tried:
+                continue
+            tried.add(agent_id)
             # Stop as soon as the queues that triggered us are empty: the other free agents have nothing to get.
             if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
                 return offers
             if routing_offer_next(agent_id=agent_id) is not None:
                 offers += 1
-                still_free.append(agent_id)  # back of the line: now the most recently busy
+                took.append(agent_id)  # back of the line: now the most recently busy
+        if len(page) < waiting:
+            break  # no more free agents
+        after = page[-1]
+
+    agents = took
+    while agents and offers < MAX_OFFERS_PER_DISPATCH:
+        still_free = []
+        for agent_id in agents:
+            if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
+                return offers
+            if routing_offer_next(agent_id=agent_id) is not None:
+                offers += 1
+                still_free.append(agent_id)
         agents = still_free
     return offers
