@@ -27,7 +27,7 @@ def name_index_drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ccp", "0021_secprof_drop_security_profile_field"),
+        ("ccp", "0023_conv13_rule_client_token"),
     ]
 
     operations = [
