@@ -232,12 +232,18 @@ class ConsoleWatch:
         return errors
 
 
-def login(page, live, username: str, password: str) -> ConsoleWatch:
-    watch = ConsoleWatch(page)
+def sign_in(page, live, username: str, password: str) -> None:
+    """Sign in through the login page and wait to leave it (wherever the user's profile lands them)."""
     page.goto(live.url + "/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def login(page, live, username: str, password: str) -> ConsoleWatch:
+    watch = ConsoleWatch(page)
+    sign_in(page, live, username, password)
     page.wait_for_url("**/ccp/")
     page.wait_for_selector("body:not(.ws-down)")
     # Controls stay disabled from page load until the socket's first state arrives (no stale buttons);

@@ -5,7 +5,7 @@ the keyboard shortcuts and Escape closes them."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,6 @@ CONSOLE_PAGES = [
     "/console/integrations/add/",
 ]
 
-
-def sign_in(page, live, username, password):
-    page.goto(live.url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_an_admin_changes_a_queue_and_sees_the_audit_entry(page, live, live_cast):

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ccp.signing import SIGNATURE_HEADER, signature_verify
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +47,6 @@ def crm():
     server.shutdown()
     server.server_close()
 
-
-def sign_in(page, live, username: str, password: str) -> None:
-    page.goto(live.url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_an_admin_configures_an_integration_tests_it_and_a_flow_calls_it_signed(page, live, live_cast, crm):

@@ -4,15 +4,10 @@ is the 403 page."""
 
 import pytest
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
-
-def sign_in(page, live, username: str, password: str) -> None:
-    page.goto(live.url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_a_custom_profile_gives_and_takes_a_page(page, browser, live, live_cast):
