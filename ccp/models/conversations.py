@@ -43,8 +43,16 @@ class ContactCategory(models.Model):
     matched_at = models.DateTimeField()
     # Contact Lens's MatchedDetails for this category: {"PointsOfInterest": [{"BeginOffsetMillis", "EndOffsetMillis"}]}
     details = models.JSONField(default=dict, blank=True)
+    # The contact's initiation_timestamp, copied when the rule assigns the category (a contact's never changes):
+    # the contact search's time range then bounds the categories it reads (contact_search_filter), where a name
+    # alone matches contacts of every day. Every writer sets it; NOT NULL makes a forgotten one fail.
+    contact_initiated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["matched_at", "id"]
         constraints = [models.UniqueConstraint(fields=["contact", "name"], name="contact_category_unique")]
-        indexes = [models.Index(fields=["instance", "name"], name="contact_category_name_idx")]
+        indexes = [
+            models.Index(fields=["instance", "name"], name="contact_category_name_idx"),
+            # The contact search by category: a name's contacts initiated in the searched range, newest first.
+            models.Index(fields=["instance", "name", "contact_initiated_at"], name="contact_category_initiated_idx"),
+        ]

@@ -259,6 +259,7 @@ def _category_assign(*, rule: CompiledRule, match: Match, contact: Contact, now)
         name=rule.name,
         defaults={
             "instance_id": contact.instance_id,
+            "contact_initiated_at": contact.initiation_timestamp,
             "rule_id": rule.id,
             "matched_at": now,
             "details": {"PointsOfInterest": match.points},

@@ -374,6 +374,7 @@ def test_analysis_segments_come_in_pages_with_categories_and_the_last_page_of_an
         name="Late delivery",
         rule_id="rule-1",
         matched_at=timezone.now(),
+        contact_initiated_at=contact.initiation_timestamp,
         details={"PointsOfInterest": [{"BeginOffsetMillis": 2000, "EndOffsetMillis": 2900}]},
     )
 

@@ -266,7 +266,13 @@ def _conversation(instance, name, role, content, categories=()):
         received_at=NOW,
     )
     for category in categories:
-        ContactCategory.objects.create(instance=instance, contact=contact, name=category, matched_at=NOW)
+        ContactCategory.objects.create(
+            instance=instance,
+            contact=contact,
+            name=category,
+            matched_at=NOW,
+            contact_initiated_at=contact.initiation_timestamp,
+        )
     return contact
 
 

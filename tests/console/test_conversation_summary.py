@@ -26,6 +26,7 @@ def test_a_chat_summary_shows_its_transcript_and_categories(supervisor_client, i
         )  # fmt: skip
     ContactCategory.objects.create(
         instance=instance, contact=contact, name="Late <delivery>", matched_at=timezone.now(),
+        contact_initiated_at=contact.initiation_timestamp,
         details={"PointsOfInterest": [{"BeginOffsetMillis": 0, "EndOffsetMillis": 500}]},
     )  # fmt: skip
 

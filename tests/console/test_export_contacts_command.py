@@ -60,7 +60,13 @@ def test_an_unknown_instance_is_an_error(db):
 def test_the_command_filters_by_category_and_transcript_words(instance, tmp_path):
     angry = ContactFactory(instance=instance, name="Angry call", channel="VOICE")
     calm = ContactFactory(instance=instance, name="Calm call", channel="VOICE")
-    ContactCategory.objects.create(instance=instance, contact=angry, name="Churn risk", matched_at=NOW)
+    ContactCategory.objects.create(
+        instance=instance,
+        contact=angry,
+        name="Churn risk",
+        matched_at=NOW,
+        contact_initiated_at=angry.initiation_timestamp,
+    )
     for contact, words in ((angry, "cancel everything"), (calm, "thanks a lot")):
         TranscriptSegment.objects.create(
             instance=instance,

@@ -27,6 +27,18 @@ def test_a_real_time_call_rule_categorizes_the_call_when_the_customer_says_the_p
     assert m.ContactEvent.objects.filter(contact=call, event="CATEGORIZED").count() == 1
 
 
+def test_the_category_keeps_the_calls_initiation_time_for_the_contact_search(talk):
+    rule = talk.rule("Refund", words("refund", role="CUSTOMER"))
+    m.Rule.objects.filter(pk=rule.pk).update(published_at=rule.published_at - dt.timedelta(hours=4))
+    call = talk.contact("VOICE")
+    call.initiation_timestamp -= dt.timedelta(hours=3)
+    call.save(update_fields=["initiation_timestamp"])
+    talk.say(call, ("CUSTOMER", "I want a refund"))
+    category = m.ContactCategory.objects.get(contact=call)
+    assert category.contact_initiated_at == call.initiation_timestamp
+    assert category.matched_at - category.contact_initiated_at >= dt.timedelta(hours=3)
+
+
 def test_the_participant_role_filter_ignores_the_other_speaker(talk):
     talk.rule("Refund", words("refund", role="CUSTOMER"))
     call = talk.contact("VOICE")

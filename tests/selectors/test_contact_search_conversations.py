@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)
 
 
-def conversation(instance, name, *lines, channel="VOICE", categories=()):
+def conversation(instance, name, *lines, channel="VOICE", categories=(), **fields):
     """A voice or chat contact with its transcript: lines are (role, content)."""
-    contact = ContactFactory(instance=instance, name=name, channel=channel)
+    contact = ContactFactory(instance=instance, name=name, channel=channel, **fields)
     for n, (role, content) in enumerate(lines):
         TranscriptSegment.objects.create(
             instance=instance,
@@ -32,7 +32,13 @@ def conversation(instance, name, *lines, channel="VOICE", categories=()):
             received_at=NOW,
         )
     for category in categories:
-        ContactCategory.objects.create(instance=instance, contact=contact, name=category, matched_at=NOW)
+        ContactCategory.objects.create(
+            instance=instance,
+            contact=contact,
+            name=category,
+            matched_at=NOW,
+            contact_initiated_at=contact.initiation_timestamp,
+        )
     return contact
 
 
@@ -131,3 +137,34 @@ def test_transcript_search_runs_in_the_time_range(instance):
     conversation(instance, "New refund", ("CUSTOMER", "refund"))
     found = names(instance, transcript_criteria=said("CUSTOMER", ["refund"]), start=NOW - dt.timedelta(days=1))
     assert found == {"New refund"}
+
+
+def test_category_search_runs_in_the_time_range(instance):
+    for name, hours in (("Last week", -24 * 7), ("This morning", -3), ("Tomorrow", 24)):
+        conversation(instance, name, categories=["Churn risk"], initiation_timestamp=NOW + dt.timedelta(hours=hours))
+    day = {"start": NOW - dt.timedelta(days=1), "end": NOW}
+    assert names(instance, categories=["Churn risk"], **day) == {"This morning"}
+    assert names(instance, categories=["Churn risk", "Upsell"], category_match="MATCH_ANY", **day) == {"This morning"}
+    assert names(instance, categories=["Churn risk"], start=NOW - dt.timedelta(days=8)) == {
+        "Last week",
+        "This morning",
+        "Tomorrow",
+    }
+
+
+def test_category_search_by_another_time_finds_contacts_initiated_before_the_range(instance):
+    # Searched by disconnect time, a call initiated two days ago and ended this morning is in today's range:
+    # the categories' copy of the initiation time bounds them only by the range's end.
+    conversation(
+        instance,
+        "Long call",
+        categories=["Churn risk"],
+        initiation_timestamp=NOW - dt.timedelta(days=2),
+        state="ENDED",
+        disconnect_reason="API",
+        disconnect_timestamp=NOW - dt.timedelta(hours=2),
+    )
+    day = {"time_field": "DISCONNECT_TIMESTAMP", "start": NOW - dt.timedelta(days=1), "end": NOW}
+    assert names(instance, categories=["Churn risk"], **day) == {"Long call"}
+    before = {**day, "start": NOW - dt.timedelta(days=4), "end": NOW - dt.timedelta(days=3)}
+    assert names(instance, categories=["Churn risk"], **before) == set()

@@ -74,3 +74,29 @@ def test_a_count_inside_a_transaction_puts_the_timeout_back(instance):
     # pytest-django's transaction is the caller's: the count's SET LOCAL must not outlive the count.
     assert contact_search_count(instance=instance, filters=ContactSearchFilters(), budget_ms=5000) == (3, False)
     assert _statement_timeout() == before
+
+
+def _parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_a_page_reads_without_parallel_workers_and_puts_the_setting_back(instance):
+    ContactFactory.create_batch(3, instance=instance)
+    before = _parallel_workers()
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        if 'FROM "ccp_contact"' in sql:
+            seen.append(_parallel_workers())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        page = contact_search_page(instance=instance, filters=ContactSearchFilters(), size=2)
+    assert len(page.rows) == 2
+    # The page's query ran with no workers; the caller's transaction has its own setting back.
+    assert seen == ["0"]
+    assert before != "0" and _parallel_workers() == before
