@@ -429,17 +429,22 @@ def _serial():
     but when a filter's share of the contacts is hard to guess (a word in the transcript: Exists over the
     segments) the planner expects to walk thousands and plans a Gather Merge over a parallel index scan, whose
     workers take 15-25 ms to start on a busy machine: the two-word transcript page read in 3 ms serially
-    against 22-30 ms in parallel (README, Performance). SET LOCAL in a savepoint, the previous value put back
-    before it is released (as _count_within does with the statement timeout)."""
+    against 22-30 ms in parallel (README, Performance). SET LOCAL in a transaction of its own (its end undoes
+    it), or in a savepoint of the caller's, where the previous value is put back before the savepoint goes (as
+    _count_within does with the statement timeout)."""
     if connection.vendor != "postgresql":
         yield
         return
+    inside = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
-        (previous,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+        cursor.execute(
+            "SELECT current_setting('max_parallel_workers_per_gather'), "
+            "set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+        (previous, _) = cursor.fetchone()
         yield
-        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [previous])
+        if inside:
+            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [previous])
 
 
 def contact_search_count(

@@ -112,3 +112,12 @@ def test_an_export_stopped_half_way_leaves_the_connection_usable(instance):
         assert next(chunks) and next(chunks)  # CSV's first chunk is the header: the second is inside the COPY
         chunks.close()  # the browser went away
         assert Contact.objects.filter(instance=instance).count() == 3000
+
+
+def test_the_python_json_lines_writer_writes_each_value_as_json_dumps_does():
+    from ccp.selectors.contact_export import _json_value
+
+    at = dt.datetime(2026, 11, 28, 5, 22, 13, 578193, tzinfo=dt.UTC)
+    for value in ('q"uote, back\\slash\ttab\r\n', "ünïcode ✓ \u2028 \x00\x1f", "", None, 0, 5, True, at):
+        expected = json.dumps(at.isoformat() if value is at else value, ensure_ascii=False)
+        assert _json_value(value) == expected

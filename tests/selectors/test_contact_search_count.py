@@ -100,3 +100,13 @@ def test_a_page_reads_without_parallel_workers_and_puts_the_setting_back(instanc
     # The page's query ran with no workers; the caller's transaction has its own setting back.
     assert seen == ["0"]
     assert before != "0" and _parallel_workers() == before
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_page_outside_a_transaction_leaves_the_session_with_its_parallel_workers(instance):
+    ContactFactory.create_batch(3, instance=instance)
+    before = _parallel_workers()
+    assert len(contact_search_page(instance=instance, filters=ContactSearchFilters(), size=2).rows) == 2
+    assert not connection.in_atomic_block
+    assert before != "0" and _parallel_workers() == before
