@@ -75,8 +75,11 @@ class CompiledQuery:
     def _fetch(self, values: tuple, sql_wrap: str = "{}") -> tuple[list, _Compiled]:
         compiled = self._compiled or self._compile(len(values))
         args = [values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)]
+        return self._run(compiled, sql_wrap.format(compiled.sql), args)
+
+    def _run(self, compiled: _Compiled, sql: str, args: list) -> tuple[list, _Compiled]:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(sql_wrap.format(compiled.sql), args)
+            cursor.execute(sql, args)
             return cursor.fetchall(), compiled
 
     def rows(self, *values: str) -> list:
@@ -102,6 +105,32 @@ class CompiledQuery:
         """Whether the queryset matches any row (write it with [:1])."""
         rows, _ = self._fetch(values)
         return bool(rows)
+
+    def sql_with_params(self, *values: str) -> tuple[str, list]:
+        """The compiled SQL and its parameters with these values, to embed in a larger raw statement."""
+        compiled = self._compiled or self._compile(len(values))
+        return compiled.sql, [
+            values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)
+        ]
+
+
+class CompiledShapes:
+    """One CompiledQuery per shape of a query whose SQL text varies with its arguments' shape (how many ids an
+    IN list has, which channels it reads): `shapes.get(key, build)` compiles `build` the first time `key` is
+    seen. Keys are few (lists of a routing profile's queues, the three channels), so the cache stays small;
+    it stops growing at `limit` shapes and then compiles per call, as the ORM would."""
+
+    def __init__(self, limit: int = 256):
+        self._queries: dict = {}
+        self._limit = limit
+
+    def get(self, key, build: Callable[..., QuerySet]) -> CompiledQuery:
+        query = self._queries.get(key)
+        if query is None:
+            query = CompiledQuery(build)
+            if len(self._queries) < self._limit:
+                query = self._queries.setdefault(key, query)
+        return query
 
 
 _INSERTS: dict[tuple, tuple] = {}
