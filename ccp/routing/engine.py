@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 
-from ccp.compiled import CompiledQuery, CompiledShapes
+from ccp.compiled import CompiledQuery, CompiledShapes, fetch_together
 from ccp.models import (
     AgentStatus,
     Channel,
@@ -341,15 +341,17 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
     """
     # Nobody Available (out of hours, a backlog being loaded): one small query says so, instead of the agent
     # search below, which joins routing profiles and queues — the common case when tasks arrive in bulk.
-    anyone = (
-        _ROUTABLE_ANY.exists(instance_id)
-        if agent_ids is None
-        else _routable(instance_id=instance_id, agent_ids=agent_ids).exists()
-    )
+    if agent_ids is None:
+        anyone, conversations = fetch_together(
+            (_ROUTABLE_ANY, "exists", (instance_id,)), (_CONVERSATIONS_QUEUED, "exists", (instance_id,))
+        )
+    else:
+        anyone = _routable(instance_id=instance_id, agent_ids=agent_ids).exists()
+        conversations = anyone and _CONVERSATIONS_QUEUED.exists(instance_id)
     if not anyone:
         return 0
     offers = 0
-    channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
+    channels = CHANNELS if conversations else (Channel.TASK,)
     watch_queues = queue_ids if agent_ids is None else None
 
     # The first round goes down the free agents in order, a page at a time: each page as many agents as
@@ -371,12 +373,13 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
             limit=waiting,
             after=after,
         )
-        for agent_id, _idle in page:
+        for n, (agent_id, _idle) in enumerate(page):
             if agent_id in tried:
                 continue
             tried.add(agent_id)
             # Stop as soon as the queues that triggered us are empty: the other free agents have nothing to get.
-            if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
+            # (The page's first agent comes right after `waiting` counted them.)
+            if n and not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
                 return offers
             if routing_offer_next(agent_id=agent_id) is not None:
                 offers += 1

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ccp import validation
-from ccp.compiled import CompiledQuery
+from ccp.compiled import CompiledQuery, fetch_together
 from ccp.errors import ServiceError
 from ccp.models import (
     Channel,
@@ -99,11 +99,13 @@ def ruleset_build(instance_id: str) -> RuleSet:
     return RuleSet(compiled)
 
 
-def ruleset_for(instance_id: str) -> RuleSet:
-    """The instance's compiled rules, rebuilt only when its RuleSetVersion moved."""
+def ruleset_for(instance_id: str, version: int | None = None) -> RuleSet:
+    """The instance's compiled rules, rebuilt only when its RuleSetVersion moved (`version`, when the caller
+    read it already)."""
     # The version is read before the rules: a write landing in between leaves a newer set under an older
     # version, which the next evaluation rebuilds, never the reverse.
-    version = ruleset_version(instance_id)
+    if version is None:
+        version = ruleset_version(instance_id)
     cached = _cache.get(instance_id)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -114,7 +116,10 @@ def ruleset_for(instance_id: str) -> RuleSet:
 
 
 def _segments(contact: Contact) -> list[Segment]:
-    rows = _SEGMENTS.rows(contact.id)
+    return _as_segments(_SEGMENTS.rows(contact.id))
+
+
+def _as_segments(rows) -> list[Segment]:
     return [Segment(id=r[0], role=r[1], content=r[2], begin=r[3], end=r[4]) for r in rows]
 
 
@@ -130,21 +135,31 @@ def _facts(contact: Contact) -> Facts:
 def rules_on_transcript(*, contact: Contact, real_time: bool) -> list[RuleFiring]:
     """Evaluate the conversation so far (real time: the contact is still active) or the whole of it (post-call /
     post-chat, once it ended) against the published rules of its event source; fire those that match."""
-    contact = _CONTACT.first(contact.pk)
+    instance = contact.instance if Contact.instance.is_cached(contact) else None
+    # One round trip: the contact as it is now, the rule-set version, the rules fired on it, its transcript.
+    fresh, version, fired, transcript = fetch_together(
+        (_CONTACT, "first", (contact.pk,)),
+        (_VERSION, "first", (contact.instance_id,)),
+        (_FIRED, "rows", (contact.pk,)),
+        (_SEGMENTS, "rows", (contact.pk,)),
+    )
+    contact = fresh
     if contact is None or contact.channel not in REAL_TIME:
         return []
     if real_time and contact.state == ContactState.ENDED:
         return []
     if not real_time and contact.state != ContactState.ENDED:
         return []
+    if instance is not None:
+        contact.instance = instance
     event_source = (REAL_TIME if real_time else POST_CONTACT)[contact.channel]
-    ruleset = ruleset_for(contact.instance_id)
+    ruleset = ruleset_for(contact.instance_id, version=(version[0] if version else 0) or 0)
     if not ruleset.by_source.get(event_source):
         return []
-    fired = frozenset(row[0] for row in _FIRED.rows(contact.id))
+    fired = frozenset(row[0] for row in fired)
     matches = ruleset.match_transcript(
         event_source=event_source,
-        segments=_segments(contact),
+        segments=_as_segments(transcript),
         facts=_facts(contact),
         initiated_at=contact.initiation_timestamp,
         exclude=fired,
@@ -301,8 +316,9 @@ def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: C
         else:
             references[name] = {"Type": ref["Type"], "Value": dynamic_apply(ref["Value"], values)}
     # Replaced values can make a text longer than its limit: it is cut at the limit rather than losing the task.
+    cached = contact is not None and Contact.instance.is_cached(contact)
     return task_create(
-        instance=_INSTANCE.first(instance_id),
+        instance=contact.instance if cached else _INSTANCE.first(instance_id),
         # botocore's InitiationMethod has no RULE: a rule's task is made through the API as Amazon Connect's
         # rules make it; RuleFiring.task records which rule made it.
         initiation_method=InitiationMethod.API,
