@@ -37,6 +37,7 @@ class HeldWrites:
     fields: set = field(default_factory=set)
     events: list = field(default_factory=list)
     timers: list = field(default_factory=list)
+    others: list = field(default_factory=list)  # lists of other new rows of the contact (its transcript)
     # Writes that reached the database while held (a flush, a timer cancel): a step that fails after one
     # can no longer be undone in memory.
     written: int = 0
@@ -70,7 +71,7 @@ def contact_flush(contact: Contact) -> None:
     held = _held(contact)
     if held is None:
         return
-    if not (held.insert or held.fields or held.events or held.timers):
+    if not (held.insert or held.fields or held.events or held.timers or held.others):
         return
     if held.fields and not held.insert:
         held.flushing = True
@@ -78,8 +79,8 @@ def contact_flush(contact: Contact) -> None:
             contact.save(update_fields=sorted(held.fields))
         finally:
             held.flushing = False
-    insert_rows([contact] if held.insert else [], held.events, held.timers)
-    held.insert, held.fields, held.events, held.timers = False, set(), [], []
+    insert_rows([contact] if held.insert else [], *held.others, held.events, held.timers)
+    held.insert, held.fields, held.events, held.timers, held.others = False, set(), [], [], []
     held.written += 1
 
 
@@ -99,6 +100,15 @@ def contact_event_save(contact: Contact, event: ContactEvent) -> None:
         event.save(force_insert=True)
     else:
         held.events.append(event)
+
+
+def contact_rows_save(contact: Contact, rows: list[models.Model]) -> None:
+    """Insert new rows of one model that belong to the contact (held: written with its events)."""
+    held = _held(contact)
+    if held is None:
+        insert_rows(rows)
+    elif rows:
+        held.others.append(rows)
 
 
 def contact_timer_save(contact: Contact | None, timer: Timer) -> None:

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 
-from ccp.compiled import CompiledQuery
+from ccp.compiled import CompiledQuery, CompiledShapes, fetch_together
 from ccp.models import (
     AgentStatus,
     Channel,
@@ -199,42 +199,29 @@ def free_agents(
     One query, so a routing pass reads as many agents as it can use, not every Available one. The inner query
     sorts the Available agents (narrow rows: id, idle time, concurrency; `OFFSET 0` keeps PostgreSQL from
     pushing the outer filter into it); the outer one counts each agent's open contacts only for the rows it
-    takes, in order, until it has `limit` agents with a free slot."""
-    qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
-    if queue_ids is not None:
-        queue_ids = list(queue_ids)
-        qs = qs.filter(
-            Exists(
-                RoutingProfileQueue.objects.filter(
-                    routing_profile_id=OuterRef("routing_profile_id"), queue_id__in=queue_ids
-                )
-            )
-            | Exists(Queue.objects.filter(agent_id=OuterRef("pk"), id__in=queue_ids))
+    takes, in order, until it has `limit` agents with a free slot.
+
+    The first page (no `after`: every dispatch's) is compiled once per shape — how many agent and queue ids,
+    which channels —, as the ORM's compiler cost more CPU than the query (see ccp/compiled.py)."""
+    agent_ids = None if agent_ids is None else list(agent_ids)
+    queue_ids = None if queue_ids is None else list(queue_ids)
+    channels = tuple(channels)
+    if agent_ids == [] or queue_ids == []:
+        return []  # none of no agents, or serving no queue
+    if after is None:
+        shape = (None if agent_ids is None else len(agent_ids), None if queue_ids is None else len(queue_ids), channels)
+        inner, params = _FREE_AGENTS.get(shape, lambda *ids: _free_agents_inner(shape, ids)).sql_with_params(
+            instance_id, *(agent_ids or ()), *(queue_ids or ())
         )
-    qs = qs.annotate(sort_id=_id_order(), **{f"conc_{ch.lower()}": F(_CONCURRENCY_FIELDS[ch]) for ch in channels})
-    if after is not None:
+    else:
+        qs = _free_agents_queryset(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
         last_id, idle = after
         if idle is None:
             qs = qs.filter(Q(idle_since__isnull=True, sort_id__gt=last_id) | Q(idle_since__isnull=False))
         else:
             qs = qs.filter(Q(idle_since__gt=idle) | Q(idle_since=idle, sort_id__gt=last_id))
-    qs = qs.order_by(F("idle_since").asc(nulls_first=True), F("sort_id").asc()).values_list(
-        "id", "idle_since", "sort_id", *(f"conc_{ch.lower()}" for ch in channels)
-    )
-    inner, params = qs.query.sql_with_params()
-    quote = connection.ops.quote_name
-    # Only our own names go into the text (a channel is a key of _CONCURRENCY_FIELDS); values are parameters.
-    slots = ", ".join(["%s"] * len(AGENT_SLOT_STATES))
-    free = " OR ".join(
-        f"(SELECT COUNT(*) FROM {quote(Contact._meta.db_table)} c WHERE c.agent_id = a.id AND c.channel = %s"  # noqa: S608
-        f" AND c.state IN ({slots})) < a.conc_{ch.lower()}"
-        for ch in channels
-    )
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    sql = (
-        f"SELECT a.id, a.idle_since FROM ({inner}{fence}) a WHERE {free}"  # noqa: S608
-        " ORDER BY a.idle_since ASC NULLS FIRST, a.sort_id ASC"
-    )
+        inner, params = _free_agents_ordered(qs, channels).query.sql_with_params()
+    sql = _free_agents_outer(inner, channels)
     params = [*params, *(v for ch in channels for v in (ch, *AGENT_SLOT_STATES))]
     if limit is not None:
         sql += " LIMIT %s"
@@ -253,20 +240,95 @@ def free_agents(
     return out
 
 
+_FREE_AGENTS = CompiledShapes()
+
+
+def _free_agents_inner(shape, ids):
+    """The first page's inner queryset for `shape`, over marker ids (see CompiledQuery)."""
+    agent_count, queue_count, channels = shape
+    instance_id, rest = ids[0], list(ids[1:])
+    agent_ids = None if agent_count is None else rest[:agent_count]
+    queue_ids = None if queue_count is None else rest[len(agent_ids or ()) :]
+    qs = _free_agents_queryset(instance_id=instance_id, agent_ids=agent_ids, queue_ids=queue_ids, channels=channels)
+    return _free_agents_ordered(qs, channels)
+
+
+def _free_agents_queryset(*, instance_id: str, agent_ids, queue_ids, channels):
+    qs = _routable(instance_id=instance_id, agent_ids=agent_ids)
+    if queue_ids is not None:
+        qs = qs.filter(
+            Exists(
+                RoutingProfileQueue.objects.filter(
+                    routing_profile_id=OuterRef("routing_profile_id"), queue_id__in=queue_ids
+                )
+            )
+            | Exists(Queue.objects.filter(agent_id=OuterRef("pk"), id__in=queue_ids))
+        )
+    return qs.annotate(sort_id=_id_order(), **{f"conc_{ch.lower()}": F(_CONCURRENCY_FIELDS[ch]) for ch in channels})
+
+
+def _free_agents_ordered(qs, channels):
+    return qs.order_by(F("idle_since").asc(nulls_first=True), F("sort_id").asc()).values_list(
+        "id", "idle_since", "sort_id", *(f"conc_{ch.lower()}" for ch in channels)
+    )
+
+
+def _free_agents_outer(inner: str, channels) -> str:
+    quote = connection.ops.quote_name
+    # Only our own names go into the text (a channel is a key of _CONCURRENCY_FIELDS); values are parameters.
+    slots = ", ".join(["%s"] * len(AGENT_SLOT_STATES))
+    free = " OR ".join(
+        f"(SELECT COUNT(*) FROM {quote(Contact._meta.db_table)} c WHERE c.agent_id = a.id AND c.channel = %s"  # noqa: S608
+        f" AND c.state IN ({slots})) < a.conc_{ch.lower()}"
+        for ch in channels
+    )
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT a.id, a.idle_since FROM ({inner}{fence}) a WHERE {free}"  # noqa: S608
+        " ORDER BY a.idle_since ASC NULLS FIRST, a.sort_id ASC"
+    )
+
+
+def _queued(*, instance_id: str, queue_ids, channels=None):
+    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED)
+    if channels is not None:
+        qs = qs.filter(channel__in=list(channels))
+    if queue_ids is not None:
+        qs = qs.filter(queue_id__in=list(queue_ids))
+    return qs.order_by()
+
+
+_WAITING = CompiledShapes()
+_QUEUED_ANY = CompiledShapes()
+
+
 def _routable_waiting(*, instance_id: str, queue_ids, channels) -> int:
     """How many queued contacts a pass could route (of `queue_ids`, in `channels`), counted up to the bound of
     one dispatch: how many free agents it needs at most."""
-    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED, channel__in=list(channels))
-    if queue_ids is not None:
-        qs = qs.filter(queue_id__in=list(queue_ids))
-    return qs.order_by()[:MAX_OFFERS_PER_DISPATCH].count()
+    queue_ids = None if queue_ids is None else list(queue_ids)
+    channels = tuple(channels)
+    if queue_ids == []:
+        return 0
+    query = _WAITING.get(
+        (channels, None if queue_ids is None else len(queue_ids)),
+        lambda instance, *queues: _queued(
+            instance_id=instance, queue_ids=None if queue_ids is None else queues, channels=channels
+        ).values("pk")[:MAX_OFFERS_PER_DISPATCH],
+    )
+    return query.count(instance_id, *(queue_ids or ()))
 
 
 def _queued_exists(*, instance_id: str, queue_ids=None) -> bool:
-    qs = Contact.objects.filter(instance_id=instance_id, state=ContactState.QUEUED)
-    if queue_ids is not None:
-        qs = qs.filter(queue_id__in=list(queue_ids))
-    return qs.exists()
+    queue_ids = None if queue_ids is None else list(queue_ids)
+    if queue_ids == []:
+        return False
+    query = _QUEUED_ANY.get(
+        None if queue_ids is None else len(queue_ids),
+        lambda instance, *queues: _queued(instance_id=instance, queue_ids=None if queue_ids is None else queues).values(
+            "pk"
+        )[:1],
+    )
+    return query.exists(instance_id, *(queue_ids or ()))
 
 
 def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int:
@@ -279,15 +341,17 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
     """
     # Nobody Available (out of hours, a backlog being loaded): one small query says so, instead of the agent
     # search below, which joins routing profiles and queues — the common case when tasks arrive in bulk.
-    anyone = (
-        _ROUTABLE_ANY.exists(instance_id)
-        if agent_ids is None
-        else _routable(instance_id=instance_id, agent_ids=agent_ids).exists()
-    )
+    if agent_ids is None:
+        anyone, conversations = fetch_together(
+            (_ROUTABLE_ANY, "exists", (instance_id,)), (_CONVERSATIONS_QUEUED, "exists", (instance_id,))
+        )
+    else:
+        anyone = _routable(instance_id=instance_id, agent_ids=agent_ids).exists()
+        conversations = anyone and _CONVERSATIONS_QUEUED.exists(instance_id)
     if not anyone:
         return 0
     offers = 0
-    channels = CHANNELS if _CONVERSATIONS_QUEUED.exists(instance_id) else (Channel.TASK,)
+    channels = CHANNELS if conversations else (Channel.TASK,)
     watch_queues = queue_ids if agent_ids is None else None
 
     # The first round goes down the free agents in order, a page at a time: each page as many agents as
@@ -309,12 +373,13 @@ def routing_dispatch(*, instance_id: str, agent_ids=None, queue_ids=None) -> int
             limit=waiting,
             after=after,
         )
-        for agent_id, _idle in page:
+        for n, (agent_id, _idle) in enumerate(page):
             if agent_id in tried:
                 continue
             tried.add(agent_id)
             # Stop as soon as the queues that triggered us are empty: the other free agents have nothing to get.
-            if not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
+            # (The page's first agent comes right after `waiting` counted them.)
+            if n and not _queued_exists(instance_id=instance_id, queue_ids=watch_queues):
                 return offers
             if routing_offer_next(agent_id=agent_id) is not None:
                 offers += 1

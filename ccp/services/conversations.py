@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccp import validation
+from ccp.compiled import CompiledQuery, CompiledShapes, fetch_together
 from ccp.errors import InvalidParameter, InvalidRequest, QuotaExceeded, ResourceNotFound
-from ccp.held_writes import contact_writes_held
+from ccp.held_writes import contact_rows_save, contact_writes_held
 from ccp.models import (
     Channel,
     Contact,
@@ -361,6 +362,26 @@ def segments_check(segments: list[SegmentIn]) -> list[SegmentIn]:
     return segments
 
 
+# The segment path's reads, compiled once (ccp/compiled.py): each delivery of a call's transcript runs them.
+_CONTACT_LOCKED = CompiledQuery(
+    lambda pk, instance_id: Contact.objects.select_for_update().filter(pk=pk, instance_id=instance_id)[:1]
+)
+_SEGMENTS_HELD = CompiledQuery(lambda contact_id: TranscriptSegment.objects.filter(contact_id=contact_id).values("pk"))
+_KNOWN_SEGMENTS = CompiledShapes()
+
+
+def _known_segments(count: int) -> CompiledQuery:
+    """Which of `count` segment ids the contact already has."""
+    return _KNOWN_SEGMENTS.get(
+        count,
+        lambda contact_id, *ids: (
+            TranscriptSegment.objects.filter(contact_id=contact_id, segment_id__in=ids)
+            .order_by()
+            .values_list("segment_id")
+        ),
+    )
+
+
 def transcript_segments_add(*, instance: Instance, contact_id: str, segments: list[SegmentIn]) -> dict:
     """Add Transcript segments to an open VOICE or CHAT contact of the instance. A segment id the contact already
     has (or one repeated in the request) is ignored, so a redelivery adds nothing. After commit the new segments
@@ -368,19 +389,23 @@ def transcript_segments_add(*, instance: Instance, contact_id: str, segments: li
     segments_check(segments)
     with entry_transaction():
         # The row lock serialises deliveries to one contact, so two copies of a segment never both pass the check.
-        contact = Contact.objects.select_for_update().filter(pk=contact_id, instance_id=instance.id).first()
+        # One round trip: the contact, locked, then (under the lock) which of these segments it has and how many.
+        ids = [s.segment_id for s in segments]
+        contact, known_rows, have = fetch_together(
+            (_CONTACT_LOCKED, "first", (contact_id, instance.id)),
+            (_known_segments(len(ids)), "rows", (contact_id, *ids)),
+            (_SEGMENTS_HELD, "count", (contact_id,)),
+        )
         if contact is None:
             raise ResourceNotFound(f"Contact {contact_id[:256]!r} was not found in this instance.")
         if contact.channel not in (Channel.VOICE, Channel.CHAT):
-            raise InvalidRequest(f"Contact {contact.id!r} is a {contact.channel} contact; only voice and chat "
-                                 "contacts have transcripts.")
+            raise InvalidRequest(
+                f"Contact {contact.id!r} is a {contact.channel} contact; only voice and chat contacts have transcripts."
+            )
         if contact.state == ContactState.ENDED or contact.disconnect_timestamp is not None:
             raise InvalidRequest(f"Contact {contact.id!r} has disconnected; its transcript is closed.")
-        known = set(
-            TranscriptSegment.objects.filter(
-                contact=contact, segment_id__in=[s.segment_id for s in segments]
-            ).values_list("segment_id", flat=True)
-        )
+        contact.instance = instance  # the same row: the rules' actions need it
+        known = {row[0] for row in known_rows}
         fresh, ignored = [], []
         for segment in segments:
             if segment.segment_id in known:
@@ -388,14 +413,13 @@ def transcript_segments_add(*, instance: Instance, contact_id: str, segments: li
                 continue
             known.add(segment.segment_id)
             fresh.append(segment)
-        have = TranscriptSegment.objects.filter(contact=contact).count() if fresh else 0
         if have + len(fresh) > validation.TRANSCRIPT_SEGMENTS_MAX:
             raise QuotaExceeded(
                 f"A contact keeps at most {validation.TRANSCRIPT_SEGMENTS_MAX} transcript segments; "
                 f"this one has {have}."
             )
         now = timezone.now()
-        rows = TranscriptSegment.objects.bulk_create(
+        rows = [
             TranscriptSegment(
                 instance=instance,
                 contact=contact,
@@ -409,14 +433,17 @@ def transcript_segments_add(*, instance: Instance, contact_id: str, segments: li
                 received_at=now,
             )
             for s in fresh
-        )
+        ]
         if rows:
-            contact_record_event(
-                contact=contact,
-                event="TRANSCRIPT",
-                actor_type="api",
-                detail={"added": len(rows), "ignored": len(ignored)},
-            )
+            # The segments and the contact's event are written together, in one round trip (ccp.held_writes).
+            with contact_writes_held(contact):
+                contact_rows_save(contact, rows)
+                contact_record_event(
+                    contact=contact,
+                    event="TRANSCRIPT",
+                    actor_type="api",
+                    detail={"added": len(rows), "ignored": len(ignored)},
+                )
             _after_commit_segments(contact, rows)
     return {"added": [r.segment_id for r in rows], "ignored": ignored}
 

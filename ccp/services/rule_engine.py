@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ccp import validation
+from ccp.compiled import CompiledQuery, fetch_together
 from ccp.errors import ServiceError
 from ccp.models import (
     Channel,
@@ -28,6 +29,7 @@ from ccp.models import (
     ContactFlow,
     ContactState,
     InitiationMethod,
+    Instance,
     Notification,
     Rule,
     RuleFiring,
@@ -54,8 +56,24 @@ _cache: dict[str, tuple[int, RuleSet]] = {}
 _cache_lock = threading.Lock()
 
 
+# The evaluation's reads, compiled once (ccp/compiled.py): they run for every segment of every call.
+_VERSION = CompiledQuery(
+    lambda instance_id: RuleSetVersion.objects.filter(instance_id=instance_id).order_by().values_list("version")[:1]
+)
+_CONTACT = CompiledQuery(lambda pk: Contact.objects.filter(pk=pk)[:1])
+_FIRED = CompiledQuery(lambda contact_id: RuleFiring.objects.filter(contact_id=contact_id).values_list("rule_id"))
+_SEGMENTS = CompiledQuery(
+    lambda contact_id: TranscriptSegment.objects.filter(contact_id=contact_id).values_list(
+        "segment_id", "participant_role", "content", "begin_offset_millis", "end_offset_millis"
+    )
+)
+_FLOW = CompiledQuery(lambda instance_id, pk: ContactFlow.objects.filter(instance_id=instance_id, pk=pk).order_by()[:1])
+_INSTANCE = CompiledQuery(lambda pk: Instance.objects.filter(pk=pk)[:1])
+
+
 def ruleset_version(instance_id: str) -> int:
-    return RuleSetVersion.objects.filter(instance_id=instance_id).values_list("version", flat=True).first() or 0
+    row = _VERSION.first(instance_id)
+    return (row[0] if row else 0) or 0
 
 
 def ruleset_build(instance_id: str) -> RuleSet:
@@ -81,11 +99,13 @@ def ruleset_build(instance_id: str) -> RuleSet:
     return RuleSet(compiled)
 
 
-def ruleset_for(instance_id: str) -> RuleSet:
-    """The instance's compiled rules, rebuilt only when its RuleSetVersion moved."""
+def ruleset_for(instance_id: str, version: int | None = None) -> RuleSet:
+    """The instance's compiled rules, rebuilt only when its RuleSetVersion moved (`version`, when the caller
+    read it already)."""
     # The version is read before the rules: a write landing in between leaves a newer set under an older
     # version, which the next evaluation rebuilds, never the reverse.
-    version = ruleset_version(instance_id)
+    if version is None:
+        version = ruleset_version(instance_id)
     cached = _cache.get(instance_id)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -96,9 +116,10 @@ def ruleset_for(instance_id: str) -> RuleSet:
 
 
 def _segments(contact: Contact) -> list[Segment]:
-    rows = TranscriptSegment.objects.filter(contact=contact).values_list(
-        "segment_id", "participant_role", "content", "begin_offset_millis", "end_offset_millis"
-    )
+    return _as_segments(_SEGMENTS.rows(contact.id))
+
+
+def _as_segments(rows) -> list[Segment]:
     return [Segment(id=r[0], role=r[1], content=r[2], begin=r[3], end=r[4]) for r in rows]
 
 
@@ -114,21 +135,31 @@ def _facts(contact: Contact) -> Facts:
 def rules_on_transcript(*, contact: Contact, real_time: bool) -> list[RuleFiring]:
     """Evaluate the conversation so far (real time: the contact is still active) or the whole of it (post-call /
     post-chat, once it ended) against the published rules of its event source; fire those that match."""
-    contact = Contact.objects.filter(pk=contact.pk).first()
+    instance = contact.instance if Contact.instance.is_cached(contact) else None
+    # One round trip: the contact as it is now, the rule-set version, the rules fired on it, its transcript.
+    fresh, version, fired, transcript = fetch_together(
+        (_CONTACT, "first", (contact.pk,)),
+        (_VERSION, "first", (contact.instance_id,)),
+        (_FIRED, "rows", (contact.pk,)),
+        (_SEGMENTS, "rows", (contact.pk,)),
+    )
+    contact = fresh
     if contact is None or contact.channel not in REAL_TIME:
         return []
     if real_time and contact.state == ContactState.ENDED:
         return []
     if not real_time and contact.state != ContactState.ENDED:
         return []
+    if instance is not None:
+        contact.instance = instance
     event_source = (REAL_TIME if real_time else POST_CONTACT)[contact.channel]
-    ruleset = ruleset_for(contact.instance_id)
+    ruleset = ruleset_for(contact.instance_id, version=(version[0] if version else 0) or 0)
     if not ruleset.by_source.get(event_source):
         return []
-    fired = frozenset(RuleFiring.objects.filter(contact=contact).values_list("rule_id", flat=True))
+    fired = frozenset(row[0] for row in fired)
     matches = ruleset.match_transcript(
         event_source=event_source,
-        segments=_segments(contact),
+        segments=_as_segments(transcript),
         facts=_facts(contact),
         initiated_at=contact.initiation_timestamp,
         exclude=fired,
@@ -275,11 +306,7 @@ def _category_assign(*, rule: CompiledRule, match: Match, contact: Contact, now)
 
 
 def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: Contact | None, values: dict) -> Contact:
-    flow = (
-        ContactFlow.objects.select_related("instance")
-        .filter(instance_id=instance_id, pk=action["ContactFlowId"])
-        .first()
-    )
+    flow = _FLOW.first(instance_id, action["ContactFlowId"])
     if flow is None:
         raise ServiceError(f"The rule's task flow {action['ContactFlowId']!r} no longer exists.")
     references = {}
@@ -290,8 +317,9 @@ def _task_make(*, instance_id: str, rule: CompiledRule, action: dict, contact: C
         else:
             references[name] = {"Type": ref["Type"], "Value": dynamic_apply(ref["Value"], values)}
     # Replaced values can make a text longer than its limit: it is cut at the limit rather than losing the task.
+    cached = contact is not None and Contact.instance.is_cached(contact)
     return task_create(
-        instance=flow.instance,
+        instance=contact.instance if cached else _INSTANCE.first(instance_id),
         # botocore's InitiationMethod has no RULE: a rule's task is made through the API as Amazon Connect's
         # rules make it; RuleFiring.task records which rule made it.
         initiation_method=InitiationMethod.API,

@@ -40,6 +40,7 @@ from ccp.services.transactions import entry_transaction, transaction_required
 # Close to the quota, task creation locks the instance row so two requests can't both take the last slot.
 QUOTA_LOCK_MARGIN = 50
 
+
 @dataclass(frozen=True)
 class TemplateApplied:
     """A task's values after its template: what the task stores, and what the template's control fields ask."""
@@ -113,6 +114,17 @@ _OPEN_TASKS = CompiledQuery(
         instance_id=instance_id, channel=Channel.TASK, state__in=OPEN_STATES
     ).values("pk")
 )
+# Tasks that named a contact of this chain as their previous one (the root and transfers do not count).
+_CHAIN_TASKS = CompiledQuery(
+    lambda instance_id, chain_id: (
+        Contact.objects.filter(instance_id=instance_id, chain_id=chain_id, channel=Channel.TASK)
+        .exclude(pk=chain_id)
+        .exclude(initiation_method__in=(InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER))
+        .values("pk")
+    )
+)
+
+
 def _self_assign_queue(instance: Instance, *, actor_type: str, actor) -> Queue:
     """The creating agent's own queue, for a template's SELF_ASSIGN field; only an agent can assign to themselves."""
     if actor_type != "agent" or actor is None:
@@ -280,7 +292,10 @@ def _task_create(
             task_template, name=name, description=description, references=references, attributes=attributes
         )
         name, description, references, attributes = (
-            applied.name, applied.description, applied.references, applied.attributes
+            applied.name,
+            applied.description,
+            applied.references,
+            applied.attributes,
         )
         self_assign, expires_after = applied.self_assign, applied.expires_after or expires_after
     own_queue = None
@@ -308,12 +323,7 @@ def _task_create(
         chain_id = previous_contact.chain_id or previous_contact.id
         # Seed 003: "12 task contacts can be created that share the same PreviousContactId" — the tasks that
         # named a previous contact count; the root (of any channel) and transfers of chained tasks do not.
-        in_chain = (
-            Contact.objects.filter(instance=instance, chain_id=chain_id, channel=Channel.TASK)
-            .exclude(pk=chain_id)
-            .exclude(initiation_method__in=(InitiationMethod.TRANSFER, InitiationMethod.QUEUE_TRANSFER))
-            .count()
-        )
+        in_chain = _CHAIN_TASKS.count(instance.id, chain_id)
         if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
             raise QuotaExceeded(
                 f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks referencing the same "
@@ -415,5 +425,3 @@ def _scheduled_own(*, contact_id: str, user) -> Contact:
     if contact is None:
         raise InvalidRequest("This task is no longer waiting for its scheduled time; the panel has been refreshed.")
     return contact
-
-
