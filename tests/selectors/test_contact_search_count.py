@@ -5,7 +5,14 @@ leaves the connection as it found it."""
 import pytest
 from django.db import connection, connections
 
-from ccp.selectors.contacts import ContactSearchFilters, contact_search_count, contact_search_page
+from ccp.selectors.contacts import (
+    COUNT_BUDGET_MS,
+    TRANSCRIPT_COUNT_BUDGET_MS,
+    ContactSearchFilters,
+    contact_search_count,
+    contact_search_page,
+    count_budget_ms,
+)
 from tests.factories import ContactFactory, InstanceFactory
 
 
@@ -36,6 +43,14 @@ def test_a_page_with_more_after_it_is_counted_up_to_the_cap(instance):
     # The last page has a page before it: its rows are not the whole result, so it is counted.
     assert len(last.rows) == 1
     assert contact_search_count(instance=instance, filters=filters, page=last) == (5, False)
+
+
+def test_a_search_for_words_in_transcripts_gets_the_short_count_budget():
+    words = [{"ParticipantRole": "", "SearchText": ["refund"], "MatchType": "MATCH_ANY"}]
+    assert TRANSCRIPT_COUNT_BUDGET_MS < COUNT_BUDGET_MS
+    assert count_budget_ms(ContactSearchFilters(transcript_criteria=words)) == TRANSCRIPT_COUNT_BUDGET_MS
+    assert count_budget_ms(ContactSearchFilters(texts=["refund"])) == COUNT_BUDGET_MS
+    assert count_budget_ms(ContactSearchFilters(categories=["Refund"])) == COUNT_BUDGET_MS
 
 
 def _statement_timeout() -> str:
