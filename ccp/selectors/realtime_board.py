@@ -62,12 +62,22 @@ class Cell:
     over: bool  # past the page's threshold for this column: at or above it, or below it for a percentage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class HeldContact:
+    """A contact an agent holds, as the agents table shows it: since it was offered (or initiated)."""
+
+    pk: str
+    name: str
+    channel: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRow:
     state: AgentState
     status_seconds: int
     by_channel: list[tuple[str, int, int]]  # (channel, contacts held, capacity)
-    tasks: list[tuple[Contact, int]]  # current tasks with their age in seconds
+    tasks: list[tuple[HeldContact, int]]  # current tasks with their age in seconds
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,8 @@ def realtime_board(
         agents = [s for s in agents if s.agent.routing_profile_id in profile_ids]
     if queue_ids:
         agents = [s for s in agents if s.queue_ids & set(queue_ids)]
-    folded = metrics_of(states=agents, at=at)
+    # Unfiltered, the agents are the instance's: their fold is the one instance_metrics made for its totals.
+    folded = metrics_of(states=agents, at=at) if profile_ids or queue_ids else data.totals
     totals = dataclasses.replace(
         folded,
         contacts_in_queue=sum(m.contacts_in_queue for _, m in queues),
@@ -168,27 +179,30 @@ def realtime_board(
         answered_within=sum(r.answered_within for k, r in recent.items() if k in shown_queues or not queue_ids),
         left_queue=sum(r.left_queue for k, r in recent.items() if k in shown_queues or not queue_ids),
     )
-    held: dict[str, list[Contact]] = {}
+    held: dict[str, list[HeldContact]] = {}
     shown = {s.agent.pk for s in agents}
-    # Every agent-held contact of the instance (contact_instance_state_idx), only the columns the page shows.
-    for contact in (
+    # Every agent-held contact of the instance (contact_instance_state_idx), as plain rows of the columns the
+    # page shows (a model instance each cost more than the rest of the agent table).
+    for pk, name, channel_, agent_id, offered_at, initiated in (
         Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
-        .only("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
         .order_by("offered_at", "id")
+        .values_list("id", "name", "channel", "agent_id", "offered_at", "initiation_timestamp")
     ):
-        if contact.agent_id in shown:
-            held.setdefault(contact.agent_id, []).append(contact)
+        if agent_id in shown:
+            held.setdefault(agent_id, []).append(HeldContact(pk, name, channel_, offered_at or initiated))
+    # Per routing profile once: each channel's capacity, with nothing held (most agents' row).
+    capacity: dict[str, list[tuple[str, int, int]]] = {}
     rows = []
     for state in agents:
-        mine = held.get(state.agent.pk, [])
-        profile = state.agent.routing_profile
-        by_channel = [(ch, sum(c.channel == ch for c in mine), profile.concurrency(ch)) for ch in CHANNELS]
-        tasks = [
-            (c, int((at - (c.offered_at or c.initiation_timestamp)).total_seconds()))
-            for c in mine
-            if c.channel == Channel.TASK
-        ]
-        since = state.agent.status_since
+        agent = state.agent
+        if agent.routing_profile_id not in capacity:
+            capacity[agent.routing_profile_id] = [(ch, 0, agent.routing_profile.concurrency(ch)) for ch in CHANNELS]
+        by_channel, tasks = capacity[agent.routing_profile_id], []
+        mine = held.get(agent.pk)
+        if mine:
+            by_channel = [(ch, sum(c.channel == ch for c in mine), n) for ch, _, n in by_channel]
+            tasks = [(c, int((at - c.since).total_seconds())) for c in mine if c.channel == Channel.TASK]
+        since = agent.status_since
         rows.append(AgentRow(state, int((at - since).total_seconds()) if since else 0, by_channel, tasks))
     return Board(
         queues=[(q, _cells(m, recent.get(q.pk, RecentFigures()), thresholds)) for q, m in queues],
