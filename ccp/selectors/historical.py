@@ -44,6 +44,7 @@ from ccp.models import (
     InitiationMethod,
     Instance,
     MetricRollup,
+    MetricRollupHour,
     User,
 )
 from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
@@ -325,21 +326,34 @@ def _us(value) -> int:
 
 
 _SUMMED = frozenset(SUMMED)
+_SKIP, _COUNT, _MICROSECONDS, _LONGEST = range(4)
+_KINDS: dict[str, int] = {}  # each key of a row: how _add adds it (worked out once per key name)
+
+
+def _kind(key: str) -> int:
+    if key == "longest_us":
+        return _LONGEST
+    if key in _SUMMED or key.startswith("sl_") or key == "missed":
+        return _MICROSECONDS if key.endswith("_us") else _COUNT
+    return _SKIP  # a dimension or bucket of the row
 
 
 def _add(total: dict, part: dict) -> None:
     """Add one set of ingredients to another (counts and sums add; the longest wait is the larger)."""
     for key, value in part.items():
-        if key not in _SUMMED and not key.startswith("sl_") and key not in ("longest_us", "missed"):
-            continue  # a dimension or bucket of the row
-        if key == "longest_us":
-            if value is not None:
-                value = _us(value)
-                total[key] = value if total.get(key) is None else max(total[key], value)
-        elif key.endswith("_us"):
-            total[key] = total.get(key, 0) + _us(value)
-        elif value is not None:
+        kind = _KINDS.get(key)
+        if kind is None:
+            kind = _KINDS[key] = _kind(key)
+        if kind == _SKIP or value is None:
+            continue
+        if kind == _COUNT:
             total[key] = total.get(key, 0) + value
+        elif kind == _MICROSECONDS:
+            total[key] = total.get(key, 0) + _us(value)
+        else:
+            value = _us(value)
+            longest = total.get(key)
+            total[key] = value if longest is None else max(longest, value)
 
 
 def rollups_answer(metrics: list["MetricRequest"], filters: dict, groupings) -> bool | None:
@@ -361,6 +375,16 @@ def _floor15(moment: dt.datetime) -> dt.datetime:
     return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
 
 
+def _hours_line_up(interval: str, tz: ZoneInfo, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether every interval of the request starts on a whole UTC hour (its first one aside, which starts at
+    `start`): then each hourly rollup row lies in one interval. True for hourly, daily and weekly intervals in
+    every zone whose offset is whole hours, and for TOTAL; never for 15- and 30-minute intervals."""
+    if interval in ("FIFTEEN_MIN", "THIRTY_MIN"):
+        return False
+    bounds = interval_bounds(interval, tz, start, end)[1:]
+    return all(b.minute == 0 and b.second == 0 and b.microsecond == 0 for b in (x.astimezone(dt.UTC) for x in bounds))
+
+
 def _contact_ingredients(
     contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float]
 ) -> dict[tuple, dict]:
@@ -377,6 +401,8 @@ def _contact_ingredients(
 
 def _rollup_ingredients(
     *,
+    model=MetricRollup,
+    more: list[tuple[dt.datetime, dt.datetime]] = (),
     instance: Instance,
     by_agent: bool,
     start: dt.datetime,
@@ -387,8 +413,12 @@ def _rollup_ingredients(
     tz: ZoneInfo,
     thresholds: list[float],
 ) -> dict[tuple, dict]:
-    """The same over the rollup rows of the whole buckets in [start, end) (both on 15-minute bounds)."""
-    rows = MetricRollup.objects.filter(instance_id=instance.pk, by_agent=by_agent, bucket__gte=start, bucket__lt=end)
+    """The same over the rollup rows of `model` whose buckets start in [start, end) or in one of `more` ranges
+    (all on the model's bucket bounds)."""
+    within = Q(bucket__gte=start, bucket__lt=end)
+    for first, last in more:
+        within |= Q(bucket__gte=first, bucket__lt=last)
+    rows = model.objects.filter(within, instance_id=instance.pk, by_agent=by_agent)
     profiles: dict[str, str | None] = {}
     if by_agent and "ROUTING_PROFILE" in (*filters, *groupings):
         profiles = dict(User.objects.filter(instance_id=instance.pk).values_list("id", "routing_profile_id"))
@@ -478,17 +508,28 @@ def historical_metrics(
     if by_agent is None or first_whole >= last_whole:
         groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds)
     else:
-        groups = _rollup_ingredients(
-            instance=instance,
-            by_agent=by_agent,
-            start=first_whole,
-            end=last_whole,
-            filters=filters,
-            groupings=groupings,
-            interval=interval,
-            tz=tz,
-            thresholds=thresholds,
-        )
+        common = {
+            "instance": instance,
+            "by_agent": by_agent,
+            "filters": filters,
+            "groupings": groupings,
+            "interval": interval,
+            "tz": tz,
+            "thresholds": thresholds,
+        }
+        # The whole hours from the hourly rows when the intervals allow, the quarters on either side from the
+        # 15-minute rows; otherwise every whole quarter from the 15-minute rows.
+        first_hour = (first_whole + dt.timedelta(minutes=45)).replace(minute=0)
+        last_hour = last_whole.replace(minute=0)
+        if first_hour < last_hour and _hours_line_up(interval, tz, start, end):
+            groups = _rollup_ingredients(model=MetricRollupHour, start=first_hour, end=last_hour, **common)
+            quarters = [(a, b) for a, b in ((first_whole, first_hour), (last_hour, last_whole)) if a < b]
+            if quarters:
+                (a, b), *more = quarters
+                for key, part in _rollup_ingredients(start=a, end=b, more=more, **common).items():
+                    _add(groups.setdefault(key, {}), part)
+        else:
+            groups = _rollup_ingredients(start=first_whole, end=last_whole, **common)
         # What the rollups do not hold: open contacts, and every contact of the partial buckets at the ends.
         rest = contacts.filter(
             ~Q(state="ENDED") | Q(initiation_timestamp__lt=first_whole) | Q(initiation_timestamp__gte=last_whole)
