@@ -209,6 +209,38 @@ NOT_FOR_TASKS = frozenset(
 )
 
 
+# The ingredients (contact_aggregates' keys) each metric's value reads in `_value`, besides `created`, which every
+# group reads (a group without contacts is left out); SERVICE_LEVEL reads its `sl_<i>` too. A report sums only
+# what its metrics read (tests/selectors/test_historical.py checks each metric against the whole set).
+INGREDIENTS = {
+    "CONTACTS_QUEUED": ("queued",),
+    "CONTACTS_HANDLED": ("handled",),
+    "CONTACTS_TRANSFERRED_OUT": ("transferred_out",),
+    "CONTACTS_ABANDONED": ("abandoned",),
+    "API_CONTACTS_HANDLED": ("api_handled",),
+    "CONTACTS_HANDLED_INCOMING": ("handled_incoming",),
+    "CONTACTS_HANDLED_OUTBOUND": ("handled_outbound",),
+    "CONTACTS_TRANSFERRED_IN": ("transferred_in",),
+    "CONTACTS_EXPIRED": ("expired",),
+    "CONTACTS_DISCONNECTED_BY_FLOW": ("flow_disconnected",),
+    "AVG_HANDLE_TIME": ("handle_us", "handle_n"),
+    "SUM_CONTACT_TIME_AGENT": ("handle_us",),
+    "AVG_QUEUE_ANSWER_TIME": ("answer_us", "answer_n"),
+    "AVG_AFTER_CONTACT_WORK_TIME": ("acw_us", "acw_n"),
+    "MAX_QUEUED_TIME": ("longest_us",),
+    "SERVICE_LEVEL": ("left_queue",),
+}
+
+
+def ingredients_of(metrics: list["MetricRequest"]) -> frozenset[str]:
+    """The ingredients `metrics` read: `created`, each one's INGREDIENTS, and `sl_<i>` for the thresholds."""
+    needed = {"created"}
+    for metric in metrics:
+        needed.update(INGREDIENTS.get(metric.name, ()))
+    thresholds = sorted({m.threshold for m in metrics if m.name == "SERVICE_LEVEL" and m.threshold is not None})
+    return frozenset(needed | {f"sl_{i}" for i in range(len(thresholds))})
+
+
 @dataclass(frozen=True)
 class MetricRequest:
     """One metric asked for; `threshold` (seconds) only for SERVICE_LEVEL."""
@@ -386,13 +418,14 @@ def _hours_line_up(interval: str, tz: ZoneInfo, start: dt.datetime, end: dt.date
 
 
 def _contact_ingredients(
-    contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float]
+    contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float], needed: frozenset[str]
 ) -> dict[tuple, dict]:
-    """{(dimension values, bucket, minute): ingredients} over contact rows (one GROUP BY)."""
+    """{(dimension values, bucket, minute): the `needed` ingredients} over contact rows (one GROUP BY)."""
     fields = [DIMENSIONS[g] for g in groupings]
     buckets = _bucket(interval, tz, "initiation_timestamp")
+    aggregates = {name: a for name, a in contact_aggregates(thresholds).items() if name in needed}
     groups: dict[tuple, dict] = {}
-    for row in _grouped(contacts, fields, buckets, contact_aggregates(thresholds)):
+    for row in _grouped(contacts, fields, buckets, aggregates):
         if not row.get("created"):
             continue  # an aggregate over no rows
         _add(groups.setdefault(_key(row, fields, buckets), {}), row)
@@ -412,6 +445,7 @@ def _rollup_ingredients(
     interval: str,
     tz: ZoneInfo,
     thresholds: list[float],
+    needed: frozenset[str],
 ) -> dict[tuple, dict]:
     """The same over the rollup rows of `model` whose buckets start in [start, end) or in one of `more` ranges
     (all on the model's bucket bounds)."""
@@ -434,8 +468,9 @@ def _rollup_ingredients(
     column = {"QUEUE": "queue_id", "CHANNEL": "channel", "AGENT": "agent_id", "ROUTING_PROFILE": "agent_id"}
     fields = list(dict.fromkeys(column[g] for g in groupings))
     buckets = _bucket(interval, tz, "bucket")
-    aggregates = {name: Sum(name) for name in SUMMED}
-    aggregates["longest_us"] = Max("longest_us")
+    aggregates = {name: Sum(name) for name in SUMMED if name in needed}
+    if "longest_us" in needed:
+        aggregates["longest_us"] = Max("longest_us")
     for i, seconds in enumerate(thresholds):
         aggregates[f"sl_{i}"] = Sum(sl_column(int(seconds)))
     groups: dict[tuple, dict] = {}
@@ -503,10 +538,11 @@ def historical_metrics(
         contacts = contacts.filter(**{f"{DIMENSIONS[key]}__in": values})
     thresholds = sorted({m.threshold for m in metrics if m.name == "SERVICE_LEVEL" and m.threshold is not None})
     wanted = {m.name for m in metrics}
+    needed = ingredients_of(metrics)
     by_agent = rollups_answer(metrics, filters, groupings) if source == "rollups" else None
     first_whole, last_whole = _floor15(start + dt.timedelta(minutes=15) - dt.timedelta(microseconds=1)), _floor15(end)
     if by_agent is None or first_whole >= last_whole:
-        groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds)
+        groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds, needed)
     else:
         common = {
             "instance": instance,
@@ -516,6 +552,7 @@ def historical_metrics(
             "interval": interval,
             "tz": tz,
             "thresholds": thresholds,
+            "needed": needed,
         }
         # The whole hours from the hourly rows when the intervals allow, the quarters on either side from the
         # 15-minute rows; otherwise every whole quarter from the 15-minute rows.
@@ -534,7 +571,7 @@ def historical_metrics(
         rest = contacts.filter(
             ~Q(state="ENDED") | Q(initiation_timestamp__lt=first_whole) | Q(initiation_timestamp__gte=last_whole)
         )
-        for key, part in _contact_ingredients(rest, groupings, interval, tz, thresholds).items():
+        for key, part in _contact_ingredients(rest, groupings, interval, tz, thresholds, needed).items():
             _add(groups.setdefault(key, {}), part)
     if "AGENT_NON_RESPONSE" in wanted:
         events = ContactEvent.objects.filter(instance_id=instance.pk, event="MISSED", at__gte=start, at__lt=end)
