@@ -166,10 +166,12 @@ def agent_states(
     queue: Queue | None = None,
     channel: str = DEFAULT_AGENT_CHANNEL,
     agent_ids: list[str] | None = None,
+    held: dict[str, tuple[int, int, int]] | None = None,
 ) -> list[AgentState]:
     """The agents in scope (see the module docstring) with their status and slot use for `channel`, one
     state per agent (what a page listing the agents reads; a fold over the instance's agents reads
-    `agent_state_groups`). `agent_ids` narrows them to those agents.
+    `agent_state_groups`). `agent_ids` narrows them to those agents. `held`: the contacts of `channel` each
+    agent holds, (offered, connected, in ACW), when the caller has read them already (the real-time page).
 
     Five queries whatever the number of agents: the users, their statuses and profiles, the queues their
     profiles serve, and their open contacts by state.
@@ -196,12 +198,13 @@ def agent_states(
     # Per profile once: its slots for the channel and the queues it serves.
     serves = {pk: (p.concurrency(channel), frozenset(profile_queues.get(pk, ()))) for pk, p in profiles.items()}
 
-    held: dict[str, list[int]] = {}
-    contacts = Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES, channel=channel)
-    if queue is not None or agent_ids is not None:  # a few agents: name them (all: contact_instance_state_idx)
-        contacts = contacts.filter(agent_id__in=[row[0] for row in rows])
-    for agent_id, state, n in contacts.values_list("agent_id", "state").annotate(n=Count("id")).order_by():
-        held.setdefault(agent_id, [0, 0, 0])[AGENT_SLOT_STATES.index(state)] = n
+    if held is None:
+        held = {}
+        contacts = Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES, channel=channel)
+        if queue is not None or agent_ids is not None:  # a few agents: name them (all: contact_instance_state_idx)
+            contacts = contacts.filter(agent_id__in=[row[0] for row in rows])
+        for agent_id, state, n in contacts.values_list("agent_id", "state").annotate(n=Count("id")).order_by():
+            held.setdefault(agent_id, [0, 0, 0])[AGENT_SLOT_STATES.index(state)] = n
 
     states = []
     for pk, username, first, last, _, profile_id, status_id, since in rows:
@@ -600,10 +603,12 @@ def instance_metrics(
     agent_channel: str = DEFAULT_AGENT_CHANNEL,
     contact_channel: str | None = None,
     at: datetime | None = None,
+    held: dict[str, tuple[int, int, int]] | None = None,
 ) -> InstanceMetrics:
-    """Every standard queue's metrics and the instance's totals, from one read of agents and contacts."""
+    """Every standard queue's metrics and the instance's totals, from one read of agents and contacts (`held`:
+    as agent_states takes it)."""
     at = at or timezone.now()
-    states = agent_states(instance=instance, channel=agent_channel)
+    states = agent_states(instance=instance, channel=agent_channel, held=held)
     counts = _contact_counts(instance=instance, queue=None, channel=contact_channel)
     queues = []
     # Agents sharing a routing profile serve the same queues: fold each distinct set of serving agents

@@ -62,7 +62,8 @@ class Cell:
     over: bool  # past the page's threshold for this column: at or above it, or below it for a percentage
 
 
-@dataclass(frozen=True, slots=True)
+# HeldContact and AgentRow: not frozen, as AgentState (a frozen dataclass's __init__ costs ~4× for 1,000 rows).
+@dataclass(slots=True)
 class HeldContact:
     """A contact an agent holds, as the agents table shows it: since it was offered (or initiated)."""
 
@@ -72,7 +73,7 @@ class HeldContact:
     since: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgentRow:
     state: AgentState
     status_seconds: int
@@ -148,8 +149,22 @@ def realtime_board(
     recent = recent_figures(
         instance=instance, since=at - timedelta(minutes=window_minutes), threshold_seconds=sl_seconds, channel=channel
     )
+    # Every agent-held contact of the instance (contact_instance_state_idx), as plain rows of the columns the
+    # page shows (a model instance each cost more than the rest of the agent table); the agents' slot use on
+    # the page's channel is counted from the same rows.
+    held: dict[str, list[HeldContact]] = {}
+    slot_use: dict[str, list[int]] = {}
+    agent_channel = channel or Channel.TASK
+    for pk, name, channel_, state, agent_id, offered_at, initiated in (
+        Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
+        .order_by("offered_at", "id")
+        .values_list("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
+    ):
+        held.setdefault(agent_id, []).append(HeldContact(pk, name, channel_, offered_at or initiated))
+        if channel_ == agent_channel:
+            slot_use.setdefault(agent_id, [0, 0, 0])[AGENT_SLOT_STATES.index(state)] += 1
     data = instance_metrics(
-        instance=instance, agent_channel=channel or Channel.TASK, contact_channel=channel or None, at=at
+        instance=instance, agent_channel=agent_channel, contact_channel=channel or None, at=at, held=slot_use
     )
     queues = [(q, m) for q, m in data.queues if not queue_ids or q.pk in queue_ids]
     agents = data.agents
@@ -179,17 +194,6 @@ def realtime_board(
         answered_within=sum(r.answered_within for k, r in recent.items() if k in shown_queues or not queue_ids),
         left_queue=sum(r.left_queue for k, r in recent.items() if k in shown_queues or not queue_ids),
     )
-    held: dict[str, list[HeldContact]] = {}
-    shown = {s.agent.pk for s in agents}
-    # Every agent-held contact of the instance (contact_instance_state_idx), as plain rows of the columns the
-    # page shows (a model instance each cost more than the rest of the agent table).
-    for pk, name, channel_, agent_id, offered_at, initiated in (
-        Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
-        .order_by("offered_at", "id")
-        .values_list("id", "name", "channel", "agent_id", "offered_at", "initiation_timestamp")
-    ):
-        if agent_id in shown:
-            held.setdefault(agent_id, []).append(HeldContact(pk, name, channel_, offered_at or initiated))
     # Per routing profile once: each channel's capacity, with nothing held (most agents' row).
     capacity: dict[str, list[tuple[str, int, int]]] = {}
     rows = []
