@@ -595,14 +595,19 @@ def historical_metrics(
         _add(cells.setdefault((dims, first), {}), agg)
     for (dims, first), busy in occupancy.items():
         cells.setdefault((dims, first), {})["occupancy"] = busy
+    ends: dict[dt.datetime, dt.datetime] = {}  # each interval's end, worked out once for every group
     if fill:
         group_keys = {dims for dims, _ in cells} or ({()} if not groupings else set())
+        bounds = interval_bounds(interval, tz, start, end)
+        ends = dict(zip(bounds, [*bounds[1:], end], strict=True))
         for dims in group_keys:
-            for first in interval_bounds(interval, tz, start, end):
+            for first in bounds:
                 cells.setdefault((dims, first), {})
     result = []
     for (dims, first), agg in cells.items():
-        last = _next_bound(interval, tz, first, start, end)
+        last = ends.get(first)
+        if last is None:
+            last = ends[first] = _next_bound(interval, tz, first, start, end)
         values = [_value(m, agg, thresholds) for m in metrics]
         result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
     result.sort(key=lambda r: (tuple(str(v) for v in r.dimensions.values()), r.start))
