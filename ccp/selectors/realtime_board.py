@@ -115,10 +115,11 @@ def board_filters(query: dict[str, list[str]]) -> dict:
 
 
 def _cells(metrics: QueueMetrics, recent: RecentFigures, thresholds: dict[str, int]) -> list[Cell]:
-    values = {**dataclasses.asdict(metrics), "missed": recent.missed, "service_level": recent.service_level}
+    # A shallow read of the fields (dataclasses.asdict copies each value recursively, once per queue row).
+    values = {"missed": recent.missed, "service_level": recent.service_level}
     cells = []
     for key, _, unit in COLUMNS:
-        value = values[key]
+        value = values[key] if key in values else getattr(metrics, key)
         limit = thresholds.get(key)
         if limit is None or value is None:
             over = False
