@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from ccp.compiled import CompiledQuery
 from ccp.models import Channel, Contact, Instance
 from ccp.models.contacts import AGENT_SLOT_STATES
 from ccp.selectors.historical import SERVICE_LEVEL_MAX_SECONDS
@@ -48,6 +49,15 @@ COLUMNS = [
 COLUMN_KEYS = [key for key, _, _ in COLUMNS]
 CHANNELS = [Channel.TASK, Channel.CHAT, Channel.VOICE]
 
+
+# Every agent-held contact of an instance, the columns the page shows (compiled once: ccp/compiled.py).
+_HELD_CONTACTS = CompiledQuery(
+    lambda instance_id: (
+        Contact.objects.filter(instance_id=instance_id, state__in=AGENT_SLOT_STATES)
+        .order_by("offered_at", "id")
+        .values_list("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
+    )
+)
 
 # The window of the Missed and SL columns (minutes) and SL's threshold (seconds) when the URL names none.
 DEFAULT_WINDOW_MINUTES = 15
@@ -156,11 +166,7 @@ def realtime_board(
     held: dict[str, list[HeldContact]] = {}
     slot_use: dict[str, list[int]] = {}
     agent_channel = channel or Channel.TASK
-    for pk, name, channel_, state, agent_id, offered_at, initiated in (
-        Contact.objects.filter(instance_id=instance.pk, state__in=AGENT_SLOT_STATES)
-        .order_by("offered_at", "id")
-        .values_list("id", "name", "channel", "state", "agent_id", "offered_at", "initiation_timestamp")
-    ):
+    for pk, name, channel_, state, agent_id, offered_at, initiated in _HELD_CONTACTS.rows(instance.pk):
         held.setdefault(agent_id, []).append(HeldContact(pk, name, channel_, offered_at or initiated))
         if channel_ == agent_channel:
             slot_use.setdefault(agent_id, [0, 0, 0])[AGENT_SLOT_STATES.index(state)] += 1
