@@ -1,6 +1,6 @@
 """Metrics benchmark on PostgreSQL: 1,000,000 contacts over 35 days, then 10,000 queued tasks and 1,000 agents.
 
-    .venv/bin/python bench/metrics.py [--contacts 1000000] [--runs 20] [--reuse]
+    .venv/bin/python bench/metrics.py [--contacts 1000000] [--runs 20] [--reuse] [--only historical|realtime]
     # BENCH_DATABASE_URL defaults to a scratch taskcenter_h15_bench database (dropped and re-created;
     # --reuse keeps the one a previous run seeded, after migrating it)
 
@@ -135,14 +135,32 @@ def seed(contacts: int):
     return instance, now
 
 
-def timed(fn, runs: int) -> list[float]:
+def _server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of this connection's PostgreSQL backend so far, when it runs on this machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn, runs: int) -> tuple[list[float], float]:
+    """Wall milliseconds of each run, and the mean CPU milliseconds per run of this process plus its PostgreSQL
+    backend: the work done, which other jobs on the machine inflate far less than the wall time."""
+    from django.db import connection
+
     fn()  # warm
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
     out = []
+    cpu0, server0 = time.process_time(), _server_cpu_seconds(pid)
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
-    return out
+    cpu = (time.process_time() - cpu0 + _server_cpu_seconds(pid) - server0) * 1000 / runs
+    return out, cpu
 
 
 def pct(values: list[float], p: float) -> float:
@@ -154,6 +172,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep the database a previous run seeded")
+    parser.add_argument(
+        "--only", choices=["historical", "realtime"], help="measure one part alone (with its own baseline)"
+    )
     args = parser.parse_args()
     if args.reuse:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
@@ -221,9 +242,15 @@ def main() -> None:
         ("real-time page (10,000 queued, 1,000 agents)", lambda: realtime_board(instance=instance)),
         ("GetCurrentMetricData, 20 queues", lambda: get_current_metric_data(instance=instance, params=current)),
     ]  # fmt: skip
+    parts = {"historical": cases[:4], "realtime": cases[4:]}
+    if args.only:
+        cases = parts[args.only]
     for label, fn in cases:
-        times = timed(fn, args.runs)
-        print(f"{label:48s} p50 {statistics.median(times):8.1f} ms   p95 {pct(times, 0.95):8.1f} ms")
+        times, cpu = timed(fn, args.runs)
+        print(
+            f"{label:48s} p50 {statistics.median(times):8.1f} ms   p95 {pct(times, 0.95):8.1f} ms"
+            f"   CPU {cpu:7.1f} ms/run   (load {os.getloadavg()[0]:.1f})"
+        )
 
 
 def instance_queue_ids(instance):

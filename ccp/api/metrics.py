@@ -177,24 +177,35 @@ def get_current_metric_data(*, instance, params) -> dict:
         first = min(d for d in (oldest, row["oldest"]) if d) if (oldest or row["oldest"]) else None
         bucket[row["state"]] = (n + row["n"], first)
 
-    states_by_channel = {ch: realtime.agent_states(instance=instance, channel=ch) for ch in agent_channels}
+    # The floor's agents as groups sharing a profile, a status and their slot use (a handful of rows, whatever
+    # the number of agents); the owners of personal queues asked for, one state each.
+    groups_by_channel = {ch: realtime.agent_state_groups(instance=instance, channel=ch) for ch in agent_channels}
+    owners = sorted({q.agent_id for q in queues.values() if q.agent_id})
+    owners_by_channel = {
+        ch: {s.agent.pk: s for s in realtime.agent_states(instance=instance, channel=ch, agent_ids=owners)}
+        if owners
+        else {}
+        for ch in agent_channels
+    }
     results = []
     queue_keys = sorted(queues, key=lambda pk: queues[pk].name) if split_queue else [None]
     channel_keys = list(agent_channels) if split_channel else [None]
     profile_keys: list = [None]
     if split_profile:
-        every = {s.agent.routing_profile_id for states in states_by_channel.values() for s in states}
+        every = {s.routing_profile_id for groups in groups_by_channel.values() for s in groups}
         profile_keys = sorted(set(profile_ids) if profile_ids else every)
     for queue_id in queue_keys:
         scope = {queue_id} if queue_id else set(queues)
         for channel in channel_keys:
-            states = states_by_channel[channel or agent_channels[0]]
+            key = channel or agent_channels[0]
             personal = {queues[q].agent_id for q in scope if queues[q].agent_id}
-            serving = [s for s in states if s.queue_ids & scope or s.agent.pk in personal]
+            # Agents whose profile serves a queue of the scope, and owners of its personal queues not among them.
+            serving = [s for s in groups_by_channel[key] if s.queue_ids & scope]
+            serving += [s for pk, s in owners_by_channel[key].items() if pk in personal and not s.queue_ids & scope]
             if profile_ids:
-                serving = [s for s in serving if s.agent.routing_profile_id in profile_ids]
+                serving = [s for s in serving if s.routing_profile_id in profile_ids]
             for profile_id in profile_keys:
-                scoped = [s for s in serving if profile_id is None or s.agent.routing_profile_id == profile_id]
+                scoped = [s for s in serving if profile_id is None or s.routing_profile_id == profile_id]
                 metrics = realtime.fold_counts(counts.get((queue_id, channel), {}), states=scoped, at=at)
                 dims: dict = {}
                 if queue_id:

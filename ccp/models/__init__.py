@@ -15,7 +15,7 @@ from ccp.models.conversations import ContactCategory, TranscriptSegment
 from ccp.models.flows import ContactFlow, FlowStatus, FlowType, TaskTemplate
 from ccp.models.instance import Instance
 from ccp.models.integrations import LambdaFunction
-from ccp.models.metrics import MetricRollup
+from ccp.models.metrics import MetricRollup, MetricRollupHour
 from ccp.models.reports import SavedReport
 from ccp.models.routing import HoursOfOperation, Queue, QuickConnect, RoutingProfile, RoutingProfileQueue
 from ccp.models.rules import Integration, Notification, Rule, RuleFiring, RuleSetVersion
@@ -38,6 +38,7 @@ __all__ = [
     "FlowStatus",
     "SavedReport",
     "MetricRollup",
+    "MetricRollupHour",
     "FlowType",
     "HoursOfOperation",
     "IdempotencyToken",

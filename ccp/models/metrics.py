@@ -8,6 +8,8 @@ of the historical metrics over the ended contacts initiated in its bucket, for o
 - `by_agent=False`: one row per queue and channel (`agent_id` is "");
 - `by_agent=True`: one row per agent and channel (`queue_id` is ""); routing profiles are the agents'.
 
+`MetricRollupHour` holds the same rows per hour, for the reports whose intervals start on whole hours.
+
 Durations are whole microseconds, so sums and averages equal the contact rows' exactly. Service levels are
 cumulative counts of answered contacts that waited less than each of `SERVICE_LEVEL_EDGES` seconds; a
 report's threshold at another value is counted from the contact rows.
@@ -49,7 +51,9 @@ def sl_column(seconds: int) -> str:
     return f"sl_lt_{seconds}"
 
 
-class MetricRollup(models.Model):
+class RollupFigures(models.Model):
+    """The columns of a rollup row: its key (instance, scope, bucket, queue or agent, channel) and the figures."""
+
     id = models.BigAutoField(primary_key=True)
     instance = models.ForeignKey("ccp.Instance", on_delete=models.CASCADE, related_name="+", db_index=False)
     bucket = models.DateTimeField()  # the UTC start of the 15 minutes the contacts were initiated in
@@ -79,12 +83,36 @@ class MetricRollup(models.Model):
     locals().update({sl_column(s): models.BigIntegerField(default=0) for s in SERVICE_LEVEL_EDGES})
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d %H:%M} {self.queue_id or self.agent_id} {self.channel}"
+
+
+class MetricRollup(RollupFigures):
+    """Per 15 minutes (UTC) of initiation."""
+
+    class Meta:
         constraints = [
+            # The upsert's conflict target, and the reports' range scans (instance, scope, bucket).
             models.UniqueConstraint(
                 fields=["instance", "by_agent", "bucket", "queue_id", "agent_id", "channel"],
                 name="metric_rollup_key",
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.bucket:%Y-%m-%d %H:%M} {self.queue_id or self.agent_id} {self.channel}"
+
+class MetricRollupHour(RollupFigures):
+    """The same figures per hour (UTC) of initiation: the sum of its four 15-minute rows, written beside them
+    in the same statement. Reports read these for the whole hours of their range when each of their intervals
+    starts on a whole UTC hour (hourly, daily and weekly intervals in every zone whose offset is whole hours);
+    a 30-day report by queue reads 14,400 rows here instead of 57,600."""
+
+    class Meta:
+        constraints = [
+            # As metric_rollup_key.
+            models.UniqueConstraint(
+                fields=["instance", "by_agent", "bucket", "queue_id", "agent_id", "channel"],
+                name="metric_rollup_hour_key",
+            )
+        ]

@@ -44,6 +44,7 @@ from ccp.models import (
     InitiationMethod,
     Instance,
     MetricRollup,
+    MetricRollupHour,
     User,
 )
 from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
@@ -208,6 +209,38 @@ NOT_FOR_TASKS = frozenset(
 )
 
 
+# The ingredients (contact_aggregates' keys) each metric's value reads in `_value`, besides `created`, which every
+# group reads (a group without contacts is left out); SERVICE_LEVEL reads its `sl_<i>` too. A report sums only
+# what its metrics read (tests/selectors/test_historical.py checks each metric against the whole set).
+INGREDIENTS = {
+    "CONTACTS_QUEUED": ("queued",),
+    "CONTACTS_HANDLED": ("handled",),
+    "CONTACTS_TRANSFERRED_OUT": ("transferred_out",),
+    "CONTACTS_ABANDONED": ("abandoned",),
+    "API_CONTACTS_HANDLED": ("api_handled",),
+    "CONTACTS_HANDLED_INCOMING": ("handled_incoming",),
+    "CONTACTS_HANDLED_OUTBOUND": ("handled_outbound",),
+    "CONTACTS_TRANSFERRED_IN": ("transferred_in",),
+    "CONTACTS_EXPIRED": ("expired",),
+    "CONTACTS_DISCONNECTED_BY_FLOW": ("flow_disconnected",),
+    "AVG_HANDLE_TIME": ("handle_us", "handle_n"),
+    "SUM_CONTACT_TIME_AGENT": ("handle_us",),
+    "AVG_QUEUE_ANSWER_TIME": ("answer_us", "answer_n"),
+    "AVG_AFTER_CONTACT_WORK_TIME": ("acw_us", "acw_n"),
+    "MAX_QUEUED_TIME": ("longest_us",),
+    "SERVICE_LEVEL": ("left_queue",),
+}
+
+
+def ingredients_of(metrics: list["MetricRequest"]) -> frozenset[str]:
+    """The ingredients `metrics` read: `created`, each one's INGREDIENTS, and `sl_<i>` for the thresholds."""
+    needed = {"created"}
+    for metric in metrics:
+        needed.update(INGREDIENTS.get(metric.name, ()))
+    thresholds = sorted({m.threshold for m in metrics if m.name == "SERVICE_LEVEL" and m.threshold is not None})
+    return frozenset(needed | {f"sl_{i}" for i in range(len(thresholds))})
+
+
 @dataclass(frozen=True)
 class MetricRequest:
     """One metric asked for; `threshold` (seconds) only for SERVICE_LEVEL."""
@@ -325,21 +358,34 @@ def _us(value) -> int:
 
 
 _SUMMED = frozenset(SUMMED)
+_SKIP, _COUNT, _MICROSECONDS, _LONGEST = range(4)
+_KINDS: dict[str, int] = {}  # each key of a row: how _add adds it (worked out once per key name)
+
+
+def _kind(key: str) -> int:
+    if key == "longest_us":
+        return _LONGEST
+    if key in _SUMMED or key.startswith("sl_") or key == "missed":
+        return _MICROSECONDS if key.endswith("_us") else _COUNT
+    return _SKIP  # a dimension or bucket of the row
 
 
 def _add(total: dict, part: dict) -> None:
     """Add one set of ingredients to another (counts and sums add; the longest wait is the larger)."""
     for key, value in part.items():
-        if key not in _SUMMED and not key.startswith("sl_") and key not in ("longest_us", "missed"):
-            continue  # a dimension or bucket of the row
-        if key == "longest_us":
-            if value is not None:
-                value = _us(value)
-                total[key] = value if total.get(key) is None else max(total[key], value)
-        elif key.endswith("_us"):
-            total[key] = total.get(key, 0) + _us(value)
-        elif value is not None:
+        kind = _KINDS.get(key)
+        if kind is None:
+            kind = _KINDS[key] = _kind(key)
+        if kind == _SKIP or value is None:
+            continue
+        if kind == _COUNT:
             total[key] = total.get(key, 0) + value
+        elif kind == _MICROSECONDS:
+            total[key] = total.get(key, 0) + _us(value)
+        else:
+            value = _us(value)
+            longest = total.get(key)
+            total[key] = value if longest is None else max(longest, value)
 
 
 def rollups_answer(metrics: list["MetricRequest"], filters: dict, groupings) -> bool | None:
@@ -361,14 +407,25 @@ def _floor15(moment: dt.datetime) -> dt.datetime:
     return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
 
 
+def _hours_line_up(interval: str, tz: ZoneInfo, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether every interval of the request starts on a whole UTC hour (its first one aside, which starts at
+    `start`): then each hourly rollup row lies in one interval. True for hourly, daily and weekly intervals in
+    every zone whose offset is whole hours, and for TOTAL; never for 15- and 30-minute intervals."""
+    if interval in ("FIFTEEN_MIN", "THIRTY_MIN"):
+        return False
+    bounds = interval_bounds(interval, tz, start, end)[1:]
+    return all(b.minute == 0 and b.second == 0 and b.microsecond == 0 for b in (x.astimezone(dt.UTC) for x in bounds))
+
+
 def _contact_ingredients(
-    contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float]
+    contacts, groupings: list[str], interval: str, tz: ZoneInfo, thresholds: list[float], needed: frozenset[str]
 ) -> dict[tuple, dict]:
-    """{(dimension values, bucket, minute): ingredients} over contact rows (one GROUP BY)."""
+    """{(dimension values, bucket, minute): the `needed` ingredients} over contact rows (one GROUP BY)."""
     fields = [DIMENSIONS[g] for g in groupings]
     buckets = _bucket(interval, tz, "initiation_timestamp")
+    aggregates = {name: a for name, a in contact_aggregates(thresholds).items() if name in needed}
     groups: dict[tuple, dict] = {}
-    for row in _grouped(contacts, fields, buckets, contact_aggregates(thresholds)):
+    for row in _grouped(contacts, fields, buckets, aggregates):
         if not row.get("created"):
             continue  # an aggregate over no rows
         _add(groups.setdefault(_key(row, fields, buckets), {}), row)
@@ -377,6 +434,8 @@ def _contact_ingredients(
 
 def _rollup_ingredients(
     *,
+    model=MetricRollup,
+    more: list[tuple[dt.datetime, dt.datetime]] = (),
     instance: Instance,
     by_agent: bool,
     start: dt.datetime,
@@ -386,9 +445,14 @@ def _rollup_ingredients(
     interval: str,
     tz: ZoneInfo,
     thresholds: list[float],
+    needed: frozenset[str],
 ) -> dict[tuple, dict]:
-    """The same over the rollup rows of the whole buckets in [start, end) (both on 15-minute bounds)."""
-    rows = MetricRollup.objects.filter(instance_id=instance.pk, by_agent=by_agent, bucket__gte=start, bucket__lt=end)
+    """The same over the rollup rows of `model` whose buckets start in [start, end) or in one of `more` ranges
+    (all on the model's bucket bounds)."""
+    within = Q(bucket__gte=start, bucket__lt=end)
+    for first, last in more:
+        within |= Q(bucket__gte=first, bucket__lt=last)
+    rows = model.objects.filter(within, instance_id=instance.pk, by_agent=by_agent)
     profiles: dict[str, str | None] = {}
     if by_agent and "ROUTING_PROFILE" in (*filters, *groupings):
         profiles = dict(User.objects.filter(instance_id=instance.pk).values_list("id", "routing_profile_id"))
@@ -404,8 +468,9 @@ def _rollup_ingredients(
     column = {"QUEUE": "queue_id", "CHANNEL": "channel", "AGENT": "agent_id", "ROUTING_PROFILE": "agent_id"}
     fields = list(dict.fromkeys(column[g] for g in groupings))
     buckets = _bucket(interval, tz, "bucket")
-    aggregates = {name: Sum(name) for name in SUMMED}
-    aggregates["longest_us"] = Max("longest_us")
+    aggregates = {name: Sum(name) for name in SUMMED if name in needed}
+    if "longest_us" in needed:
+        aggregates["longest_us"] = Max("longest_us")
     for i, seconds in enumerate(thresholds):
         aggregates[f"sl_{i}"] = Sum(sl_column(int(seconds)))
     groups: dict[tuple, dict] = {}
@@ -473,27 +538,40 @@ def historical_metrics(
         contacts = contacts.filter(**{f"{DIMENSIONS[key]}__in": values})
     thresholds = sorted({m.threshold for m in metrics if m.name == "SERVICE_LEVEL" and m.threshold is not None})
     wanted = {m.name for m in metrics}
+    needed = ingredients_of(metrics)
     by_agent = rollups_answer(metrics, filters, groupings) if source == "rollups" else None
     first_whole, last_whole = _floor15(start + dt.timedelta(minutes=15) - dt.timedelta(microseconds=1)), _floor15(end)
     if by_agent is None or first_whole >= last_whole:
-        groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds)
+        groups = _contact_ingredients(contacts, groupings, interval, tz, thresholds, needed)
     else:
-        groups = _rollup_ingredients(
-            instance=instance,
-            by_agent=by_agent,
-            start=first_whole,
-            end=last_whole,
-            filters=filters,
-            groupings=groupings,
-            interval=interval,
-            tz=tz,
-            thresholds=thresholds,
-        )
+        common = {
+            "instance": instance,
+            "by_agent": by_agent,
+            "filters": filters,
+            "groupings": groupings,
+            "interval": interval,
+            "tz": tz,
+            "thresholds": thresholds,
+            "needed": needed,
+        }
+        # The whole hours from the hourly rows when the intervals allow, the quarters on either side from the
+        # 15-minute rows; otherwise every whole quarter from the 15-minute rows.
+        first_hour = (first_whole + dt.timedelta(minutes=45)).replace(minute=0)
+        last_hour = last_whole.replace(minute=0)
+        if first_hour < last_hour and _hours_line_up(interval, tz, start, end):
+            groups = _rollup_ingredients(model=MetricRollupHour, start=first_hour, end=last_hour, **common)
+            quarters = [(a, b) for a, b in ((first_whole, first_hour), (last_hour, last_whole)) if a < b]
+            if quarters:
+                (a, b), *more = quarters
+                for key, part in _rollup_ingredients(start=a, end=b, more=more, **common).items():
+                    _add(groups.setdefault(key, {}), part)
+        else:
+            groups = _rollup_ingredients(start=first_whole, end=last_whole, **common)
         # What the rollups do not hold: open contacts, and every contact of the partial buckets at the ends.
         rest = contacts.filter(
             ~Q(state="ENDED") | Q(initiation_timestamp__lt=first_whole) | Q(initiation_timestamp__gte=last_whole)
         )
-        for key, part in _contact_ingredients(rest, groupings, interval, tz, thresholds).items():
+        for key, part in _contact_ingredients(rest, groupings, interval, tz, thresholds, needed).items():
             _add(groups.setdefault(key, {}), part)
     if "AGENT_NON_RESPONSE" in wanted:
         events = ContactEvent.objects.filter(instance_id=instance.pk, event="MISSED", at__gte=start, at__lt=end)
@@ -517,14 +595,19 @@ def historical_metrics(
         _add(cells.setdefault((dims, first), {}), agg)
     for (dims, first), busy in occupancy.items():
         cells.setdefault((dims, first), {})["occupancy"] = busy
+    ends: dict[dt.datetime, dt.datetime] = {}  # each interval's end, worked out once for every group
     if fill:
         group_keys = {dims for dims, _ in cells} or ({()} if not groupings else set())
+        bounds = interval_bounds(interval, tz, start, end)
+        ends = dict(zip(bounds, [*bounds[1:], end], strict=True))
         for dims in group_keys:
-            for first in interval_bounds(interval, tz, start, end):
+            for first in bounds:
                 cells.setdefault((dims, first), {})
     result = []
     for (dims, first), agg in cells.items():
-        last = _next_bound(interval, tz, first, start, end)
+        last = ends.get(first)
+        if last is None:
+            last = ends[first] = _next_bound(interval, tz, first, start, end)
         values = [_value(m, agg, thresholds) for m in metrics]
         result.append(Row(dict(zip(groupings, dims, strict=True)), first, last, values))
     result.sort(key=lambda r: (tuple(str(v) for v in r.dimensions.values()), r.start))

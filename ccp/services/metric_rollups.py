@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import ExpressionWrapper, IntegerField, Value
 from django.db.models.functions import Cast, ExtractMinute, TruncHour
 
-from ccp.models import Contact, ContactState, DisconnectReason, InitiationMethod, MetricRollup
+from ccp.models import Contact, ContactState, DisconnectReason, InitiationMethod, MetricRollup, MetricRollupHour
 from ccp.models.metrics import SERVICE_LEVEL_EDGES, SUMMED, sl_column
 from ccp.selectors.historical import INCOMING, TRANSFERRED_IN, contact_aggregates
 from ccp.services.transactions import entry_transaction, transaction_required
@@ -75,10 +75,10 @@ def contact_figures(contact: Contact) -> dict:
     return figures
 
 
-def _upsert(rows: list[dict]) -> None:
+def _upsert(rows: list[dict], model=MetricRollup) -> None:
     """Add `rows` to the rollups: insert, or add to the row of the same key (atomic on both databases)."""
     columns = [*KEY, *SUMMED, *SL_COLUMNS, "longest_us"]
-    table = connection.ops.quote_name(MetricRollup._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     added = [f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in [*SUMMED, *SL_COLUMNS]]
@@ -97,20 +97,23 @@ def _upsert(rows: list[dict]) -> None:
 
 
 def rollup_contact_ended(contact: Contact) -> None:
-    """Add an ended contact to its queue's and its agent's rollup rows, in the transaction that ends it."""
+    """Add an ended contact to its queue's and its agent's rollup rows, per 15 minutes and per hour, in the
+    transaction that ends it."""
     transaction_required("Adding an ended contact to the metric rollups")
     figures = contact_figures(contact)
-    # The bucket as the ORM (and the rebuild's SQL) stores it: on SQLite, text without an offset, so the same
-    # 15 minutes is the same key whichever path wrote the row first.
-    bucket = connection.ops.adapt_datetimefield_value(bucket_of(contact.initiation_timestamp))
-    common = {"instance_id": contact.instance_id, "bucket": bucket}
-    common["channel"] = contact.channel
-    _upsert(
-        [
-            {**common, **figures, "by_agent": False, "queue_id": contact.queue_id or "", "agent_id": ""},
-            {**common, **figures, "by_agent": True, "queue_id": "", "agent_id": contact.agent_id or ""},
-        ]
-    )
+    quarter = bucket_of(contact.initiation_timestamp)
+    for model, bucket in ((MetricRollup, quarter), (MetricRollupHour, quarter.replace(minute=0))):
+        # The bucket as the ORM (and the rebuild's SQL) stores it: on SQLite, text without an offset, so the
+        # same 15 minutes (or hour) is the same key whichever path wrote the row first.
+        common = {"instance_id": contact.instance_id, "channel": contact.channel}
+        common["bucket"] = connection.ops.adapt_datetimefield_value(bucket)
+        _upsert(
+            [
+                {**common, **figures, "by_agent": False, "queue_id": contact.queue_id or "", "agent_id": ""},
+                {**common, **figures, "by_agent": True, "queue_id": "", "agent_id": contact.agent_id or ""},
+            ],
+            model,
+        )
 
 
 def rollup_rebuild(*, instance_id: str) -> int:
@@ -124,6 +127,7 @@ def rollup_rebuild_rows(*, instance_id: str) -> int:
     scope (per queue, per agent), so the contacts never travel to Python (1,000,000 in seconds)."""
     transaction_required("Rebuilding the metric rollups")
     MetricRollup.objects.filter(instance_id=instance_id).delete()
+    MetricRollupHour.objects.filter(instance_id=instance_id).delete()
     ended = Contact.objects.filter(instance_id=instance_id, state=ContactState.ENDED)
     total = 0
     with connection.cursor() as cursor:
@@ -140,10 +144,30 @@ def rollup_rebuild_rows(*, instance_id: str) -> int:
                 sql, params = rebuild_sql(ended, by_agent=by_agent, instance_id=instance_id, table=MetricRollup)
             cursor.execute(sql, params)
             total += cursor.rowcount
+        cursor.execute(*hours_from_quarters_sql(instance_id=instance_id))
         if connection.vendor == "postgresql":
             # Fresh statistics for the reports' plans (a rebuilt table's were those of the rows it replaced).
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(MetricRollup._meta.db_table)}")
+            for model in (MetricRollup, MetricRollupHour):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return total
+
+
+def hours_from_quarters_sql(*, instance_id: str) -> tuple[str, list]:
+    """INSERT INTO the hourly rollups the sums of an instance's 15-minute rows per hour (UTC): the hour rows the
+    ended contacts wrote one by one, in one statement. Migration 0025 backfills with a frozen copy of it."""
+    q = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        hour = "date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+    else:  # the ORM's text form, 'YYYY-MM-DD HH:MM:SS' in UTC
+        hour = "substr(bucket, 1, 13) || ':00:00'"
+    key = ["instance_id", "by_agent", hour, "queue_id", "agent_id", "channel"]
+    figures = [f"SUM({q(c)})" for c in [*SUMMED, *SL_COLUMNS]] + [f"MAX({q('longest_us')})"]
+    columns = ", ".join(q(c) for c in [*KEY, *SUMMED, *SL_COLUMNS, "longest_us"])
+    sql = (
+        f"INSERT INTO {q(MetricRollupHour._meta.db_table)} ({columns}) SELECT {', '.join([*key, *figures])}"  # noqa: S608
+        f" FROM {q(MetricRollup._meta.db_table)} WHERE instance_id = %s GROUP BY {', '.join(key)}"
+    )
+    return sql, [instance_id]
 
 
 def rebuild_sql_postgresql(*, by_agent: bool, instance_id: str) -> tuple[str, list]:

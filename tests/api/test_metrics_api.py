@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ccp.models import AgentEvent, AgentStatus, ContactState
+from ccp.models import AgentEvent, AgentStatus, ContactState, Queue
 from ccp.services.metric_rollups import rollup_rebuild
 from tests.api.wire import client_for, expect_error
 from tests.factories import (
@@ -506,3 +506,23 @@ def test_current_user_data_shows_each_agents_status_slots_and_contacts(connect, 
 def test_current_user_data_filters_by_agent(connect, instance, queue, live_floor):
     response = connect.get_current_user_data(InstanceId=instance.id, Filters={"Agents": [live_floor["ava"].id]})
     assert [item["User"]["Id"] for item in response["UserDataList"]] == [live_floor["ava"].id]
+
+
+def test_current_metric_data_counts_a_personal_queues_agent_once(connect, instance, queue, live_floor):
+    personal = Queue.objects.get(agent=live_floor["ava"])
+    asked = [{"Name": n, "Unit": "COUNT"} for n in ("AGENTS_ONLINE", "AGENTS_AVAILABLE", "SLOTS_AVAILABLE")]
+    alone = connect.get_current_metric_data(
+        InstanceId=instance.id, Filters={"Queues": [personal.id]}, Groupings=["QUEUE"], CurrentMetrics=asked
+    )
+    [result] = alone["MetricResults"]
+    assert values(result) == {"AGENTS_ONLINE": 1, "AGENTS_AVAILABLE": 1, "SLOTS_AVAILABLE": 1}
+    # With Support, which her profile serves too: ava counts once, with bea (Break); olga is Offline.
+    both = connect.get_current_metric_data(
+        InstanceId=instance.id,
+        Filters={"Queues": [queue.id, personal.id]},
+        Groupings=["ROUTING_PROFILE"],
+        CurrentMetrics=asked,
+    )
+    [result] = both["MetricResults"]
+    assert result["Dimensions"]["RoutingProfile"]["Id"] == live_floor["profile"].id
+    assert values(result) == {"AGENTS_ONLINE": 2, "AGENTS_AVAILABLE": 1, "SLOTS_AVAILABLE": 1}

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccp.selectors.historical import MetricRequest, historical_metrics, interval_bounds
+from ccp.models.metrics import SUMMED
+from ccp.selectors.historical import METRICS, MetricRequest, _value, historical_metrics, ingredients_of, interval_bounds
 from tests.factories import ContactFactory, InstanceFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,15 @@ def test_fifteen_minute_intervals_put_each_contact_in_its_quarter_hour():
         interval="FIFTEEN_MIN",
     )
     assert [(r.start.minute, r.values[0]) for r in rows] == [(0, 2.0), (15, 1.0), (30, 1.0)]
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_each_metric_reads_only_the_ingredients_a_report_sums_for_it(name):
+    # Reports sum only the ingredients their metrics read (historical.INGREDIENTS): every metric's value from
+    # those alone must equal its value from all of them.
+    metric = MetricRequest(name, 60.0 if name == "SERVICE_LEVEL" else None)
+    keys = [*SUMMED, "longest_us", "sl_0", "missed"]
+    every = {key: (7 + i) * (10**9 if key.endswith("_us") else 1) for i, key in enumerate(keys)}  # µs: ~hours
+    every["occupancy"] = (30.0, 10.0)
+    read = ingredients_of([metric]) | {"missed", "occupancy"}  # from the events and status lines, not the sums
+    assert _value(metric, {k: v for k, v in every.items() if k in read}, [60.0]) == _value(metric, every, [60.0])

@@ -3,7 +3,8 @@
 Tasks with known timelines are ended through the service that ends contacts (which adds them to the rollups
 in its transaction); others stay open. Every historical metric is then read from the rollups (plus the open
 and partial-bucket contacts) and from the contact rows alone, for every grouping and interval, over ranges on
-and off the 15-minute bounds, across the day the clocks go back in Paris — and must be equal. Service levels
+and off the 15-minute bounds, across the day the clocks go back in Paris, in a zone half an hour off UTC (whose
+days cannot use the hourly rows) — and must be equal. Service levels
 are checked at their boundaries: a wait of exactly the threshold is outside, a microsecond less is inside.
 """
 
@@ -11,8 +12,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import F
 
-from ccp.models import Contact, ContactState, MetricRollup
+from ccp.models import Contact, ContactState, MetricRollup, MetricRollupHour
 from ccp.selectors.historical import METRICS, MetricRequest, historical_metrics
 from ccp.services.contacts import contact_end
 from ccp.services.metric_rollups import rollup_rebuild
@@ -118,9 +120,10 @@ RANGES = [
 
 
 @pytest.mark.parametrize("grouping", [None, "QUEUE", "CHANNEL", "AGENT", "ROUTING_PROFILE"])
-@pytest.mark.parametrize("interval", ["TOTAL", "DAY", "HOUR", "FIFTEEN_MIN"])
+@pytest.mark.parametrize("interval", ["TOTAL", "WEEK", "DAY", "HOUR", "FIFTEEN_MIN"])
 @pytest.mark.parametrize("span", range(len(RANGES)))
-def test_the_rollups_equal_the_contact_rows(floor, grouping, interval, span):
+@pytest.mark.parametrize("zone", [None, "Asia/Kolkata"])
+def test_the_rollups_equal_the_contact_rows(floor, grouping, interval, span, zone):
     start, finish = RANGES[span]
     rolled, direct = both(
         floor["instance"],
@@ -129,9 +132,57 @@ def test_the_rollups_equal_the_contact_rows(floor, grouping, interval, span):
         metrics=requests(60, 3600, 604_800, 61),
         groupings=[grouping] if grouping else [],
         interval=interval,
+        timezone=zone,
     )
     assert rolled == direct
     assert sum(r.values[0] for r in rolled) > 0  # CONTACTS_CREATED: the range holds contacts
+
+
+def test_each_hour_row_is_the_sum_of_its_quarters(floor):
+    hours = {
+        (r.by_agent, r.bucket, r.queue_id, r.agent_id, r.channel): (r.created, r.handle_us, r.sl_lt_60, r.longest_us)
+        for r in MetricRollupHour.objects.filter(instance=floor["instance"])
+    }
+    summed: dict[tuple, list] = {}
+    for r in MetricRollup.objects.filter(instance=floor["instance"]):
+        key = (r.by_agent, r.bucket.replace(minute=0), r.queue_id, r.agent_id, r.channel)
+        total = summed.setdefault(key, [0, 0, 0, None])
+        total[0] += r.created
+        total[1] += r.handle_us
+        total[2] += r.sl_lt_60
+        if r.longest_us is not None:
+            total[3] = max(total[3] or 0, r.longest_us)
+    assert hours == {key: tuple(total) for key, total in summed.items()}
+    assert len(hours) < MetricRollup.objects.filter(instance=floor["instance"]).count()
+
+
+@pytest.mark.parametrize(
+    "interval, zone, reads_hours",
+    [
+        ("DAY", None, True),
+        ("WEEK", None, True),
+        ("HOUR", None, True),
+        ("TOTAL", "Asia/Kolkata", True),
+        ("FIFTEEN_MIN", None, False),
+        ("DAY", "Asia/Kolkata", False),  # its days start at 18:30 UTC, inside an hour row
+        ("HOUR", "Asia/Kathmandu", False),  # +05:45
+    ],
+)
+def test_reports_read_the_hour_rows_only_when_their_intervals_start_on_whole_hours(floor, interval, zone, reads_hours):
+    def created():
+        rows = historical_metrics(
+            instance=floor["instance"],
+            start=RANGES[0][0],
+            end=RANGES[0][1],
+            metrics=[MetricRequest("CONTACTS_CREATED")],
+            interval=interval,
+            timezone=zone,
+        )
+        return sum(r.values[0] for r in rows)
+
+    before = created()
+    MetricRollupHour.objects.filter(instance=floor["instance"], by_agent=False).update(created=F("created") + 1000)
+    assert (created() != before) is reads_hours
 
 
 @pytest.mark.parametrize(
@@ -212,29 +263,37 @@ def test_the_day_the_clocks_go_back_counts_25_hours_of_contacts(floor):
     assert [(r.end - r.start, r.values) for r in rows] == [(dt.timedelta(hours=25), [3.0])]
 
 
-def test_a_rebuild_gives_the_rows_the_ended_contacts_wrote(floor):
-    columns = [f.attname for f in MetricRollup._meta.concrete_fields if f.attname != "id"]
-    written = sorted(MetricRollup.objects.values_list(*columns))
+@pytest.mark.parametrize("model", [MetricRollup, MetricRollupHour])
+def test_a_rebuild_gives_the_rows_the_ended_contacts_wrote(floor, model):
+    columns = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+    written = sorted(model.objects.values_list(*columns))
     assert written
     rollup_rebuild(instance_id=floor["instance"].pk)
-    assert sorted(MetricRollup.objects.values_list(*columns)) == written
+    assert sorted(model.objects.values_list(*columns)) == written
 
 
 def test_a_rebuild_from_nothing_equals_the_incremental_rows_and_later_ends_add_to_them(floor):
     instance = floor["instance"]
     columns = [f.attname for f in MetricRollup._meta.concrete_fields if f.attname != "id"]
     written = sorted(MetricRollup.objects.values_list(*columns))
+    hours = sorted(MetricRollupHour.objects.values_list(*columns))
     MetricRollup.objects.filter(instance=instance).delete()  # lost, or loaded without them: rebuilt from the contacts
+    MetricRollupHour.objects.filter(instance=instance).delete()
     assert rollup_rebuild(instance_id=instance.pk) == len(written)
     assert sorted(MetricRollup.objects.values_list(*columns)) == written
+    assert sorted(MetricRollupHour.objects.values_list(*columns)) == hours
     # The open contact with ana ends after the rebuild: it adds to the rebuilt rows of its bucket (its queue's
     # row exists; ana's is new), not to a second row of the same key written in another format.
     open_one = Contact.objects.get(instance=instance, agent=floor["ana"], state=ContactState.CONNECTED)
     end(open_one)
     assert MetricRollup.objects.filter(instance=instance).count() == len(written) + 1
+    # Its hour already has a row of ana's (her 08:14:59 contact): it adds to that rebuilt row.
+    assert MetricRollupHour.objects.filter(instance=instance).count() == len(hours)
     rebuilt_after = sorted(MetricRollup.objects.values_list(*columns))
+    hours_after = sorted(MetricRollupHour.objects.values_list(*columns))
     rollup_rebuild(instance_id=instance.pk)
     assert sorted(MetricRollup.objects.values_list(*columns)) == rebuilt_after
+    assert sorted(MetricRollupHour.objects.values_list(*columns)) == hours_after
     rolled, direct = both(instance, start=RANGES[0][0], end=RANGES[0][1], metrics=requests(60), interval="DAY")
     assert rolled == direct
 
@@ -247,7 +306,8 @@ def test_a_task_through_its_whole_life_lands_in_its_queues_rollup(cast):
     contact_complete(contact_id=task.id, agent=agent)
     assert not MetricRollup.objects.filter(instance=cast.instance).exists()  # in after-contact work: still open
     contact_close(contact_id=task.id, agent=agent)
-    queue_row = MetricRollup.objects.get(instance=cast.instance, by_agent=False)
-    agent_row = MetricRollup.objects.get(instance=cast.instance, by_agent=True)
-    assert (queue_row.queue_id, queue_row.created, queue_row.handled, queue_row.acw_n) == (cast.queue.pk, 1, 1, 1)
-    assert (agent_row.agent_id, agent_row.handle_n) == (agent.pk, 1)
+    for model in (MetricRollup, MetricRollupHour):
+        queue_row = model.objects.get(instance=cast.instance, by_agent=False)
+        agent_row = model.objects.get(instance=cast.instance, by_agent=True)
+        assert (queue_row.queue_id, queue_row.created, queue_row.handled, queue_row.acw_n) == (cast.queue.pk, 1, 1, 1)
+        assert (agent_row.agent_id, agent_row.handle_n) == (agent.pk, 1)
