@@ -1,5 +1,5 @@
 """The migrations that add the metric rollups fill them from the contacts already ended (0013: per 15 minutes;
-0025: per hour, from the 15-minute rows), from the historical models (no import of today's code), and give the
+0026: per hour, from the 15-minute rows), from the historical models (no import of today's code), and give the
 rows today's rebuild gives."""
 
 import datetime as dt
@@ -13,7 +13,7 @@ from ccp.services.metric_rollups import rollup_rebuild
 
 BEFORE = ("ccp", "0012_configapi_tags_status")
 ADDED = ("ccp", "0013_metrics_rollups")
-HOURS_ADDED = ("ccp", "0025_metrics14_rollup_hours")
+HOURS_ADDED = ("ccp", "0026_metrics14_rollup_hours")
 
 
 def _migrate(target):

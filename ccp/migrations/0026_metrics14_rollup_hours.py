@@ -31,7 +31,7 @@ def hours_from_quarters(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccp', '0024_search15_search_indexes'),
+        ('ccp', '0025_search15b_contact_initiated_at'),
     ]
 
     operations = [
