@@ -25,7 +25,8 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
-from ccp.models import ApiKey
+from ccp.compiled import CompiledQuery, fetch_together
+from ccp.models import ApiKey, Instance
 from ccp.services.api_keys import ApiKeySecretUnreadable, api_key_secret
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -279,6 +280,21 @@ def server_now() -> float:
     return time.time()
 
 
+# The key and its instance, compiled once (ccp/compiled.py) and read in one round trip: every API request
+# reads them.
+_KEY = CompiledQuery(lambda access_key_id: ApiKey.objects.filter(access_key_id=access_key_id).order_by()[:1])
+_KEY_INSTANCE = CompiledQuery(
+    lambda access_key_id: Instance.objects.filter(api_keys__access_key_id=access_key_id).order_by()[:1]
+)
+
+
+def _api_key(access_key_id: str) -> ApiKey | None:
+    api_key, instance = fetch_together((_KEY, "first", (access_key_id,)), (_KEY_INSTANCE, "first", (access_key_id,)))
+    if api_key is not None and instance is not None:
+        api_key.instance = instance
+    return api_key
+
+
 def request_verify(request, *, now: float | None = None) -> ApiKey:
     """Verify the request's SigV4 signature (header or presigned URL); return its active ApiKey or raise
     SignatureError."""
@@ -316,7 +332,7 @@ def request_verify(request, *, now: float | None = None) -> ApiKey:
             f"Signature expired: {amz_date} is more than {settings.SIGV4_MAX_SKEW_SECONDS} seconds "
             "away from the server's time.",
         )
-    api_key = ApiKey.objects.select_related("instance").filter(access_key_id=auth.access_key_id).first()
+    api_key = _api_key(auth.access_key_id)
     # Keys here are long-term keys: no session token is ever issued, so any token given is invalid.
     has_token = SECURITY_TOKEN_PARAM.lower() in request.headers or any(
         key == SECURITY_TOKEN_PARAM for key, _ in query_pairs(query_string)
