@@ -66,6 +66,16 @@ def test_an_admin_builds_a_template_with_every_field_type_and_an_agent_uses_it(p
     expect(preview.locator("select").first).to_be_visible()
     expect(preview).to_contain_text("Reason")
     expect(preview.locator("label", has_text="Reason")).to_be_visible()
+    # The preview redraws after the move: wait for Reason to come before Urgent (it came after before the move).
+    page.wait_for_function(
+        """() => {
+            const labels = [...document.querySelectorAll("#tt-preview label")].map((l) => l.innerText);
+            const reason = labels.findIndex((t) => t.startsWith("Reason"));
+            const urgent = labels.findIndex((t) => t.includes("Urgent"));
+            return reason >= 0 && urgent >= 0 && reason < urgent;
+        }""",
+        timeout=10_000,
+    )
     labels = preview.locator("label").all_inner_texts()
     assert labels.index(next(t for t in labels if t.startswith("Reason"))) < labels.index(
         next(t for t in labels if "Urgent" in t)
