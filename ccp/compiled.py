@@ -39,6 +39,11 @@ class _Compiled:
     compiler: object
 
 
+def _args(compiled: _Compiled, values: tuple) -> list:
+    """The compiled parameters with each marker replaced by its value."""
+    return [values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)]
+
+
 class CompiledQuery:
     """A queryset built by `build(*params)` from string parameters, compiled once (for DEFAULT_DB_ALIAS, the
     one database here)."""
@@ -75,8 +80,7 @@ class CompiledQuery:
 
     def _fetch(self, values: tuple, sql_wrap: str = "{}") -> tuple[list, _Compiled]:
         compiled = self._compiled or self._compile(len(values))
-        args = [values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)]
-        return self._run(compiled, sql_wrap.format(compiled.sql), args)
+        return self._run(compiled, sql_wrap.format(compiled.sql), _args(compiled, values))
 
     def _run(self, compiled: _Compiled, sql: str, args: list) -> tuple[list, _Compiled]:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
@@ -114,9 +118,7 @@ class CompiledQuery:
     def sql_with_params(self, *values: str) -> tuple[str, list]:
         """The compiled SQL and its parameters with these values, to embed in a larger raw statement."""
         compiled = self._compiled or self._compile(len(values))
-        return compiled.sql, [
-            values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)
-        ]
+        return compiled.sql, _args(compiled, values)
 
 
 def fetch_together(*calls: tuple[CompiledQuery, str, tuple]) -> list:
@@ -133,7 +135,7 @@ def fetch_together(*calls: tuple[CompiledQuery, str, tuple]) -> list:
     statements = []
     for query, kind, values in calls:
         compiled = query._compiled or query._compile(len(values))
-        args = [values[s] if s is not None else p for p, s in zip(compiled.params, compiled.slots, strict=True)]
+        args = _args(compiled, values)
         sql = _COUNT_WRAP.format(compiled.sql) if kind == "count" else compiled.sql
         statements.append((sql, args, compiled, kind))
     results = []

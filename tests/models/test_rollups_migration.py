@@ -53,17 +53,24 @@ def _contacts(apps):
     return instance
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_sums_the_ended_contacts_as_the_rebuild_does():
+def _rows_after_migrating(target, model):
+    """Contacts written at BEFORE, then migrated to `target`: the instance, the rollup's columns and the rows the
+    migration wrote (read through the historical model), the database back at its latest state after."""
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     apps = _migrate([BEFORE])
     try:
         instance = _contacts(apps)
-        apps = _migrate([ADDED])
-        columns = [f.attname for f in MetricRollup._meta.concrete_fields if f.attname != "id"]
-        migrated = sorted(apps.get_model("ccp", "MetricRollup").objects.values_list(*columns))
+        apps = _migrate([target])
+        columns = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        migrated = sorted(apps.get_model("ccp", model.__name__).objects.values_list(*columns))
     finally:
         _migrate(latest)
+    return instance, columns, migrated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_sums_the_ended_contacts_as_the_rebuild_does():
+    instance, columns, migrated = _rows_after_migrating(ADDED, MetricRollup)
     # The four ended contacts fall in the buckets 00:00, 00:15 (two), 00:45 UTC: three queue rows; the agent
     # rows split 00:15 between ana and the unanswered contact (no agent). The open contact is not summed.
     assert len(migrated) == 3 + 4
@@ -74,15 +81,7 @@ def test_the_migration_sums_the_ended_contacts_as_the_rebuild_does():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_hours_migration_sums_the_quarters_as_the_rebuild_does():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    apps = _migrate([BEFORE])
-    try:
-        instance = _contacts(apps)
-        apps = _migrate([HOURS_ADDED])
-        columns = [f.attname for f in MetricRollupHour._meta.concrete_fields if f.attname != "id"]
-        migrated = sorted(apps.get_model("ccp", "MetricRollupHour").objects.values_list(*columns))
-    finally:
-        _migrate(latest)
+    instance, columns, migrated = _rows_after_migrating(HOURS_ADDED, MetricRollupHour)
     # The ended contacts began at 00:07, 00:17, 00:27 and 00:47 UTC: one hour; one queue row, two agent rows.
     assert len(migrated) == 1 + 2
     assert sum(row[columns.index("created")] for row in migrated) == 2 * 4
