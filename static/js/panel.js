@@ -209,10 +209,13 @@
   document.addEventListener("htmx:afterSettle", afterState);
 
   // An action's answer is the whole state, like a push. If a push already redrew the button that
-  // asked (it arrives as soon as the change commits), the answer has nothing left to add.
+  // asked (it arrives as soon as the change commits), the answer has nothing left to add. A dialog's
+  // form is not state: it opens even when a push redrew its button while it loaded.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var elt = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.elt;
-    if (elt && !document.body.contains(elt)) evt.detail.shouldSwap = false;
+    var target = evt.detail && evt.detail.target;
+    var forDialog = Boolean(target) && target.id === "dialog-body";
+    if (elt && !forDialog && !document.body.contains(elt)) evt.detail.shouldSwap = false;
     else if (isOlderState(evt.detail && evt.detail.serverResponse)) resync = true;
   });
   // Answers and pushes race: an answer read before a change that a push has already shown (an offer,

@@ -136,3 +136,35 @@ def test_an_answer_that_arrives_after_a_newer_push_does_not_put_the_older_state_
     expect(page.locator(f'[data-offer="{newer}"]')).to_be_visible()
     expect(page.locator(".ccp-tile")).to_have_count(2)
     assert watch.unexpected() == []
+
+
+def test_a_dialog_opens_even_when_a_push_redrew_its_button_while_it_loaded(browser, live, live_cast):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Transfer me")
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    tile.get_by_role("button", name="Accept").click()
+    expect(tile).to_contain_text("Connected")
+    held = []
+
+    def hold(route):
+        held.append((route, route.fetch()))
+
+    page.route("**/transfer/", hold)
+    button = page.locator(f"#pane-{task_id}").get_by_role("button", name="Transfer")
+    button.evaluate("b => { b.dataset.before = 'yes'; }")
+    button.click()
+    while not held:
+        page.wait_for_timeout(50)
+    # While the form loads, an offer is pushed: the tiles, the Transfer button among them, are drawn again.
+    newer = live.call("task_create", alias=live_cast["alias"], name="Pushed meanwhile")
+    expect(page.locator(f'[data-offer="{newer}"]')).to_be_visible()
+    expect(page.locator("[data-before]")).to_have_count(0)
+    route, response = held[0]
+    route.fulfill(response=response)
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Billing queue")).to_be_visible()
+    assert watch.unexpected() == []
+    ctx.close()
