@@ -366,7 +366,6 @@ def segments_check(segments: list[SegmentIn]) -> list[SegmentIn]:
 _CONTACT_LOCKED = CompiledQuery(
     lambda pk, instance_id: Contact.objects.select_for_update().filter(pk=pk, instance_id=instance_id)[:1]
 )
-_SEGMENTS_HELD = CompiledQuery(lambda contact_id: TranscriptSegment.objects.filter(contact_id=contact_id).values("pk"))
 _KNOWN_SEGMENTS = CompiledShapes()
 
 
@@ -389,13 +388,15 @@ def transcript_segments_add(*, instance: Instance, contact_id: str, segments: li
     segments_check(segments)
     with entry_transaction():
         # The row lock serialises deliveries to one contact, so two copies of a segment never both pass the check.
-        # One round trip: the contact, locked, then (under the lock) which of these segments it has and how many.
+        # One round trip: the contact, locked, then (under the lock) which of these segments it has, and what the
+        # real-time rules read after commit (the rule-set version, the rules fired, the transcript so far).
         ids = [s.segment_id for s in segments]
-        contact, known_rows, have = fetch_together(
+        contact, known_rows, *reads = fetch_together(
             (_CONTACT_LOCKED, "first", (contact_id, instance.id)),
             (_known_segments(len(ids)), "rows", (contact_id, *ids)),
-            (_SEGMENTS_HELD, "count", (contact_id,)),
+            *rule_triggers.transcript_reads(contact_id=contact_id, instance_id=instance.id),
         )
+        have = len(reads[-1])
         if contact is None:
             raise ResourceNotFound(f"Contact {contact_id[:256]!r} was not found in this instance.")
         if contact.channel not in (Channel.VOICE, Channel.CHAT):
@@ -444,18 +445,18 @@ def transcript_segments_add(*, instance: Instance, contact_id: str, segments: li
                     actor_type="api",
                     detail={"added": len(rows), "ignored": len(ignored)},
                 )
-            _after_commit_segments(contact, rows)
+            _after_commit_segments(contact, rows, rule_triggers.transcript_seen(*reads, added=rows))
     return {"added": [r.segment_id for r in rows], "ignored": ignored}
 
 
-def _after_commit_segments(contact: Contact, rows: list[TranscriptSegment]) -> None:
+def _after_commit_segments(contact: Contact, rows: list[TranscriptSegment], seen=None) -> None:
     """New segments reach the agent's panel and the real-time rules once the transaction commits."""
     if contact.agent_id and contact.state in AGENT_SLOT_STATES:
         agent_refresh(user_id=contact.agent_id, reason="transcript", contact_id=contact.id)
 
     def run():
         try:
-            rule_triggers.on_segments_added(contact, rows)
+            rule_triggers.on_segments_added(contact, rows, seen)
         except Exception:  # the segments are stored either way; a failing rule must not fail their sender
             log.exception("on_segments_added failed for contact %s", contact.pk)
 

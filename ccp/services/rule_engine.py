@@ -13,6 +13,7 @@ gives it something to look at, and runs the actions of each rule that matches.
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -132,37 +133,77 @@ def _facts(contact: Contact) -> Facts:
     )
 
 
-def rules_on_transcript(*, contact: Contact, real_time: bool) -> list[RuleFiring]:
-    """Evaluate the conversation so far (real time: the contact is still active) or the whole of it (post-call /
-    post-chat, once it ended) against the published rules of its event source; fire those that match."""
-    instance = contact.instance if Contact.instance.is_cached(contact) else None
-    # One round trip: the contact as it is now, the rule-set version, the rules fired on it, its transcript.
-    fresh, version, fired, transcript = fetch_together(
-        (_CONTACT, "first", (contact.pk,)),
-        (_VERSION, "first", (contact.instance_id,)),
-        (_FIRED, "rows", (contact.pk,)),
-        (_SEGMENTS, "rows", (contact.pk,)),
+@dataclass(frozen=True)
+class TranscriptSeen:
+    """What a real-time evaluation reads, read already by the caller (`transcript_reads`, in the transaction that
+    added segments, under the contact's lock): the rule-set version, the rules fired on the contact, and its whole
+    transcript with the segments just added."""
+
+    version: int
+    fired: frozenset
+    segments: list[Segment]
+
+
+def transcript_reads(*, contact_id: str, instance_id: str) -> tuple:
+    """The reads of `TranscriptSeen`, as fetch_together calls: a caller that holds the contact's lock adds them
+    to its own round trip, and `transcript_seen` shapes their results."""
+    return (
+        (_VERSION, "first", (instance_id,)),
+        (_FIRED, "rows", (contact_id,)),
+        (_SEGMENTS, "rows", (contact_id,)),
     )
-    contact = fresh
-    if contact is None or contact.channel not in REAL_TIME:
+
+
+def transcript_seen(version, fired, transcript, *, added=()) -> TranscriptSeen:
+    """The results of `transcript_reads`, with the segments the caller then added (in any order: the rule set
+    orders a match's segments itself)."""
+    segments = _as_segments(transcript) + [
+        Segment(
+            id=s.segment_id,
+            role=s.participant_role,
+            content=s.content,
+            begin=s.begin_offset_millis,
+            end=s.end_offset_millis,
+        )
+        for s in added
+    ]
+    return TranscriptSeen(
+        version=(version[0] if version else 0) or 0, fired=frozenset(row[0] for row in fired), segments=segments
+    )
+
+
+def rules_on_transcript(*, contact: Contact, real_time: bool, seen: TranscriptSeen | None = None) -> list[RuleFiring]:
+    """Evaluate the conversation so far (real time: the contact is still active) or the whole of it (post-call /
+    post-chat, once it ended) against the published rules of its event source; fire those that match. `seen`:
+    the contact is as read under its lock by the caller, with what the evaluation reads (`transcript_reads`)."""
+    if seen is None:
+        instance = contact.instance if Contact.instance.is_cached(contact) else None
+        # One round trip: the contact as it is now, the rule-set version, the rules fired on it, its transcript.
+        contact, *reads = fetch_together(
+            (_CONTACT, "first", (contact.pk,)),
+            *transcript_reads(contact_id=contact.pk, instance_id=contact.instance_id),
+        )
+        if contact is None:
+            return []
+        if instance is not None:
+            contact.instance = instance
+        seen = transcript_seen(*reads)
+    if contact.channel not in REAL_TIME:
         return []
     if real_time and contact.state == ContactState.ENDED:
         return []
     if not real_time and contact.state != ContactState.ENDED:
         return []
-    if instance is not None:
-        contact.instance = instance
     event_source = (REAL_TIME if real_time else POST_CONTACT)[contact.channel]
-    ruleset = ruleset_for(contact.instance_id, version=(version[0] if version else 0) or 0)
+    ruleset = ruleset_for(contact.instance_id, version=seen.version)
     if not ruleset.by_source.get(event_source):
         return []
-    fired = frozenset(row[0] for row in fired)
     matches = ruleset.match_transcript(
         event_source=event_source,
-        segments=_as_segments(transcript),
+        segments=seen.segments,
         facts=_facts(contact),
         initiated_at=contact.initiation_timestamp,
-        exclude=fired,
+        exclude=seen.fired,
     )
     firings = []
     for match in matches:

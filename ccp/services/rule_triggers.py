@@ -8,19 +8,22 @@ RuleFiring, and the caller's work is already committed."""
 
 import logging
 
-from ccp.services.rule_engine import rules_on_transcript
+from ccp.services.rule_engine import TranscriptSeen, rules_on_transcript, transcript_reads, transcript_seen
+
+__all__ = ["on_contact_ended", "on_segments_added", "transcript_reads", "transcript_seen"]
 
 log = logging.getLogger(__name__)
 
 
-def on_segments_added(contact, segments) -> None:
+def on_segments_added(contact, segments, seen: TranscriptSeen | None = None) -> None:
     """New Transcript segments of an active VOICE or CHAT contact (real-time call/chat analysis triggers):
     the conversation so far is evaluated against OnRealTimeCallAnalysisAvailable / OnRealTimeChatAnalysisAvailable
-    rules; each fires at most once per contact."""
+    rules; each fires at most once per contact. `seen`: what the evaluation reads, read by the caller under the
+    contact's lock in the transaction that added the segments (`transcript_reads`), so nothing is read again."""
     if not segments:
         return
     try:
-        rules_on_transcript(contact=contact, real_time=True)
+        rules_on_transcript(contact=contact, real_time=True, seen=seen)
     except Exception:  # noqa: BLE001 - the segments are stored; a rules failure must not fail their request
         log.exception("real-time rules failed for contact %s", getattr(contact, "pk", contact))
 

@@ -69,7 +69,7 @@ def triggered(monkeypatch):
     monkeypatch.setattr(
         rule_triggers,
         "on_segments_added",
-        lambda contact, segments: calls.append(("segments", contact.pk, [s.segment_id for s in segments])),
+        lambda contact, segments, seen=None: calls.append(("segments", contact.pk, [s.segment_id for s in segments])),
     )
     monkeypatch.setattr(rule_triggers, "on_contact_ended", lambda contact: calls.append(("ended", contact.pk)))
     return calls

@@ -199,3 +199,40 @@ def test_rules_of_another_instance_never_fire_here(talk, cast):
     call = talk.contact("VOICE")
     talk.say(call, ("CUSTOMER", "refund"))
     assert categories(call) == []
+
+
+def deliver(capture, call, *lines):
+    """Segments through the conversation service, as PutRealtimeContactAnalysisSegments delivers them: the rules
+    evaluate what that transaction read under the contact's lock, with the segments it added."""
+    from ccp.services.conversations import SegmentIn, transcript_segments_add
+
+    segments = [
+        SegmentIn(
+            segment_id=segment_id,
+            participant_id=role.lower(),
+            participant_role=role,
+            content=text,
+            begin_offset_millis=begin,
+            end_offset_millis=begin + 1000,
+        )
+        for segment_id, role, text, begin in lines
+    ]
+    with capture(execute=True):
+        return transcript_segments_add(instance=call.instance, contact_id=call.pk, segments=segments)
+
+
+def test_a_delivery_is_evaluated_with_the_whole_conversation_so_far(talk, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    talk.rule("RefundAndManager", words("refund"), words("manager"))
+    call = talk.contact("VOICE")
+    deliver(capture, call, ("s1", "CUSTOMER", "I want a refund", 20_000))
+    assert categories(call) == []
+    # The second phrase arrives later but was said earlier: both count, and the points follow the call's order.
+    deliver(capture, call, ("s2", "CUSTOMER", "get me the manager", 5_000))
+    assert categories(call) == ["RefundAndManager"]
+    points = m.ContactCategory.objects.get(contact=call).details["PointsOfInterest"]
+    assert [p["BeginOffsetMillis"] for p in points] == [5_000, 20_000]
+    # Fired once: a later delivery with both phrases again finds the firing it read under the lock.
+    deliver(capture, call, ("s3", "CUSTOMER", "refund, manager", 30_000))
+    assert m.RuleFiring.objects.filter(contact=call).count() == 1
+    assert m.ContactCategory.objects.filter(contact=call).count() == 1
