@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ccp import template_fields, validation
-from ccp.compiled import CompiledQuery
+from ccp.compiled import CompiledQuery, fetch_together
 from ccp.errors import InvalidParameter, InvalidRequest, QuotaExceeded, ResourceNotFound
 from ccp.held_writes import contact_save, contact_writes_held
 from ccp.models import (
@@ -135,11 +135,13 @@ def _self_assign_queue(instance: Instance, *, actor_type: str, actor) -> Queue:
     return queue
 
 
-def _check_quota(instance: Instance) -> None:
-    """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota."""
+def _check_quota(instance: Instance, open_tasks: int | None = None) -> None:
+    """Open tasks (in flows, queued, with agents, in after-contact work) stay under the instance quota
+    (`open_tasks`: counted already by the caller, in this transaction)."""
     # The operator's ceiling holds even for a quota written before it was lowered.
     quota = min(instance.active_task_quota, settings.MAX_ACTIVE_TASK_QUOTA)
-    open_tasks = _OPEN_TASKS.count(instance.pk)
+    if open_tasks is None:
+        open_tasks = _OPEN_TASKS.count(instance.pk)
     if open_tasks >= quota - QUOTA_LOCK_MARGIN:
         Instance.objects.select_for_update().filter(pk=instance.pk).first()
         open_tasks = _OPEN_TASKS.count(instance.pk)
@@ -311,19 +313,25 @@ def _task_create(
     for other in (contact_flow, quick_connect, task_template, previous_contact, related_contact):
         if other is not None and other.instance_id != instance.id:
             raise ResourceNotFound("A referenced resource was not found in this instance.")
-    _check_quota(instance)
+    chain_id, in_chain = "", 0
+    if previous_contact is not None:
+        chain_id = previous_contact.chain_id or previous_contact.id
+        # Seed 003: "12 task contacts can be created that share the same PreviousContactId" — the tasks that
+        # named a previous contact count; the root (of any channel) and transfers of chained tasks do not.
+        # Both counts in one round trip.
+        open_tasks, in_chain = fetch_together(
+            (_OPEN_TASKS, "count", (instance.pk,)), (_CHAIN_TASKS, "count", (instance.id, chain_id))
+        )
+        _check_quota(instance, open_tasks)
+    else:
+        _check_quota(instance)
 
-    chain_id = ""
     linked = previous_contact or related_contact
     if linked is not None:
         # The new task starts with a copy of the linked contact's attributes; its own override them.
         attributes = {**linked.attributes, **attributes}
         validation.validate_attributes(attributes)
     if previous_contact is not None:
-        chain_id = previous_contact.chain_id or previous_contact.id
-        # Seed 003: "12 task contacts can be created that share the same PreviousContactId" — the tasks that
-        # named a previous contact count; the root (of any channel) and transfers of chained tasks do not.
-        in_chain = _CHAIN_TASKS.count(instance.id, chain_id)
         if in_chain >= validation.PREVIOUS_CONTACT_CHAIN_MAX:
             raise QuotaExceeded(
                 f"There are already {validation.PREVIOUS_CONTACT_CHAIN_MAX} tasks referencing the same "
