@@ -8,7 +8,7 @@ any of the keys and re-encrypts with the first, the current one.
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ccp.errors import InvalidParameter
-from ccp.models import ApiKey, AuditEntry, LambdaFunction
+from ccp.models import ApiKey, AuditEntry, Integration, LambdaFunction
 from ccp.services.api_keys import _fernet, api_key_fernet
 from ccp.services.audit import audit_record
 from ccp.services.transactions import entry_transaction
@@ -31,8 +31,8 @@ def old_fernets(*, old_keys: list[str] = (), old_secret_keys: list[str] = ()) ->
 
 
 def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
-    """Re-encrypt every stored secret (API keys' and integrations' signing secrets) under the current key, in one
-    transaction; returns how many API keys.
+    """Re-encrypt every stored secret (API keys', Lambda functions' and the rules' integrations' signing secrets)
+    under the current key, in one transaction; returns how many API keys.
 
     A secret that none of the keys opens stops the whole rotation before anything is written."""
     rotator = MultiFernet([api_key_fernet(), *previous])
@@ -53,6 +53,13 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
                 signing.append((function, rotator.rotate(function.signing_secret_encrypted.encode()).decode()))
             except InvalidToken:
                 unreadable.append(function.arn)
+        # The rules' third-party integrations: their webhook signing secrets.
+        integrations = []
+        for integration in Integration.objects.select_for_update().order_by("pk"):
+            try:
+                integrations.append((integration, rotator.rotate(integration.secret_encrypted.encode()).decode()))
+            except InvalidToken:
+                unreadable.append(f"integration {integration.name!r}")
         if unreadable:
             raise ApiKeySecretsUnreadable(
                 f"{len(unreadable)} key(s) open with none of the keys given ({', '.join(unreadable[:10])}); "
@@ -70,4 +77,14 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
             )
         for function, token in signing:
             LambdaFunction.objects.filter(pk=function.pk).update(signing_secret_encrypted=token)
+        for integration, token in integrations:
+            Integration.objects.filter(pk=integration.pk).update(secret_encrypted=token)
+            audit_record(
+                integration.instance_id,
+                action=AuditEntry.Action.UPDATE,
+                resource_type="Integration",
+                resource_id=integration.pk,
+                resource_name=integration.name,
+                detail="Signing secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
+            )
     return len(rotated)

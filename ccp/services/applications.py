@@ -19,6 +19,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -149,7 +150,18 @@ def _verify(integration: Integration, headers, body: bytes, now: dt.datetime) ->
         names = "X-TaskCenter-Signature and X-TaskCenter-Timestamp"
     if not signature or not timestamp:
         raise WebhookRefused(401, f"The webhook must be signed: {names} are required.")
-    secret = integration_secret(integration)
+    try:
+        secret = integration_secret(integration)
+    except InvalidToken:
+        # API_KEY_ENCRYPTION_KEY changed and the secrets were not re-encrypted: the operator's to fix, not the sender's.
+        log.error(
+            "integration %s: its signing secret can't be decrypted with the configured key; "
+            "run manage.py rotate_api_key_encryption with the previous key",
+            integration.id,
+        )
+        raise WebhookRefused(
+            401, "The webhook signature cannot be checked: this integration's secret is unreadable on the server."
+        )
     expected = zendesk_signature(secret, timestamp, body) if zendesk else our_signature(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise WebhookRefused(401, "The webhook signature does not match this integration's secret.")

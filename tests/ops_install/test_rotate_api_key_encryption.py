@@ -85,3 +85,37 @@ def test_a_rotated_secret_still_signs_api_requests(live_server, settings):
     call_command("rotate_api_key_encryption")
     connect = client_for(live_server.url, api_key.access_key_id, secret)
     assert connect.list_queues(InstanceId=instance.id)["QueueSummaryList"] == []
+
+
+def test_an_integrations_webhook_secret_is_rotated_too(db, settings, client, caplog):
+    from ccp.models import AuditEntry, Integration
+    from ccp.services.applications import integration_create
+    from tests.rules.test_webhooks import zendesk_post
+
+    settings.API_KEY_ENCRYPTION_KEY = OLD
+    integration, secret = integration_create(instance=InstanceFactory(), name="Zendesk", application="ZENDESK")
+    event = {"EventType": "TicketCreate", "Id": 4711, "Subject": "Refund"}
+    settings.API_KEY_ENCRYPTION_KEY = NEW
+    # Before the rotation the secret can't be read: the sender gets a clear 401, the operator a log line.
+    refused = zendesk_post(client, integration, secret, event)
+    assert refused.status_code == 401 and "unreadable on the server" in refused.json()["message"]
+    assert "rotate_api_key_encryption" in caplog.text
+    before = Integration.objects.get(pk=integration.pk).secret_encrypted
+    call_command("rotate_api_key_encryption", "--old-key", OLD)
+    assert Integration.objects.get(pk=integration.pk).secret_encrypted != before
+    assert zendesk_post(client, integration, secret, event).status_code == 200
+    assert AuditEntry.objects.filter(resource_type="Integration", resource_id=integration.pk, action="UPDATE").exists()
+
+
+def test_an_unreadable_integration_secret_stops_the_rotation_before_anything_is_written(keys, settings):
+    from ccp.models import Integration
+    from ccp.services.applications import integration_create
+
+    instance, _ = keys
+    settings.API_KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()  # a key nobody will give as the old one
+    integration_create(instance=instance, name="Lost", application="GENERIC")
+    before = stored(), list(Integration.objects.values_list("secret_encrypted", flat=True))
+    settings.API_KEY_ENCRYPTION_KEY = NEW
+    with pytest.raises(CommandError, match="integration 'Lost'"):
+        call_command("rotate_api_key_encryption", "--old-key", OLD)
+    assert (stored(), list(Integration.objects.values_list("secret_encrypted", flat=True))) == before
