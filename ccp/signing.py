@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import time
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -58,11 +58,26 @@ def signature(secret: str, body: bytes, *, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+class SecretUnreadable(Exception):
+    """A stored secret the configured key can't open: API_KEY_ENCRYPTION_KEY (or SECRET_KEY) changed and the
+    secrets were not re-encrypted."""
+
+    message = (
+        "its signing secret can't be read with the server's current key "
+        "(the operator must run manage.py rotate_api_key_encryption with the previous key)"
+    )
+
+
 def signature_headers(sealed_secret: str, body: bytes, *, now=time.time) -> dict:
-    """The signature header for a call with this stored secret; none when the endpoint has no secret."""
+    """The signature header for a call with this stored secret; none when the endpoint has no secret.
+    Raises SecretUnreadable when the configured key can't open it (the call must not go out unsigned)."""
     if not sealed_secret:
         return {}
-    return {SIGNATURE_HEADER: signature(secret_open(sealed_secret), body, timestamp=int(now()))}
+    try:
+        secret = secret_open(sealed_secret)
+    except InvalidToken:
+        raise SecretUnreadable(SecretUnreadable.message) from None
+    return {SIGNATURE_HEADER: signature(secret, body, timestamp=int(now()))}
 
 
 def signature_verify(secret: str, body: bytes, header: str, *, tolerance: int = 300, now=time.time) -> bool:

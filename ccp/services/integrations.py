@@ -23,7 +23,7 @@ from ccp.outbound import OutboundError, outbound_post
 from ccp.services.audit import audit_created, audit_deleted, audit_snapshot, audit_snapshot_saved, audit_updated
 from ccp.services.configuration.base import refuse_while_used, rows_blocking
 from ccp.services.transactions import entry_transaction
-from ccp.signing import secret_seal, signature_headers
+from ccp.signing import SecretUnreadable, secret_seal, signature_headers
 
 # arn:aws:lambda:<region>:<12-digit account>:function:<name>[:<version or alias>], as Lambda writes them.
 ARN_PATTERN = re.compile(
@@ -222,7 +222,10 @@ def lambda_function_test(*, function: LambdaFunction, clock=time.monotonic) -> T
     if not function.url:
         return TestCall(ok=False, seconds=0.0, error="This function has no endpoint URL yet: give one first.")
     body = json.dumps(sample_event(function)).encode()
-    headers = {"Content-Type": "application/json", **signature_headers(function.signing_secret_encrypted, body)}
+    try:
+        headers = {"Content-Type": "application/json", **signature_headers(function.signing_secret_encrypted, body)}
+    except SecretUnreadable as exc:
+        return TestCall(ok=False, seconds=0.0, error=f"Not called: {exc}.")
     start = clock()
     try:
         response = outbound_post(

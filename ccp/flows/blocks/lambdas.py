@@ -15,12 +15,15 @@ ccp.signing) and within the endpoint's own timeout as well as the block's.
 """
 
 import json
+import logging
 
 from ccp.flows.blocks.base import Outcome, block, one_of, static_int
 from ccp.flows.paths import is_dynamic, text_resolve
 from ccp.models import LambdaFunction
 from ccp.outbound import OutboundError, outbound_post
-from ccp.signing import signature_headers
+from ccp.signing import SecretUnreadable, signature_headers
+
+log = logging.getLogger(__name__)
 
 # Amazon Connect refuses a synchronous Lambda response over 32 KB in a flow.
 MAX_RESPONSE_BYTES = 32_768
@@ -116,7 +119,11 @@ def lambda_call(contact, action, *, seconds: float) -> Outcome:
     }
     body = json.dumps(lambda_event(contact, parameters)).encode()
     # Signed with the endpoint's secret (X-TaskCenter-Signature, ccp.signing), so it can tell our calls apart.
-    headers = {"Content-Type": "application/json", **signature_headers(function.signing_secret_encrypted, body)}
+    try:
+        headers = {"Content-Type": "application/json", **signature_headers(function.signing_secret_encrypted, body)}
+    except SecretUnreadable as exc:
+        log.error("Lambda %s of instance %s: %s", arn, function.instance_id, exc)
+        return Outcome.error(f"Lambda {arn}: {exc}.")
     try:
         response = outbound_post(
             function.url,
