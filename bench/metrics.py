@@ -1,6 +1,7 @@
 """Metrics benchmark on PostgreSQL: 1,000,000 contacts over 35 days, then 10,000 queued tasks and 1,000 agents.
 
     .venv/bin/python bench/metrics.py [--contacts 1000000] [--runs 20] [--reuse] [--only historical|realtime]
+                                      [--unfrozen]
     # BENCH_DATABASE_URL defaults to a scratch taskcenter_h15_bench database (dropped and re-created;
     # --reuse keeps the one a previous run seeded, after migrating it)
 
@@ -172,6 +173,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep the database a previous run seeded")
+    parser.add_argument("--unfrozen", action="store_true", help="leave the start-up heap in the collector's reach")
     parser.add_argument(
         "--only", choices=["historical", "realtime"], help="measure one part alone (with its own baseline)"
     )
@@ -245,6 +247,11 @@ def main() -> None:
     parts = {"historical": cases[:4], "realtime": cases[4:]}
     if args.only:
         cases = parts[args.only]
+    if not args.unfrozen:
+        from ccp.ops.heap import heap_freeze
+
+        # As the server process does once it has started (ccp/asgi.py): its start-up heap out of full collections.
+        print(f"heap: {heap_freeze():,} start-up objects frozen, as in the server (--unfrozen to measure without)")
     for label, fn in cases:
         times, cpu = timed(fn, args.runs)
         print(

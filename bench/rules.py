@@ -1,6 +1,6 @@
 """Rules: in-process evaluation throughput with 200 published rules, and a segment's way to an offered task.
 
-    .venv/bin/python bench/rules.py [--rules 200] [--segments 20000] [--tasks 300] [--db sqlite|postgres]
+    .venv/bin/python bench/rules.py [--rules 200] [--segments 20000] [--tasks 300] [--db sqlite|postgres] [--unfrozen]
 
 A fresh database (SQLite in a temporary folder, or PostgreSQL at BENCH_DATABASE_URL, dropped and created) with one
 instance, 200 published real-time call rules (3–5 phrases each, some with a speaker, a queue or an attribute
@@ -363,6 +363,7 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=20_000)
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--unfrozen", action="store_true", help="leave the start-up heap in the collector's reach")
     args = parser.parse_args()
     database(args.db)
     agents = 5
@@ -370,6 +371,11 @@ def main() -> None:
     print(f"database: {args.db}; {args.rules} published rules + 1 task rule; {agents} Available agents")
     bench_evaluation(instance, args.segments)
     print(f"segment → task offered ({args.tasks} calls, one utterance each, through the API in process):")
+    if not args.unfrozen:
+        from ccp.ops.heap import heap_freeze
+
+        # As the server process does once it has started (ccp/asgi.py): its start-up heap out of full collections.
+        print(f"  heap: {heap_freeze():,} start-up objects frozen, as in the server (--unfrozen to measure without)")
     bench_end_to_end(instance, queue, flow, args.tasks)
 
 

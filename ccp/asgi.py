@@ -26,3 +26,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+from ccp.ops.heap import heap_freeze  # noqa: E402
+
+# Last: the start-up heap (URLconf and views included) is frozen out of full collections (ccp/ops/heap.py).
+heap_freeze()

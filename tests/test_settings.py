@@ -93,3 +93,20 @@ def test_every_environment_variable_is_in_the_readmes_configuration_table():
     table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     assert names, "no environment variable found in settings.py"
     assert sorted(n for n in names if f"`{n}`" not in table) == []
+
+
+def test_the_servers_start_up_heap_is_frozen_out_of_full_collections():
+    """ccp.asgi (daphne, `manage.py serve`) imports every view, then freezes its heap (ccp/ops/heap.py): a full
+    garbage collection later walks only what requests made, not Django and the views."""
+    env = dict(os.environ, SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="ccp.settings")
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    code = (
+        "import gc, sys; import ccp.asgi;"
+        "view = sys.modules['ccp.panel.views'].contact_transfer_form;"
+        "print(gc.get_freeze_count(), any(o is view for o in gc.get_objects()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    frozen, view_in_reach = out.stdout.split()
+    assert int(frozen) > 10_000, out.stderr
+    assert view_in_reach == "False"  # the views module was imported before the freeze, and frozen with it
