@@ -5,6 +5,9 @@ encrypted with a key derived from it (API_KEY_ENCRYPTION_KEY unset). cryptograph
 any of the keys and re-encrypts with the first, the current one.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ccp.errors import InvalidParameter
@@ -30,6 +33,41 @@ def old_fernets(*, old_keys: list[str] = (), old_secret_keys: list[str] = ()) ->
     return fernets
 
 
+@dataclass(frozen=True)
+class _Sealed:
+    """One kind of stored secret: its model and encrypted field, how a refusal names a row, and the audit entry a
+    rotated row gets (none for Lambda functions, as before)."""
+
+    model: type
+    field: str
+    name: Callable  # how the refusal names a row it can't read
+    audit_type: str = ""
+    audit_detail: str = ""
+    audit_name: Callable = str
+
+
+_SEALED = (
+    _Sealed(
+        ApiKey,
+        "secret_encrypted",
+        lambda key: key.access_key_id,
+        "api_key",
+        "Secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
+        lambda key: key.access_key_id,
+    ),
+    _Sealed(LambdaFunction, "signing_secret_encrypted", lambda function: function.arn),
+    # The rules' third-party integrations: their webhook signing secrets.
+    _Sealed(
+        Integration,
+        "secret_encrypted",
+        lambda integration: f"integration {integration.name!r}",
+        "Integration",
+        "Signing secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
+        lambda integration: integration.name,
+    ),
+)
+
+
 def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
     """Re-encrypt every stored secret (API keys', Lambda functions' and the rules' integrations' signing secrets)
     under the current key, in one transaction; returns how many API keys.
@@ -37,54 +75,28 @@ def api_key_secrets_reencrypt(*, previous: list[Fernet]) -> int:
     A secret that none of the keys opens stops the whole rotation before anything is written."""
     rotator = MultiFernet([api_key_fernet(), *previous])
     with entry_transaction():
-        keys = list(ApiKey.objects.select_for_update().order_by("pk"))
         rotated, unreadable = [], []
-        for api_key in keys:
-            try:
-                rotated.append((api_key, rotator.rotate(api_key.secret_encrypted.encode()).decode()))
-            except InvalidToken:
-                unreadable.append(api_key.access_key_id)
-        functions = list(
-            LambdaFunction.objects.select_for_update().exclude(signing_secret_encrypted="").order_by("pk")
-        )
-        signing = []
-        for function in functions:
-            try:
-                signing.append((function, rotator.rotate(function.signing_secret_encrypted.encode()).decode()))
-            except InvalidToken:
-                unreadable.append(function.arn)
-        # The rules' third-party integrations: their webhook signing secrets.
-        integrations = []
-        for integration in Integration.objects.select_for_update().order_by("pk"):
-            try:
-                integrations.append((integration, rotator.rotate(integration.secret_encrypted.encode()).decode()))
-            except InvalidToken:
-                unreadable.append(f"integration {integration.name!r}")
+        for kind in _SEALED:
+            rows = kind.model.objects.select_for_update().exclude(**{kind.field: ""}).order_by("pk")
+            for row in rows:
+                try:
+                    rotated.append((kind, row, rotator.rotate(getattr(row, kind.field).encode()).decode()))
+                except InvalidToken:
+                    unreadable.append(kind.name(row))
         if unreadable:
             raise ApiKeySecretsUnreadable(
                 f"{len(unreadable)} key(s) open with none of the keys given ({', '.join(unreadable[:10])}); "
                 "nothing was changed."
             )
-        for api_key, token in rotated:
-            ApiKey.objects.filter(pk=api_key.pk).update(secret_encrypted=token)
-            audit_record(
-                api_key.instance_id,
-                action=AuditEntry.Action.UPDATE,
-                resource_type="api_key",
-                resource_id=api_key.pk,
-                resource_name=api_key.access_key_id,
-                detail="Secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
-            )
-        for function, token in signing:
-            LambdaFunction.objects.filter(pk=function.pk).update(signing_secret_encrypted=token)
-        for integration, token in integrations:
-            Integration.objects.filter(pk=integration.pk).update(secret_encrypted=token)
-            audit_record(
-                integration.instance_id,
-                action=AuditEntry.Action.UPDATE,
-                resource_type="Integration",
-                resource_id=integration.pk,
-                resource_name=integration.name,
-                detail="Signing secret re-encrypted under the current API_KEY_ENCRYPTION_KEY (rotation)",
-            )
-    return len(rotated)
+        for kind, row, token in rotated:
+            kind.model.objects.filter(pk=row.pk).update(**{kind.field: token})
+            if kind.audit_type:
+                audit_record(
+                    row.instance_id,
+                    action=AuditEntry.Action.UPDATE,
+                    resource_type=kind.audit_type,
+                    resource_id=row.pk,
+                    resource_name=kind.audit_name(row),
+                    detail=kind.audit_detail,
+                )
+    return sum(1 for kind, _, _ in rotated if kind.model is ApiKey)
