@@ -216,12 +216,20 @@
     var target = evt.detail && evt.detail.target;
     var forDialog = Boolean(target) && target.id === "dialog-body";
     if (elt && !forDialog && !document.body.contains(elt)) evt.detail.shouldSwap = false;
-    else if (isOlderState(evt.detail && evt.detail.serverResponse)) resync = true;
+    else if (isOlderState(evt.detail && evt.detail.serverResponse)) {
+      if (forDialog) resync = true; // swapped: it closes its dialog once settled; then the state is asked again
+      else {
+        // Nothing to close: the newer state stays (an offer never vanishes for a moment under the agent's
+        // Alt+A), and the socket is asked again in case the answer knew something the push did not.
+        evt.detail.shouldSwap = false;
+        if (socket) socket.send(JSON.stringify({ sync: true }));
+      }
+    }
   });
   // Answers and pushes race: an answer read before a change that a push has already shown (an offer,
   // an accept) would put the older state back. Each state carries the server time its reads began; an
-  // answer older than what is shown still swaps (it may close a dialog), then the tab asks its socket
-  // for the state again.
+  // answer older than what is shown is dropped, or, when it closes a dialog, swapped and followed by the
+  // tab asking its socket for the state again.
   var resync = false;
   function isOlderState(html) {
     var match = typeof html === "string" && /id="ccp-tiles"[^>]*data-server-now="([^"]+)"/.exec(html);

@@ -168,3 +168,40 @@ def test_a_dialog_opens_even_when_a_push_redrew_its_button_while_it_loaded(brows
     expect(dialog.get_by_text("Billing queue")).to_be_visible()
     assert watch.unexpected() == []
     ctx.close()
+
+
+def test_a_status_answer_older_than_a_pushed_offer_never_hides_the_offer(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
+    held = []
+
+    def hold(route):
+        held.append((route, route.fetch()))  # the server answered (Available, no offer yet); the browser waits
+
+    page.route("**/ccp/status/", hold)
+    page.get_by_label("Status").select_option(label="Available")
+    while not held:
+        page.wait_for_timeout(50)
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Offered meanwhile")
+    offer = page.locator(f'[data-offer="{task_id}"]')
+    expect(offer).to_be_visible()
+    # From here on, record whether the offer is ever gone from the page, even for a moment.
+    page.evaluate(
+        """id => {
+            window.offerGone = false;
+            window.answered = false;
+            document.addEventListener("htmx:afterRequest", () => { window.answered = true; });
+            new MutationObserver(() => {
+                if (!document.querySelector('[data-offer="' + id + '"]')) window.offerGone = true;
+            }).observe(document.body, {childList: true, subtree: true});
+        }""",
+        task_id,
+    )
+    route, response = held[0]
+    route.fulfill(response=response)
+    page.wait_for_function("window.answered")
+    page.wait_for_timeout(300)  # room for a swap, and for the state the tab asks for again
+    assert page.evaluate("window.offerGone") is False
+    tile = page.locator(f'[data-contact-id="{task_id}"]')
+    page.keyboard.press("Alt+a")
+    expect(tile).to_contain_text("Connected")
+    assert watch.unexpected() == []
