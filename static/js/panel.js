@@ -208,28 +208,37 @@
   }
   document.addEventListener("htmx:afterSettle", afterState);
 
-  // An action's answer is the whole state, like a push. If a push already redrew the button that
-  // asked (it arrives as soon as the change commits), the answer has nothing left to add. A dialog's
-  // form is not state: it opens even when a push redrew its button while it loaded.
+  // An action's answer is the whole state, like a push. Answers and pushes race: a push goes out as soon as a
+  // change commits, and an answer read before a change that a push has already shown (an offer, an accept) would
+  // put the older state back. Each state carries the server time its reads began. An answer is stale when it is
+  // older than what is shown, or when a push already redrew the button that asked; a stale answer is dropped
+  // (and, when older, the tab asks its socket for the state again) unless it must be seen: a dialog's answer
+  // (its form, or the state that closes it once settled) and a refusal's message swap, then the state is asked
+  // again if they were older.
   document.addEventListener("htmx:beforeSwap", function (evt) {
-    var elt = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.elt;
-    var target = evt.detail && evt.detail.target;
-    var forDialog = Boolean(target) && target.id === "dialog-body";
-    if (elt && !forDialog && !document.body.contains(elt)) evt.detail.shouldSwap = false;
-    else if (isOlderState(evt.detail && evt.detail.serverResponse)) {
-      if (forDialog) resync = true; // swapped: it closes its dialog once settled; then the state is asked again
-      else {
-        // Nothing to close: the newer state stays (an offer never vanishes for a moment under the agent's
-        // Alt+A), and the socket is asked again in case the answer knew something the push did not.
-        evt.detail.shouldSwap = false;
-        if (socket) socket.send(JSON.stringify({ sync: true }));
+    var detail = evt.detail || {};
+    var elt = detail.requestConfig && detail.requestConfig.elt;
+    var html = detail.serverResponse;
+    var older = isOlderState(html);
+    var redrawn = Boolean(elt) && !document.body.contains(elt);
+    if (!older && !redrawn) return;
+    var forDialog = Boolean(detail.target) && detail.target.id === "dialog-body";
+    if (forDialog || carriesAlert(html)) {
+      if (older) resync = true;
+      // htmx looks for an answer's out-of-band targets under the element that asked: when a push removed
+      // it, the answer is swapped from the document instead (a dialog's form has a target of its own).
+      if (redrawn && !forDialog) {
+        detail.shouldSwap = false;
+        htmx.swap(document.body, html, { swapStyle: "none" });
       }
+      return;
     }
+    detail.shouldSwap = false;
+    if (older && socket) socket.send(JSON.stringify({ sync: true }));
   });
-  // Answers and pushes race: an answer read before a change that a push has already shown (an offer,
-  // an accept) would put the older state back. Each state carries the server time its reads began; an
-  // answer older than what is shown is dropped, or, when it closes a dialog, swapped and followed by the
-  // tab asking its socket for the state again.
+  function carriesAlert(html) {
+    return typeof html === "string" && /role="alert"[^>]*><p>/.test(html);
+  }
   var resync = false;
   function isOlderState(html) {
     var match = typeof html === "string" && /id="ccp-tiles"[^>]*data-server-now="([^"]+)"/.exec(html);

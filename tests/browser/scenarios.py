@@ -45,6 +45,14 @@ def contact_get(*, contact_id: str) -> dict:
     }
 
 
+def contact_stop(*, contact_id: str) -> None:
+    """StopContact, as an integrator's API call makes it."""
+    from ccp.api.contacts import stop_contact
+
+    contact = Contact.objects.select_related("instance").get(pk=contact_id)
+    stop_contact(instance=contact.instance, params={"ContactId": contact_id})
+
+
 def contacts_find(*, alias: str, name: str = "", related_to: str = "", previous: str = "") -> list[dict]:
     qs = Contact.objects.filter(instance__alias=alias).order_by("initiation_timestamp")
     if name:

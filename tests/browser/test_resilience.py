@@ -205,3 +205,20 @@ def test_a_status_answer_older_than_a_pushed_offer_never_hides_the_offer(page, l
     page.keyboard.press("Alt+a")
     expect(tile).to_contain_text("Connected")
     assert watch.unexpected() == []
+
+
+def test_a_refusal_is_shown_even_when_a_push_already_removed_the_button(page, live, live_cast):
+    watch = login(page, live, live_cast["users"]["alice"], live_cast["password"])
+    page.get_by_label("Status").select_option(label="Available")
+    task_id = live.call("task_create", alias=live_cast["alias"], name="Stopped meanwhile")
+    held = []
+    page.route(f"**/contacts/{task_id}/accept/", lambda route: held.append(route))  # not yet sent to the server
+    page.locator(f'[data-offer="{task_id}"]').get_by_role("button", name="Accept").click()
+    while not held:
+        page.wait_for_timeout(50)
+    # The integrator stops the task: its push takes the offer, and the Accept button that asked, off the panel.
+    live.call("contact_stop", contact_id=task_id)
+    expect(page.locator(f'[data-offer="{task_id}"]')).to_have_count(0)
+    held[0].continue_()  # now the server refuses the accept, and the agent must read why
+    expect(page.locator("#column-alert")).to_contain_text("no longer yours to act on")
+    assert watch.unexpected() == []

@@ -30,7 +30,7 @@ def test_after_rotation_every_secret_reads_back_under_the_new_key(keys, settings
     settings.API_KEY_ENCRYPTION_KEY = NEW
     with pytest.raises(ApiKeySecretUnreadable):
         api_key_secret(created[0][0])
-    call_command("rotate_api_key_encryption", "--old-key", OLD)
+    call_command("rotate_api_key_encryption", f"--old-key={OLD}")
     assert all(stored()[k.access_key_id] != before[k.access_key_id] for k, _ in created)
     for api_key, secret in created:
         api_key.refresh_from_db()
@@ -101,7 +101,7 @@ def test_an_integrations_webhook_secret_is_rotated_too(db, settings, client, cap
     assert refused.status_code == 401 and "unreadable on the server" in refused.json()["message"]
     assert "rotate_api_key_encryption" in caplog.text
     before = Integration.objects.get(pk=integration.pk).secret_encrypted
-    call_command("rotate_api_key_encryption", "--old-key", OLD)
+    call_command("rotate_api_key_encryption", f"--old-key={OLD}")
     assert Integration.objects.get(pk=integration.pk).secret_encrypted != before
     assert zendesk_post(client, integration, secret, event).status_code == 200
     assert AuditEntry.objects.filter(resource_type="Integration", resource_id=integration.pk, action="UPDATE").exists()
@@ -117,5 +117,5 @@ def test_an_unreadable_integration_secret_stops_the_rotation_before_anything_is_
     before = stored(), list(Integration.objects.values_list("secret_encrypted", flat=True))
     settings.API_KEY_ENCRYPTION_KEY = NEW
     with pytest.raises(CommandError, match="integration 'Lost'"):
-        call_command("rotate_api_key_encryption", "--old-key", OLD)
+        call_command("rotate_api_key_encryption", f"--old-key={OLD}")
     assert (stored(), list(Integration.objects.values_list("secret_encrypted", flat=True))) == before

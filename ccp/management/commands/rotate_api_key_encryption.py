@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--old-key", action="append", default=[], help="A previous API_KEY_ENCRYPTION_KEY (may repeat)."
+            "--old-key",
+            action="append",
+            default=[],
+            help="A previous API_KEY_ENCRYPTION_KEY (may repeat); write --old-key=KEY, as a key may begin with -.",
         )
         parser.add_argument(
             "--old-secret-key",
