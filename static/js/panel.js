@@ -362,6 +362,9 @@
     var toggle = $("#sound-toggle");
     if (toggle) toggle.checked = localStorage.getItem("ccp:sound") !== "off";
     if (window.htmx) {
+      // An answer's new buttons get their handlers when it settles, 20 ms later by default: a button clicked
+      // (or Alt+A) in between did nothing. Pushes settle at once (the ws extension); answers now do too.
+      htmx.config.defaultSettleDelay = 0;
       htmx.config.wsReconnectDelay = function (retry) { return Math.min(8000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2); };
     }
     setConnected(false);
