@@ -23,7 +23,6 @@ from django.test import Client
 from ccp.demo.loader import demo_load
 from ccp.models import AgentStatus, User
 from ccp.services.agents import agent_set_status
-from tests.pg_sessions import other_sessions_closed
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +89,20 @@ def processes(services_env):
             proc.terminate()
         for proc in procs:
             proc.wait(20)
-        other_sessions_closed()
+        wait_for_other_sessions_to_close()
+
+
+def wait_for_other_sessions_to_close(timeout=10.0) -> None:
+    """PostgreSQL ends a killed client's backend a moment later; the test database can't be dropped before."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
 
 
 async def in_thread(fn, **kwargs):

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import InstanceFactory
-from tests.pg_sessions import other_sessions_closed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -187,4 +186,3 @@ def test_service_mode_answers_503_while_its_database_is_closed_and_works_again_a
     finally:
         stop(proc)
         close_own_database(name, allow=True)
-        other_sessions_closed()  # the server's sessions on this test database, before its teardown drops it

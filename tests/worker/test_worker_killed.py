@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from ccp.models import ContactEvent, Timer
 from tests.factories import ContactFactory, QueueFactory
-from tests.pg_sessions import other_sessions_closed
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +71,6 @@ def test_timers_claimed_by_a_killed_worker_fire_exactly_once_after_restart(insta
             proc.send_signal(signal.SIGTERM)
         for proc in restarted:
             proc.wait(20)
-        other_sessions_closed()  # the workers' sessions (the killed one's too), before teardown drops the database
     reached = ContactEvent.objects.filter(instance=instance, event="SCHEDULE_REACHED")
     assert reached.count() == TIMERS
     assert reached.values("contact_id").distinct().count() == TIMERS
