@@ -224,13 +224,14 @@
     if (!older && !redrawn) return;
     var forDialog = Boolean(detail.target) && detail.target.id === "dialog-body";
     if (forDialog || carriesAlert(html)) {
-      if (older) resync = true;
       // htmx looks for an answer's out-of-band targets under the element that asked: when a push removed
-      // it, the answer is swapped from the document instead (a dialog's form has a target of its own).
+      // it, the answer is swapped from the document instead (a dialog's form has a target of its own), and
+      // the state is asked for again here, as htmx's own settle of this answer never comes.
       if (redrawn && !forDialog) {
         detail.shouldSwap = false;
         htmx.swap(document.body, html, { swapStyle: "none" });
-      }
+        if (older && socket) socket.send(JSON.stringify({ sync: true }));
+      } else if (older) resync = true;
       return;
     }
     detail.shouldSwap = false;
